@@ -1,0 +1,1 @@
+return BackpropSpec.Cli.Commands.Run(args, Console.Out, Console.Error);

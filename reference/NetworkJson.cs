@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace BackpropSpec.Reference;
+
+/// <summary>
+/// Reads and writes the one network format, <c>backprop-spec/network@1</c> (golden/network.schema.json).
+/// Every refusal is a <see cref="NetworkFormatException"/> naming the field and position.
+/// </summary>
+public static class NetworkJson
+{
+    public const string Format = "backprop-spec/network@1";
+
+    static readonly JsonDocumentOptions Options = new() { MaxDepth = 16, CommentHandling = JsonCommentHandling.Disallow };
+
+    public static Network Parse(string json)
+    {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(json, Options); }
+        catch (JsonException e)
+        {
+            string at = e.LineNumber is { } line ? $"line {line + 1}, byte {e.BytePositionInLine + 1}" : "the document";
+            throw new NetworkFormatException("(document)", $"malformed JSON at {at}: {FirstSentence(e.Message)}");
+        }
+        using (doc) return Read(doc.RootElement);
+    }
+
+    /// <summary>Reads a network from a JSON element (also used for the protocol's <c>network</c> field).</summary>
+    public static Network Read(JsonElement root)
+    {
+        Expect(root, JsonValueKind.Object, "(document)");
+        string format = String(root, "format", "");
+        if (format != Format) throw new NetworkFormatException("format", $"expected \"{Format}\", got \"{format}\"");
+        string? name = OptionalString(root, "name");
+        string? source = OptionalString(root, "source");
+        int inputs = Count(root, "inputs", "", Validation.MaxWidth);
+
+        JsonElement layersJson = Required(root, "layers", "");
+        Expect(layersJson, JsonValueKind.Array, "layers");
+        if (layersJson.GetArrayLength() == 0) throw new NetworkFormatException("layers", "the network is empty: at least one layer is needed");
+        Validation.CheckCount("layers", layersJson.GetArrayLength(), 1, Validation.MaxDepth, "layers");
+        var layers = new List<Layer>();
+        int fanIn = inputs;
+        int l = 0;
+        foreach (JsonElement layerJson in layersJson.EnumerateArray())
+        {
+            string where = $"layers[{l}]";
+            Expect(layerJson, JsonValueKind.Object, where);
+            int units = Count(layerJson, "units", where, Validation.MaxWidth);
+            Activation activation = ParseActivation(String(layerJson, "activation", where), $"{where}.activation");
+            BiasMode bias = ParseBias(OptionalString(layerJson, "bias") ?? "none", $"{where}.bias");
+            double[,] w = Matrix(Required(layerJson, "weights", where), $"{where}.weights", units, fanIn, $"units of layer {l}", Validation.FanInName(l));
+            double[]? b = null;
+            if (layerJson.TryGetProperty("biases", out JsonElement biasesJson) && biasesJson.ValueKind != JsonValueKind.Null)
+            {
+                if (bias == BiasMode.None) throw new NetworkFormatException($"{where}.biases", "must be absent when bias is 'none'");
+                b = Vector(biasesJson, $"{where}.biases", units, $"units of layer {l}");
+            }
+            layers.Add(new Layer(activation, w, b, bias));
+            fanIn = units;
+            l++;
+        }
+
+        LossKind loss = ParseLoss(String(root, "loss", ""), "loss");
+        double learningRate = Number(Required(root, "learningRate", ""), "learningRate");
+        JsonElement batch = Required(root, "batch", "");
+        Expect(batch, JsonValueKind.Object, "batch");
+        double[][] x = Rows(Required(batch, "inputs", "batch"), "batch.inputs", inputs, "inputs");
+        double[][] t = Rows(Required(batch, "targets", "batch"), "batch.targets", fanIn, "units of the output layer");
+        return Network.Create(inputs, layers, loss, learningRate, x, t, name, source);
+    }
+
+    /// <summary>The network as an indented document; doubles round-trip exactly.</summary>
+    public static string Write(Network network)
+    {
+        var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+            Write(w, network);
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    public static void Write(Utf8JsonWriter w, Network network)
+    {
+        w.WriteStartObject();
+        w.WriteString("format", Format);
+        if (network.Name is not null) w.WriteString("name", network.Name);
+        if (network.Source is not null) w.WriteString("source", network.Source);
+        w.WriteNumber("inputs", network.Inputs);
+        w.WriteStartArray("layers");
+        foreach (Layer layer in network.Layers)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("units", layer.Units);
+            w.WriteString("activation", Activations.Name(layer.Activation));
+            w.WriteString("bias", Validation.BiasName(layer.Bias));
+            w.WritePropertyName("weights");
+            WriteMatrix(w, layer.W);
+            if (layer.B is not null) { w.WritePropertyName("biases"); WriteRow(w, layer.B); }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteString("loss", Loss.Name(network.Loss));
+        w.WritePropertyName("learningRate");
+        WriteNumber(w, network.LearningRate);
+        w.WriteStartObject("batch");
+        w.WritePropertyName("inputs");
+        WriteRows(w, network.X);
+        w.WritePropertyName("targets");
+        WriteRows(w, network.T);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>A double as a JSON number with the shortest text that reads back to the same bits.</summary>
+    public static void WriteNumber(Utf8JsonWriter w, double value) =>
+        w.WriteRawValue(value.ToString("R", CultureInfo.InvariantCulture), skipInputValidation: true);
+
+    public static void WriteRow(Utf8JsonWriter w, IEnumerable<double> row)
+    {
+        w.WriteStartArray();
+        foreach (double v in row) WriteNumber(w, v);
+        w.WriteEndArray();
+    }
+
+    public static void WriteRows(Utf8JsonWriter w, IEnumerable<double[]> rows)
+    {
+        w.WriteStartArray();
+        foreach (double[] row in rows) WriteRow(w, row);
+        w.WriteEndArray();
+    }
+
+    public static void WriteMatrix(Utf8JsonWriter w, double[,] m)
+    {
+        w.WriteStartArray();
+        for (int j = 0; j < m.GetLength(0); j++)
+            WriteRow(w, Enumerable.Range(0, m.GetLength(1)).Select(i => m[j, i]));
+        w.WriteEndArray();
+    }
+
+    public static Activation ParseActivation(string s, string path) => s switch
+    {
+        "identity" => Activation.Identity,
+        "sigmoid" => Activation.Sigmoid,
+        "tanh" => Activation.Tanh,
+        "relu" => Activation.Relu,
+        "softmax" => Activation.Softmax,
+        _ => throw new NetworkFormatException(path, $"unknown activation \"{s}\"; expected one of identity, sigmoid, tanh, relu, softmax"),
+    };
+
+    public static LossKind ParseLoss(string s, string path) => s switch
+    {
+        "half-sse" => LossKind.HalfSse,
+        "half-mse" => LossKind.HalfMse,
+        "binary-cross-entropy" => LossKind.BinaryCrossEntropy,
+        "softmax-cross-entropy" => LossKind.SoftmaxCrossEntropy,
+        _ => throw new NetworkFormatException(path, $"unknown loss \"{s}\"; expected one of half-sse, half-mse, binary-cross-entropy, softmax-cross-entropy"),
+    };
+
+    static BiasMode ParseBias(string s, string path) => s switch
+    {
+        "none" => BiasMode.None,
+        "trainable" => BiasMode.Trainable,
+        "frozen" => BiasMode.Frozen,
+        _ => throw new NetworkFormatException(path, $"unknown bias mode \"{s}\"; expected one of none, trainable, frozen"),
+    };
+
+    // ---- small readers that name the path of what they reject ----
+
+    static string Join(string parent, string field) => parent.Length == 0 ? field : $"{parent}.{field}";
+
+    static JsonElement Required(JsonElement obj, string field, string parent) =>
+        obj.TryGetProperty(field, out JsonElement e) ? e : throw new NetworkFormatException(Join(parent, field), "missing");
+
+    static void Expect(JsonElement e, JsonValueKind kind, string path)
+    {
+        if (e.ValueKind != kind)
+            throw new NetworkFormatException(path, $"expected {KindName(kind)}, got {KindName(e.ValueKind)}");
+    }
+
+    static string String(JsonElement obj, string field, string parent)
+    {
+        JsonElement e = Required(obj, field, parent);
+        Expect(e, JsonValueKind.String, Join(parent, field));
+        return e.GetString()!;
+    }
+
+    static string? OptionalString(JsonElement obj, string field)
+    {
+        if (!obj.TryGetProperty(field, out JsonElement e) || e.ValueKind == JsonValueKind.Null) return null;
+        Expect(e, JsonValueKind.String, field);
+        return e.GetString();
+    }
+
+    static int Count(JsonElement obj, string field, string parent, int max)
+    {
+        string path = Join(parent, field);
+        JsonElement e = Required(obj, field, parent);
+        Expect(e, JsonValueKind.Number, path);
+        if (!e.TryGetDouble(out double d) || d != Math.Floor(d))
+            throw new NetworkFormatException(path, $"expected a whole number, got {e.GetRawText()}");
+        Validation.CheckCount(path, d > long.MaxValue ? long.MaxValue : (long)d, 1, max);
+        return (int)d;
+    }
+
+    static double Number(JsonElement e, string path)
+    {
+        if (e.ValueKind == JsonValueKind.String && e.GetString() is "NaN" or "Infinity" or "-Infinity" or "+Infinity")
+            throw new NetworkFormatException(path, $"{e.GetString()} is not allowed");
+        Expect(e, JsonValueKind.Number, path);
+        double v = e.GetDouble();   // a literal beyond ±1.8e308 reads as ±Infinity
+        Validation.CheckFinite(path, v);
+        return v;
+    }
+
+    static double[] Vector(JsonElement e, string path, int length, string lengthName)
+    {
+        Expect(e, JsonValueKind.Array, path);
+        if (e.GetArrayLength() != length)
+            throw new NetworkFormatException(path, $"expected {length} numbers ({lengthName}), got {e.GetArrayLength()}");
+        var v = new double[length];
+        int i = 0;
+        foreach (JsonElement item in e.EnumerateArray()) { v[i] = Number(item, $"{path}[{i}]"); i++; }
+        return v;
+    }
+
+    static double[,] Matrix(JsonElement e, string path, int rows, int cols, string rowsName, string colsName)
+    {
+        Expect(e, JsonValueKind.Array, path);
+        if (e.GetArrayLength() != rows)
+            throw new NetworkFormatException(path, $"expected {rows} rows ({rowsName}), got {e.GetArrayLength()}");
+        var m = new double[rows, cols];
+        int j = 0;
+        foreach (JsonElement row in e.EnumerateArray())
+        {
+            double[] r = Vector(row, $"{path}[{j}]", cols, colsName);
+            for (int i = 0; i < cols; i++) m[j, i] = r[i];
+            j++;
+        }
+        return m;
+    }
+
+    static double[][] Rows(JsonElement e, string path, int cols, string colsName)
+    {
+        Expect(e, JsonValueKind.Array, path);
+        if (e.GetArrayLength() == 0) throw new NetworkFormatException(path, "the batch is empty: at least one example is needed");
+        Validation.CheckCount(path, e.GetArrayLength(), 1, Validation.MaxBatch, "examples");
+        var rows = new double[e.GetArrayLength()][];
+        int n = 0;
+        foreach (JsonElement row in e.EnumerateArray()) { rows[n] = Vector(row, $"{path}[{n}]", cols, colsName); n++; }
+        return rows;
+    }
+
+    static string KindName(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "true/false",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    static string FirstSentence(string message)
+    {
+        int cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut] : message;
+    }
+}
