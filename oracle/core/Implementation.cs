@@ -1,0 +1,99 @@
+using BackpropSpec.Reference;
+
+namespace BackpropSpec.Oracle;
+
+/// <summary>
+/// What an implementation of backprop must provide to be checked: forward outputs and loss, the
+/// gradient of every weight and bias, and one gradient step. The conformance kit runs every golden
+/// example and every property against an <see cref="IBackprop"/>; `check` wraps a process in one.
+/// </summary>
+public interface IBackprop
+{
+    string Name { get; }
+
+    /// <summary>Outputs of the last layer for every example, and the loss of the batch.</summary>
+    Evaluation Forward(Network network);
+
+    /// <summary>Outputs, loss and ∂E/∂W, ∂E/∂b of every layer.</summary>
+    Gradients Gradients(Network network);
+
+    /// <summary>Every layer's weights and biases after one gradient step.</summary>
+    Parameters Step(Network network);
+}
+
+/// <summary>Outputs [m][outputs] and loss E.</summary>
+public record Evaluation(double[][] Outputs, double Loss);
+
+/// <summary>∂E/∂W [layers][units, fanIn] and ∂E/∂b [layers][units] (null where a layer has no bias).</summary>
+public sealed record Gradients(double[][] Outputs, double Loss, double[][,] dE_dW, double[]?[] dE_db)
+{
+    /// <summary>Every entry in one flat list: layer by layer, weights row by row, then biases.</summary>
+    public double[] Flatten() => ParameterIndex.Flatten(dE_dW, dE_db);
+}
+
+/// <summary>Weights [layers][units, fanIn] and biases [layers][units] or null.</summary>
+public sealed record Parameters(double[][,] W, double[]?[] B)
+{
+    public double[] Flatten() => ParameterIndex.Flatten(W, B);
+
+    public static Parameters Of(Network n) =>
+        new(n.Layers.Select(l => (double[,])l.W.Clone()).ToArray(), n.Layers.Select(l => (double[]?)l.B?.Clone()).ToArray());
+
+    /// <summary>The network with these weights and biases.</summary>
+    public Network ApplyTo(Network n) =>
+        n.WithLayers(n.Layers.Select((l, k) => new Layer(l.Activation, W[k], B[k], l.Bias)).ToArray());
+}
+
+/// <summary>The reference itself, as an <see cref="IBackprop"/>: the kit's first user.</summary>
+public sealed class ReferenceBackprop : IBackprop
+{
+    public string Name => "reference";
+
+    public Evaluation Forward(Network network)
+    {
+        ForwardPass<double> f = Reference.Forward.Run(network);
+        return new Evaluation(f.Out[^1], f.E);
+    }
+
+    public Gradients Gradients(Network network)
+    {
+        ForwardPass<double> f = Reference.Forward.Run(network);
+        LayerGradients[] g = Backward.Run(network, f);
+        return new Gradients(f.Out[^1], f.E, g.Select(x => x.dE_dW).ToArray(), g.Select(x => x.dE_db).ToArray());
+    }
+
+    public Parameters Step(Network network) => Parameters.Of(Train.Step(network));
+}
+
+/// <summary>Names the parameters of a network in the order <c>Flatten</c> lists them.</summary>
+public static class ParameterIndex
+{
+    public static double[] Flatten(double[][,] w, double[]?[] b)
+    {
+        var all = new List<double>();
+        for (int l = 0; l < w.Length; l++)
+        {
+            for (int j = 0; j < w[l].GetLength(0); j++)
+                for (int i = 0; i < w[l].GetLength(1); i++)
+                    all.Add(w[l][j, i]);
+            if (b[l] is { } bias) all.AddRange(bias);
+        }
+        return all.ToArray();
+    }
+
+    /// <summary>"layers[1].weights[0][1]" style names, in flattened order.</summary>
+    public static string[] Names(Network n)
+    {
+        var names = new List<string>();
+        for (int l = 0; l < n.Layers.Count; l++)
+        {
+            Layer layer = n.Layers[l];
+            for (int j = 0; j < layer.Units; j++)
+                for (int i = 0; i < layer.FanIn; i++)
+                    names.Add($"layers[{l}].weights[{j}][{i}]");
+            if (layer.B is not null)
+                for (int j = 0; j < layer.Units; j++) names.Add($"layers[{l}].biases[{j}]");
+        }
+        return names.ToArray();
+    }
+}
