@@ -14,6 +14,8 @@ public static class Commands
               the full forward and backward trace of one gradient step
           backprop-spec examples
               the built-in worked examples (000 … 004)
+          backprop-spec snapshots [--accept] [--root <repo>]
+              show the pending trace-snapshot changes left by a failing `dotnet test`, and approve them
 
         An example name may be shortened to its number: `backprop-spec trace 002`.
         """;
@@ -27,6 +29,7 @@ public static class Commands
             {
                 "trace" => TraceCommand(args[1..], stdout),
                 "examples" => ListExamples(stdout),
+                "snapshots" => Snapshots.Run(args[1..], stdout),
                 _ => BadUsage(stderr, $"unknown command '{args[0]}'"),
             };
         }
