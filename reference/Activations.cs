@@ -69,6 +69,29 @@ public static class Activations
     /// <summary>Where 1 − out starts losing more than 4 bits (e^{2.75} ≈ 15.6).</summary>
     public const double SigmoidCancellationThreshold = 2.75;
 
+    /// <summary>
+    /// δ_j = Σ_k ∂E/∂out_k · out_k(1[j = k] − out_j), the softmax Jacobian applied to ∂E/∂out
+    /// (a softmax output under a squared loss). Written as out_j·(g_j·(1 − out_j) − Σ_{k≠j} g_k·out_k),
+    /// with 1 − out_j taken as Σ_{k≠j} out_k: the same number, without the cancellation that
+    /// makes 1 − out_j zero once out_j rounds to 1.
+    /// </summary>
+    public static double[] SoftmaxJacobianTimes(double[] @out, double[] g)
+    {
+        var delta = new double[@out.Length];                    // [units]
+        for (int j = 0; j < @out.Length; j++)
+        {
+            double oneMinusOut = 0, others = 0;
+            for (int k = 0; k < @out.Length; k++)
+            {
+                if (k == j) continue;
+                oneMinusOut += @out[k];
+                others += g[k] * @out[k];
+            }
+            delta[j] = @out[j] * (g[j] * oneMinusOut - others);
+        }
+        return delta;
+    }
+
     public static string Name(Activation f) => f switch
     {
         Activation.Identity => "identity",

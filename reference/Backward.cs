@@ -90,14 +90,7 @@ public static class Backward
             }
             else if (layer.Activation == Activation.Softmax)
             {
-                // softmax under a squared loss: δ_j = Σ_k ∂E/∂out_k · out_k(1[j = k] − out_j)
-                for (int j = 0; j < layer.Units; j++)
-                {
-                    double sum = 0;
-                    for (int k = 0; k < layer.Units; k++)
-                        sum += dE_dout[n][k] * @out[n][k] * ((j == k ? 1.0 : 0.0) - @out[n][j]);
-                    delta[n][j] = sum;
-                }
+                delta[n] = Activations.SoftmaxJacobianTimes(@out[n], dE_dout[n]);
             }
             else if (layer.Activation == Activation.Sigmoid)
             {

@@ -95,6 +95,9 @@ public sealed class Network
     /// <summary>The same network on another batch.</summary>
     public Network WithBatch(double[][] x, double[][] t) => Create(Inputs, Layers, Loss, LearningRate, x, t, Name, Source);
 
+    /// <summary>The network as its JSON document, so a counterexample prints as something you can run.</summary>
+    public override string ToString() => NetworkJson.Write(this);
+
     /// <summary>Number of trainable-or-frozen parameters: every weight and every bias.</summary>
     public int ParameterCount => Layers.Sum(l => l.Units * l.FanIn + (l.B?.Length ?? 0));
 }

@@ -72,12 +72,55 @@ public static class NetworkJson
     }
 
     /// <summary>The network as an indented document; doubles round-trip exactly.</summary>
-    public static string Write(Network network)
+    public static string Write(Network network) => Pretty(w => Write(w, network));
+
+    /// <summary>Writes with <paramref name="write"/>, then lays the document out for people:
+    /// indented objects, and every array of numbers on one line (a weight row reads as a row).</summary>
+    public static string Pretty(Action<Utf8JsonWriter> write)
     {
         var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-            Write(w, network);
-        return Encoding.UTF8.GetString(buffer.ToArray());
+        using (var w = new Utf8JsonWriter(buffer)) write(w);
+        using JsonDocument doc = JsonDocument.Parse(buffer.ToArray());
+        var sb = new StringBuilder();
+        Layout(doc.RootElement, sb, 0);
+        return sb.ToString();
+    }
+
+    static void Layout(JsonElement e, StringBuilder sb, int depth)
+    {
+        string pad = new(' ', 2 * (depth + 1)), close = new(' ', 2 * depth);
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Object:
+                sb.Append("{\n");
+                int n = 0, count = e.EnumerateObject().Count();
+                foreach (JsonProperty p in e.EnumerateObject())
+                {
+                    sb.Append(pad).Append(JsonSerializer.Serialize(p.Name)).Append(": ");
+                    Layout(p.Value, sb, depth + 1);
+                    sb.Append(++n < count ? ",\n" : "\n");
+                }
+                sb.Append(close).Append('}');
+                break;
+            case JsonValueKind.Array when e.EnumerateArray().All(x => x.ValueKind is JsonValueKind.Number or JsonValueKind.Null):
+                sb.Append('[').Append(string.Join(", ", e.EnumerateArray().Select(x => x.GetRawText()))).Append(']');
+                break;
+            case JsonValueKind.Array:
+                if (e.GetArrayLength() == 0) { sb.Append("[]"); break; }
+                sb.Append("[\n");
+                int k = 0, length = e.GetArrayLength();
+                foreach (JsonElement x in e.EnumerateArray())
+                {
+                    sb.Append(pad);
+                    Layout(x, sb, depth + 1);
+                    sb.Append(++k < length ? ",\n" : "\n");
+                }
+                sb.Append(close).Append(']');
+                break;
+            default:
+                sb.Append(e.GetRawText());
+                break;
+        }
     }
 
     public static void Write(Utf8JsonWriter w, Network network)
@@ -113,8 +156,7 @@ public static class NetworkJson
     }
 
     /// <summary>A double as a JSON number with the shortest text that reads back to the same bits.</summary>
-    public static void WriteNumber(Utf8JsonWriter w, double value) =>
-        w.WriteRawValue(value.ToString("R", CultureInfo.InvariantCulture), skipInputValidation: true);
+    public static void WriteNumber(Utf8JsonWriter w, double value) => w.WriteNumberValue(value);
 
     public static void WriteRow(Utf8JsonWriter w, IEnumerable<double> row)
     {

@@ -102,11 +102,8 @@ public sealed class Trace
 
     /// <summary>Machine output: every quantity at full round-trip precision. The paths of this
     /// document (for example <c>gradients[1].dE_dW[0][0]</c>) name quantities in golden/catalog.json.</summary>
-    public string ToJson()
+    public string ToJson() => NetworkJson.Pretty(w =>
     {
-        var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
             w.WriteStartObject();
             w.WritePropertyName("network");
             NetworkJson.Write(w, Network);
@@ -153,7 +150,5 @@ public sealed class Trace
             NetworkJson.Write(w, Updated);
             w.WritePropertyName("E_after"); NetworkJson.WriteNumber(w, E_after);
             w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
+    });
 }

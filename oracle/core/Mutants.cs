@@ -218,15 +218,5 @@ public sealed class Mutant(Bug bug) : IBackprop
     double Derivative(Activation f, double net) =>
         Bug == Bug.ReluDerivativeOneAtZero && f == Activation.Relu ? (net >= 0 ? 1.0 : 0.0) : Activations.Derivative(f, net);
 
-    static double[] SoftmaxJacobian(double[] o, double[] g)
-    {
-        var delta = new double[o.Length];
-        for (int j = 0; j < o.Length; j++)
-        {
-            double sum = 0;
-            for (int k = 0; k < o.Length; k++) sum += g[k] * o[k] * ((j == k ? 1.0 : 0.0) - o[j]);
-            delta[j] = sum;
-        }
-        return delta;
-    }
+    static double[] SoftmaxJacobian(double[] o, double[] g) => Activations.SoftmaxJacobianTimes(o, g);
 }

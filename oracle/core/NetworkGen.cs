@@ -1,0 +1,303 @@
+using BackpropSpec.Reference;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace BackpropSpec.Oracle;
+
+/// <summary>What an implementation supports: generated networks stay inside it.</summary>
+public sealed record Capabilities(IReadOnlyCollection<Activation> Activations, IReadOnlyCollection<LossKind> Losses)
+{
+    public static Capabilities Everything { get; } = new(Reference.Activations.All, Loss.All);
+}
+
+/// <summary>
+/// Random networks over the whole space the reference supports, and the shrinker that takes a
+/// failing one to a minimal counterexample. FsCheck's size (0–100) grows the networks: depth 1–5,
+/// widths 1–16, batches of 1–8.
+/// </summary>
+public static class NetworkGen
+{
+    public static Gen<Network> Networks(Capabilities? caps = null) =>
+        Gen.Sized(size => Gen.Choose(0, int.MaxValue).Select(seed => Build(size, seed, caps ?? Capabilities.Everything)));
+
+    public static Arbitrary<Network> Arbitrary(Capabilities? caps = null) => Arb.From(Networks(caps), Shrink);
+
+    /// <summary>The <paramref name="index"/>-th network of a seeded run of <paramref name="count"/>:
+    /// sizes grow from 0 to 100 across the run, and (seed, index) replays it exactly.</summary>
+    public static Network Sample(ulong seed, int index, int count, Capabilities? caps = null) =>
+        Gen.Sample(Networks(caps), Math.Min(100, index * 101 / Math.Max(1, count)), new Rnd(seed + (ulong)index * 0x9E3779B97F4A7C15UL), 1)[0];
+
+    enum Regime { Tiny, Unit, Large, Saturating, Simple }
+
+    static Network Build(int size, int seed, Capabilities caps)
+    {
+        var rng = new Random(seed);
+        int maxDepth = Math.Min(5, 1 + size / 20), maxWidth = Math.Min(16, 1 + size / 6), maxBatch = Math.Min(8, 1 + size / 12);
+        T Pick<T>(IReadOnlyList<T> items) => items[rng.Next(items.Count)];
+        // Small counts are likelier (u² skew): every width up to the maximum still occurs, and the
+        // per-parameter oracles (O(P²)) stay affordable for thousands of networks.
+        int Count(int max) => 1 + (int)(max * Math.Pow(rng.NextDouble(), 2));
+
+        LossKind loss = Pick(caps.Losses.ToArray());
+        Activation[] hiddenChoices = caps.Activations.Where(a => a != Activation.Softmax).DefaultIfEmpty(Activation.Identity).ToArray();
+        Activation output = Loss.RequiredOutput(loss) ?? Pick(caps.Activations.ToArray());
+        Regime regime = Pick(new[] { Regime.Tiny, Regime.Unit, Regime.Unit, Regime.Large, Regime.Saturating, Regime.Simple, Regime.Simple });
+        double Value(double scale) => regime switch
+        {
+            Regime.Simple => rng.Next(-4, 5) * 0.5,
+            Regime.Tiny => (rng.NextDouble() * 2 - 1) * 1e-3 * scale,
+            Regime.Large => (rng.NextDouble() * 2 - 1) * 4 * scale,
+            Regime.Saturating => (rng.NextDouble() * 2 - 1) * 12 * scale,   // net inputs well beyond ±30
+            _ => (rng.NextDouble() * 2 - 1) * scale,
+        };
+
+        int depth = rng.Next(1, maxDepth + 1), inputs = Count(maxWidth), m = Count(maxBatch);
+        var layers = new List<Layer>();
+        int fanIn = inputs;
+        for (int l = 0; l < depth; l++)
+        {
+            int units = Count(maxWidth);
+            Activation f = l == depth - 1 ? output : Pick(hiddenChoices);
+            var w = new double[units, fanIn];
+            for (int j = 0; j < units; j++)
+                for (int i = 0; i < fanIn; i++) w[j, i] = Value(1);
+            BiasMode bias = Pick(new[] { BiasMode.None, BiasMode.Trainable, BiasMode.Frozen });
+            double[]? b = bias == BiasMode.None ? null : Enumerable.Range(0, units).Select(_ => Value(1)).ToArray();
+            layers.Add(new Layer(f, w, b, bias));
+            fanIn = units;
+        }
+        int outputs = fanIn;
+        double[][] x = Enumerable.Range(0, m).Select(_ => Enumerable.Range(0, inputs).Select(_ => Value(1)).ToArray()).ToArray();
+        double[][] t = Enumerable.Range(0, m).Select(_ => Targets(rng, loss, output, outputs)).ToArray();
+        double eta = Pick(new[] { 0.5, 0.1, 0.01, 1.0 });
+        Network network = Network.Create(inputs, layers, loss, eta, x, t);
+        return rng.Next(3) == 0 ? PlaceOnKink(network, rng) : network;
+    }
+
+    static double[] Targets(Random rng, LossKind loss, Activation output, int k)
+    {
+        switch (loss)
+        {
+            case LossKind.BinaryCrossEntropy:
+                return Enumerable.Range(0, k).Select(_ => rng.Next(3) switch { 0 => 0.0, 1 => 1.0, _ => rng.NextDouble() }).ToArray();
+            case LossKind.SoftmaxCrossEntropy:
+                if (rng.Next(2) == 0) { var oneHot = new double[k]; oneHot[rng.Next(k)] = 1; return oneHot; }
+                double[] r = Enumerable.Range(0, k).Select(_ => rng.NextDouble() + 1e-3).ToArray();
+                double sum = r.Sum();
+                return r.Select(v => v / sum).ToArray();    // sums to 1 within k·ε
+            default:
+                bool bounded = output is Activation.Sigmoid or Activation.Softmax;
+                return Enumerable.Range(0, k).Select(_ => bounded ? rng.NextDouble() : rng.NextDouble() * 4 - 2).ToArray();
+        }
+    }
+
+    /// <summary>Moves one ReLU unit of one example to net = 0 exactly, or to within 1e-12 of 0,
+    /// by choosing its bias: b = −Σ_i W[j, i]·in_i, summed in the forward pass's order.</summary>
+    static Network PlaceOnKink(Network network, Random rng)
+    {
+        int[] candidates = Enumerable.Range(0, network.Layers.Count)
+            .Where(l => network.Layers[l].Activation == Activation.Relu && network.Layers[l].B is not null).ToArray();
+        if (candidates.Length == 0) return network;
+        int layerIndex = candidates[rng.Next(candidates.Length)];
+        Layer layer = network.Layers[layerIndex];
+        int j = rng.Next(layer.Units), n = rng.Next(network.BatchSize);
+        double[] input = layerIndex == 0 ? network.X[n] : Forward.Run(network).Out[layerIndex - 1][n];
+        double s = 0;
+        for (int i = 0; i < layer.FanIn; i++) s += layer.W[j, i] * input[i];
+        double[] b = (double[])layer.B!.Clone();
+        b[j] = rng.Next(3) switch { 0 => -s, 1 => -s + 1e-12, _ => -s - 1e-12 };
+        var layers = network.Layers.ToArray();
+        layers[layerIndex] = new Layer(layer.Activation, layer.W, b, layer.Bias);
+        return Validated(network, layers) ?? network;
+    }
+
+    // ------------------------------------------------------------------ shrinking
+
+    /// <summary>
+    /// Smaller networks, structure first: drop an example, a hidden layer, a hidden unit, an input,
+    /// an output; then drop biases and simplify activations; then move each number toward 0 and
+    /// toward simple values. Every candidate is a valid network.
+    /// </summary>
+    public static IEnumerable<Network> Shrink(Network n)
+    {
+        int L = n.Layers.Count;
+        for (int e = 0; e < n.BatchSize && n.BatchSize > 1; e++)
+            if (Build(n, n.Layers, Without(n.X, e), Without(n.T, e), n.Inputs) is { } c) yield return c;
+        for (int l = 0; l < L - 1; l++)
+            if (DropLayer(n, l) is { } c) yield return c;
+        for (int l = 0; l < L - 1; l++)
+            for (int j = 0; j < n.Layers[l].Units && n.Layers[l].Units > 1; j++)
+                if (DropUnit(n, l, j) is { } c) yield return c;
+        for (int i = 0; i < n.Inputs && n.Inputs > 1; i++)
+        {
+            var layers = n.Layers.ToArray();
+            layers[0] = WithWeights(layers[0], DropColumn(layers[0].W, i));
+            if (Build(n, layers, n.X.Select(r => Without(r, i)).ToArray(), n.T, n.Inputs - 1) is { } c) yield return c;
+        }
+        for (int k = 0; k < n.Output.Units && n.Output.Units > 1; k++)
+            if (DropOutput(n, k) is { } c) yield return c;
+        for (int l = 0; l < L; l++)
+        {
+            Layer layer = n.Layers[l];
+            if (layer.Bias != BiasMode.None && Replace(n, l, new Layer(layer.Activation, layer.W, null, BiasMode.None)) is { } noBias) yield return noBias;
+            if (l < L - 1 && layer.Activation != Activation.Identity
+                && Replace(n, l, new Layer(Activation.Identity, layer.W, layer.B, layer.Bias)) is { } linear) yield return linear;
+        }
+        foreach (Network c in SimplerValues(n)) yield return c;
+    }
+
+    static IEnumerable<Network> SimplerValues(Network n)
+    {
+        for (int l = 0; l < n.Layers.Count; l++)
+        {
+            Layer layer = n.Layers[l];
+            for (int j = 0; j < layer.Units; j++)
+                for (int i = 0; i < layer.FanIn; i++)
+                    foreach (double v in Simpler(layer.W[j, i]))
+                    {
+                        var w = (double[,])layer.W.Clone();
+                        w[j, i] = v;
+                        if (Replace(n, l, WithWeights(layer, w)) is { } c) yield return c;
+                    }
+            if (layer.B is not null)
+                for (int j = 0; j < layer.Units; j++)
+                    foreach (double v in Simpler(layer.B[j]))
+                    {
+                        var b = (double[])layer.B.Clone();
+                        b[j] = v;
+                        if (Replace(n, l, new Layer(layer.Activation, layer.W, b, layer.Bias)) is { } c) yield return c;
+                    }
+        }
+        for (int e = 0; e < n.BatchSize; e++)
+            for (int i = 0; i < n.Inputs; i++)
+                foreach (double v in Simpler(n.X[e][i]))
+                {
+                    double[][] x = n.X.Select(r => (double[])r.Clone()).ToArray();
+                    x[e][i] = v;
+                    if (Build(n, n.Layers, x, n.T, n.Inputs) is { } c) yield return c;
+                }
+        if (n.Loss == LossKind.SoftmaxCrossEntropy) yield break;          // a distribution: keep it whole
+        for (int e = 0; e < n.BatchSize; e++)
+            for (int k = 0; k < n.Output.Units; k++)
+                foreach (double v in Simpler(n.T[e][k]))
+                {
+                    double[][] t = n.T.Select(r => (double[])r.Clone()).ToArray();
+                    t[e][k] = v;
+                    if (Build(n, n.Layers, n.X, t, n.Inputs) is { } c) yield return c;
+                }
+    }
+
+    /// <summary>0, then the nearest integer, then one decimal: each only if simpler than v.</summary>
+    static IEnumerable<double> Simpler(double v)
+    {
+        if (v == 0) yield break;
+        yield return 0;
+        double whole = Math.Round(v);
+        if (whole != 0 && whole != v) yield return whole;
+        double tenth = Math.Round(v, 1);
+        if (tenth != whole && tenth != v) yield return tenth;
+    }
+
+    static Network? DropLayer(Network n, int l)
+    {
+        var layers = n.Layers.ToList();
+        layers.RemoveAt(l);
+        int fanIn = l == 0 ? n.Inputs : n.Layers[l - 1].Units;
+        Layer next = layers[l];
+        var w = new double[next.Units, fanIn];
+        for (int j = 0; j < next.Units; j++)
+            for (int i = 0; i < fanIn; i++) w[j, i] = i < next.FanIn ? next.W[j, i] : 0;
+        layers[l] = WithWeights(next, w);
+        return Build(n, layers, n.X, n.T, n.Inputs);
+    }
+
+    static Network? DropUnit(Network n, int l, int j)
+    {
+        var layers = n.Layers.ToArray();
+        Layer layer = layers[l];
+        layers[l] = new Layer(layer.Activation, DropRow(layer.W, j), layer.B is null ? null : Without(layer.B, j), layer.Bias);
+        layers[l + 1] = WithWeights(layers[l + 1], DropColumn(layers[l + 1].W, j));
+        return Build(n, layers, n.X, n.T, n.Inputs);
+    }
+
+    static Network? DropOutput(Network n, int k)
+    {
+        var layers = n.Layers.ToArray();
+        Layer o = layers[^1];
+        layers[^1] = new Layer(o.Activation, DropRow(o.W, k), o.B is null ? null : Without(o.B, k), o.Bias);
+        double[][] t = n.T.Select(r => Without(r, k)).ToArray();
+        if (n.Loss == LossKind.SoftmaxCrossEntropy)
+        {
+            if (t.Any(r => r.Sum() <= 0)) return null;
+            t = t.Select(r => { double s = r.Sum(); return r.Select(v => v / s).ToArray(); }).ToArray();
+        }
+        return Build(n, layers, n.X, t, n.Inputs);
+    }
+
+    static Layer WithWeights(Layer l, double[,] w) => new(l.Activation, w, l.B, l.Bias);
+
+    static Network? Replace(Network n, int l, Layer layer)
+    {
+        var layers = n.Layers.ToArray();
+        layers[l] = layer;
+        return Validated(n, layers);
+    }
+
+    static Network? Validated(Network n, IReadOnlyList<Layer> layers) => Build(n, layers, n.X, n.T, n.Inputs);
+
+    static Network? Build(Network n, IReadOnlyList<Layer> layers, double[][] x, double[][] t, int inputs)
+    {
+        try { return Network.Create(inputs, layers, n.Loss, n.LearningRate, x, t, n.Name, n.Source); }
+        catch (NetworkFormatException) { return null; }
+    }
+
+    static T[] Without<T>(T[] a, int index) => a.Where((_, k) => k != index).ToArray();
+
+    static double[,] DropRow(double[,] w, int row)
+    {
+        var r = new double[w.GetLength(0) - 1, w.GetLength(1)];
+        for (int j = 0, jj = 0; j < w.GetLength(0); j++)
+        {
+            if (j == row) continue;
+            for (int i = 0; i < w.GetLength(1); i++) r[jj, i] = w[j, i];
+            jj++;
+        }
+        return r;
+    }
+
+    static double[,] DropColumn(double[,] w, int column)
+    {
+        var r = new double[w.GetLength(0), w.GetLength(1) - 1];
+        for (int j = 0; j < w.GetLength(0); j++)
+            for (int i = 0, ii = 0; i < w.GetLength(1); i++)
+            {
+                if (i == column) continue;
+                r[j, ii++] = w[j, i];
+            }
+        return r;
+    }
+}
+
+/// <summary>Greedy shrinking to a local minimum: take the first smaller candidate that still fails, repeat.</summary>
+public static class Minimize
+{
+    public static (T minimal, int steps) Run<T>(T failing, Func<T, IEnumerable<T>> shrink, Func<T, bool> fails, int maxSteps = 2000)
+    {
+        T current = failing;
+        int steps = 0;
+        bool progressed = true;
+        while (progressed && steps < maxSteps)
+        {
+            progressed = false;
+            foreach (T candidate in shrink(current))
+            {
+                if (!fails(candidate)) continue;
+                current = candidate;
+                steps++;
+                progressed = true;
+                break;
+            }
+        }
+        return (current, steps);
+    }
+}
