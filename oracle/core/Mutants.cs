@@ -169,24 +169,24 @@ public sealed class Mutant(Bug bug) : IBackprop
     {
         Layer layer = network.Layers[l];
         int K = o.Length;
-        double scale = Loss.IsMean(network.Loss) && Bug != Bug.MissingOneOverM ? 1.0 / m : 1.0;
+        double divisor = Loss.IsMean(network.Loss) && Bug != Bug.MissingOneOverM ? m : 1.0;   // the 1/m, divided as the reference does
         var delta = new double[K];
         if (Loss.IsFused(network.Loss))
         {
             var g = new double[K];
-            for (int k = 0; k < K; k++) g[k] = (o[k] - t[k]) * scale;
+            for (int k = 0; k < K; k++) g[k] = (o[k] - t[k]) / divisor;
             if (Bug == Bug.SoftmaxJacobianTwice && network.Loss == LossKind.SoftmaxCrossEntropy)
                 return SoftmaxJacobian(o, g);
             return g;
         }
         var dE_dout = new double[K];
-        for (int k = 0; k < K; k++) dE_dout[k] = -(t[k] - o[k]) * scale;
+        for (int k = 0; k < K; k++) dE_dout[k] = -(t[k] - o[k]) / divisor;
         if (Bug == Bug.MissingActivationDerivative && l == 0) return dE_dout;
         if (layer.Activation == Activation.Softmax) return SoftmaxJacobian(o, dE_dout);
         for (int k = 0; k < K; k++)
         {
             if (Bug == Bug.ErrorTimesError && layer.Activation == Activation.Sigmoid)
-                delta[k] = -(t[k] - o[k]) * o[k] * (t[k] - o[k]) * scale;
+                delta[k] = -(t[k] - o[k]) * o[k] * (t[k] - o[k]) / divisor;
             else if (layer.Activation == Activation.Sigmoid)
                 delta[k] = dE_dout[k] * o[k] * Activations.SigmoidOneMinusOut(net[k], o[k]);
             else

@@ -1,0 +1,62 @@
+using BackpropSpec.Oracle;
+using BackpropSpec.Reference;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace BackpropSpec.SpecTests.Properties;
+
+/// <summary>
+/// The suite must catch real bugs: every deliberately wrong variant of backprop is rejected by
+/// the properties, and its counterexample shrinks to a small network. Seeded and deterministic:
+/// the seed and network index are printed and replay the search exactly.
+/// </summary>
+public class MutantTests(ITestOutputHelper output)
+{
+    const int SearchLimit = 2000;
+
+    public static TheoryData<string> BugNames => new(Bugs.All.Select(Bugs.Name));
+
+    /// <summary>The worked examples first (004's exact ReLU zeros), then seeded random networks.</summary>
+    static IEnumerable<(string where, Network network)> Candidates()
+    {
+        foreach (string name in Examples.Names) yield return ($"example {name}", Examples.Load(name));
+        for (int i = 0; i < SearchLimit; i++) yield return ($"seed {PropertyRun.Seed}, network {i}", NetworkGen.Sample(PropertyRun.Seed, i, SearchLimit));
+    }
+
+    [Theory]
+    [MemberData(nameof(BugNames))]
+    public void Wrong_variant_is_rejected_with_a_small_counterexample(string bug)
+    {
+        var mutant = new Mutant(Bugs.Parse(bug));
+        foreach (var (where, network) in Candidates())
+        {
+            foreach (var (name, check) in Oracle.Properties.All)
+            {
+                if (check(mutant, network) is null) continue;
+                // shrink while this same property keeps failing
+                var (minimal, steps) = Minimize.Run(network, NetworkGen.Shrink, n => check(mutant, n) is not null);
+                output.WriteLine($"{bug}: rejected by \"{name}\" on {where}; shrunk in {steps} steps to {Trace.Shape(minimal)}, batch of {minimal.BatchSize}, {minimal.ParameterCount} parameters");
+                output.WriteLine(check(mutant, minimal));
+                output.WriteLine(minimal.ToString());
+                Assert.True(minimal.Layers.Count <= 2, $"{bug}: {minimal.Layers.Count} layers after shrinking");
+                Assert.True(minimal.Layers.All(l => l.Units <= 2) && minimal.Inputs <= 2, $"{bug}: a layer wider than 2 after shrinking: {Trace.Shape(minimal)}");
+                Assert.True(minimal.BatchSize <= 2, $"{bug}: batch of {minimal.BatchSize} after shrinking");
+                return;
+            }
+        }
+        Assert.Fail($"{bug} passed every property on the examples and {SearchLimit} random networks (seed {PropertyRun.Seed})");
+    }
+
+    [Fact]
+    public void Mutant_with_no_bug_agrees_with_the_reference_to_the_last_bit()
+    {
+        var reference = new ReferenceBackprop();
+        var clean = new Mutant(Bug.None);
+        for (int i = 0; i < 300; i++)
+        {
+            Network n = NetworkGen.Sample(PropertyRun.Seed, i, 300);
+            Assert.Equal(reference.Gradients(n).Flatten(), clean.Gradients(n).Flatten());
+            Assert.Equal(reference.Step(n).Flatten(), clean.Step(n).Flatten());
+        }
+    }
+}

@@ -1,0 +1,149 @@
+using BackpropSpec.Oracle;
+using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Reference;
+using FsCheck;
+using FsCheck.Fluent;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace BackpropSpec.SpecTests.Properties;
+
+/// <summary>The oracles, the generator and the laws the documents state, on random networks.</summary>
+public class OracleProperties(ITestOutputHelper output)
+{
+    [Fact]
+    public void The_three_derivative_oracles_agree_with_each_other()
+    {
+        PropertyRun.Check(output, "dual, finite differences and complex step agree", NetworkGen.Arbitrary(), n =>
+        {
+            OracleGradients o = Oracles.Compute(n);
+            for (int k = 0; k < o.Dual.Length; k++)
+            {
+                double tol = o.Tolerance(k);
+                if (!o.Kink[k] && !(Math.Abs(o.FiniteDifference[k] - o.Dual[k]) <= o.FiniteDifferenceError[k] + tol))
+                    return $"{o.Parameters[k]}: dual {o.Dual[k]:R}, finite difference {o.FiniteDifference[k]:R} ± {o.FiniteDifferenceError[k]:G3}";
+                if (o.ComplexStep is { } cs && !double.IsNaN(cs[k]) && !(Math.Abs(cs[k] - o.Dual[k]) <= tol))
+                    return $"{o.Parameters[k]}: dual {o.Dual[k]:R}, complex step {cs[k]:R} (tolerance {tol:G3})";
+            }
+            return null;
+        });
+    }
+
+    [Fact]
+    public void Generated_and_shrunk_networks_are_valid_network_documents()
+    {
+        PropertyRun.Check(output, "generated and shrunk networks are valid", NetworkGen.Arbitrary(), n =>
+        {
+            foreach (Network candidate in NetworkGen.Shrink(n).Take(60).Prepend(n))
+            {
+                string json = candidate.ToString();
+                Network back = NetworkJson.Parse(json);          // the whole rule set, through the JSON door
+                if (back.ToString() != json) return "the network does not round-trip through its JSON document";
+                if (Loss.RequiredOutput(back.Loss) is { } f && back.Output.Activation != f) return "loss and output activation do not match";
+            }
+            return null;
+        }, count: 200);
+    }
+
+    /// <summary>The generator covers the space the issue names; counted over one seeded run.</summary>
+    [Fact]
+    public void Generated_networks_cover_the_whole_supported_space()
+    {
+        const int count = 1000;
+        var seen = new HashSet<string>();
+        for (int i = 0; i < count; i++)
+        {
+            Network n = NetworkGen.Sample(PropertyRun.Seed, i, count);
+            ForwardPass<double> f = Forward.Run(n);
+            seen.Add($"depth {n.Layers.Count}");
+            seen.Add($"batch {n.BatchSize}");
+            seen.Add($"loss {Loss.Name(n.Loss)}");
+            for (int l = 0; l < n.Layers.Count; l++)
+            {
+                Layer layer = n.Layers[l];
+                seen.Add($"activation {Activations.Name(layer.Activation)}");
+                seen.Add($"bias {Validation.BiasName(layer.Bias)}");
+                if (layer.Units == 16) seen.Add("width 16");
+                foreach (double[] nets in f.Net[l])
+                    foreach (double net in nets)
+                    {
+                        if (Math.Abs(net) > 30) seen.Add("net beyond 30");
+                        if (layer.Activation == Activation.Relu && net == 0) seen.Add("relu at exactly 0");
+                        if (layer.Activation == Activation.Relu && net != 0 && Math.Abs(net) <= 1e-12) seen.Add("relu within 1e-12 of 0");
+                    }
+            }
+        }
+        string[] expected =
+        [
+            "depth 1", "depth 5", "batch 1", "batch 8", "width 16", "net beyond 30", "relu at exactly 0", "relu within 1e-12 of 0",
+            .. Activations.All.Select(a => $"activation {Activations.Name(a)}"),
+            .. Loss.All.Select(l => $"loss {Loss.Name(l)}"),
+            "bias none", "bias trainable", "bias frozen",
+        ];
+        output.WriteLine(string.Join(", ", seen.Order()));
+        Assert.Empty(expected.Except(seen));
+    }
+
+    /// <summary>000: "The maximum derivative of the sigmoid function is 0.25".</summary>
+    [Fact]
+    public void Sigmoid_derivative_never_exceeds_a_quarter()
+    {
+        Assert.Equal(0.25, Activations.Derivative(Activation.Sigmoid, 0));
+        var nets = Gen.OneOf(Gen.Choose(-1_000_000, 1_000_000).Select(k => k / 1000.0), Gen.Elements(0.0, -0.0, 1e-300, -1e-300, 710.0, -750.0))
+            .ToArbitrary();
+        Prop.ForAll(nets, x => Activations.Derivative(Activation.Sigmoid, x) <= 0.25).Check(PropertyRun.Config("sigmoid' <= 1/4"));
+    }
+
+    /// <summary>
+    /// 000: "the errors in the output layer get reduced by at least 75%, and errors in the hidden
+    /// layer are scaled down by at least 93.75%". For a chain of single sigmoid units with |w| ≤ 1,
+    /// δ k layers below the output is at most ¼^(k+1) of the output error |o − t|. A rounding
+    /// margin of 8ε per layer covers the products.
+    /// </summary>
+    [Fact]
+    public void Through_k_sigmoid_layers_with_weights_at_most_1_the_error_shrinks_by_a_quarter_per_layer()
+    {
+        Gen<Network> chains =
+            from depth in Gen.Choose(1, 5)
+            from weights in Gen.ArrayOf(Gen.Choose(-1000, 1000).Select(k => k / 1000.0), depth)
+            from x in Gen.Choose(-5000, 5000)
+            from t in Gen.Choose(0, 1000)
+            select Network.Create(1, weights.Select(w => new Layer(Activation.Sigmoid, new[,] { { w } }, null, BiasMode.None)).ToArray(),
+                                  LossKind.HalfSse, 0.5, [[x / 1000.0]], [[t / 1000.0]]);
+        PropertyRun.Check(output, "sigmoid chains shrink the error", chains.ToArbitrary(), n =>
+        {
+            var f = Forward.Run(n);
+            LayerGradients[] g = Backward.Run(n, f);
+            double error = Math.Abs(f.Out[^1][0][0] - n.T[0][0]);
+            for (int k = 0; k < n.Layers.Count; k++)
+            {
+                double delta = Math.Abs(g[n.Layers.Count - 1 - k].delta[0][0]);
+                double bound = Math.Pow(0.25, k + 1) * error * (1 + 8 * (k + 1) * Validation.MachineEpsilon);
+                if (delta > bound) return $"delta {k} layers below the output is {delta:R} > 0.25^{k + 1} * |o - t| = {bound:R}";
+            }
+            return null;
+        });
+    }
+
+    /// <summary>The bias gradient is the sum of δ over the batch (the 1/m of a mean loss is inside δ):
+    /// Σ_n δ from the trace against the exact forward-mode derivative of each bias.</summary>
+    [Fact]
+    public void Bias_gradient_is_the_sum_of_deltas_over_the_batch()
+    {
+        PropertyRun.Check(output, "dE/db = sum of delta", NetworkGen.Arbitrary(), n =>
+        {
+            if (n.Layers.All(l => l.B is null)) return null;
+            LayerGradients[] g = Backward.Run(n, Forward.Run(n));
+            OracleGradients o = Oracles.Compute(n, finiteDifferences: false, complexStep: false);
+            for (int k = 0; k < o.Parameters.Length; k++)
+            {
+                ParameterRef p = o.Parameters[k];
+                if (!p.IsBias) continue;
+                double sum = 0;
+                for (int e = 0; e < n.BatchSize; e++) sum += g[p.Layer].delta[e][p.J];
+                if (!(Math.Abs(sum - o.Dual[k]) <= o.Tolerance(k))) return $"{p}: sum of delta {sum:R}, exact derivative {o.Dual[k]:R}";
+            }
+            return null;
+        });
+    }
+}
