@@ -45,8 +45,8 @@ public sealed class Layer
     public double[]? B { get; }          // [units], null when Bias == None
     public BiasMode Bias { get; }
 
-    public int Units => W.GetLength(0);
-    public int FanIn => W.GetLength(1);
+    public int Units => W?.GetLength(0) ?? 0;     // a null W is reported by Validation, not by a crash here
+    public int FanIn => W?.GetLength(1) ?? 0;
 }
 
 /// <summary>

@@ -38,6 +38,7 @@ public static class Validation
             Layer layer = layers[l] ?? throw new NetworkFormatException($"layers[{l}]", "is null");
             int fanIn = l == 0 ? inputs : layers[l - 1].Units;
             string where = $"layers[{l}]";
+            if (layer.W is null) throw new NetworkFormatException($"{where}.weights", "missing");
             CheckCount($"{where}.units", layer.Units, 1, MaxWidth);
             if (!Enum.IsDefined(layer.Activation))
                 throw new NetworkFormatException($"{where}.activation", $"unknown activation {(int)layer.Activation}");
