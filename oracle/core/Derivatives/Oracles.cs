@@ -68,7 +68,25 @@ public static class Oracles
     /// products below it; smaller ones may have passed through the subnormal range.</summary>
     public const double ComplexStepFloor = 1.0265992597076214E-289;
 
+    /// <summary>
+    /// The oracles of a network, remembered for the networks seen last: the property tests and
+    /// `check` judge the same seeded networks several times. Keyed by the whole network document,
+    /// so equal networks share one (immutable) result; bounded, so memory stays flat.
+    /// </summary>
     public static OracleGradients Compute(Network network, bool finiteDifferences = true, bool complexStep = true)
+    {
+        string key = $"{finiteDifferences}{complexStep}{network}";
+        if (Memo.TryGetValue(key, out OracleGradients? known)) return known;
+        OracleGradients computed = ComputeNow(network, finiteDifferences, complexStep);
+        if (Memo.Count >= MemoCapacity) Memo.Clear();
+        Memo[key] = computed;
+        return computed;
+    }
+
+    const int MemoCapacity = 2048;
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, OracleGradients> Memo = new();
+
+    static OracleGradients ComputeNow(Network network, bool finiteDifferences, bool complexStep)
     {
         ParameterRef[] ps = ParameterRef.All(network);
         var dual = new double[ps.Length];
