@@ -154,29 +154,29 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
         ReadHello(hello);
     }
 
-    public Evaluation Forward(Network network)
-    {
-        JsonElement reply = Request("forward", network, out long id);
-        var r = new ReplyReader("forward", id, network);
-        return new Evaluation(r.Outputs(reply), r.Number(r.Field(reply, "loss"), "loss"));
-    }
+    public Evaluation Forward(Network network) => Ask("forward", network, (reply, r) =>
+        new Evaluation(r.Outputs(reply), r.Number(r.Field(reply, "loss"), "loss")));
 
-    public Gradients Gradients(Network network)
+    public Gradients Gradients(Network network) => Ask("gradients", network, (reply, r) =>
     {
-        JsonElement reply = Request("gradients", network, out long id);
-        var r = new ReplyReader("gradients", id, network);
         double[][] outputs = r.Outputs(reply);
         double loss = r.Number(r.Field(reply, "loss"), "loss");
         var (w, b) = r.LayerList(r.Field(reply, "gradients"), "gradients");
         return new Gradients(outputs, loss, w, b);
-    }
+    });
 
-    public Parameters Step(Network network)
+    public Parameters Step(Network network) => Ask("step", network, (reply, r) =>
     {
-        JsonElement reply = Request("step", network, out long id);
-        var r = new ReplyReader("step", id, network);
         var (w, b) = r.LayerList(r.Field(reply, "layers"), "layers");
         return new Parameters(w, b);
+    });
+
+    /// <summary>One request, its reply read field by field; every failure is recorded in <see cref="Fault"/>.</summary>
+    T Ask<T>(string op, Network network, Func<JsonElement, ReplyReader, T> read)
+    {
+        JsonElement reply = Request(op, network, out long id);
+        try { return read(reply, new ReplyReader(op, id, network)); }
+        catch (ProtocolException e) { throw Record(e); }
     }
 
     /// <summary>Closes stdin and gives the process a moment to exit on its own; then kills it and
@@ -257,8 +257,8 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
     /// <summary>The process closed stdout or stdin: a crash, with its exit code and stderr when it exited.</summary>
     ProtocolException CrashOrClosed(Child c, Func<ProtocolFailure, string, ProtocolException> fail, string when)
     {
-        int? exit = c.WaitForExit(Math.Min(2000, TimeoutMs));
-        string tail = c.StderrTail(waitMs: 1000);
+        int? exit = c.WaitForExit(Math.Min(1000, TimeoutMs));
+        string tail = c.StderrTail(waitMs: exit is null ? 0 : 1000);      // a running process may never close stderr
         string what = exit is { } code ? $"exited with code {code} {when}" : $"closed its stdout (and kept running) {when}";
         string stderr = tail.Length == 0 ? "\nit wrote nothing to stderr" : $"\nlast lines of its stderr:\n{Indent(tail)}";
         ProtocolException e = fail(ProtocolFailure.Crash, $"the implementation {what}{stderr}");
@@ -423,6 +423,14 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
             AppDomain.CurrentDomain.ProcessExit += (_, _) => { foreach (Child c in Live.Keys) c.Kill(); };
         }
 
+        /// <summary>
+        /// A plain command with arguments (no operators, redirections, substitutions or leading
+        /// VAR=value): run with `exec`, so the implementation replaces the shell. Otherwise the shell
+        /// stays as its parent and keeps a copy of the stdout pipe, and a process that closes its
+        /// stdout could only be seen as a hang.
+        /// </summary>
+        static readonly System.Text.RegularExpressions.Regex SimpleCommand = new(@"^\s*[A-Za-z0-9_./:@%+,-]+(\s+[A-Za-z0-9_./:@%+,=""'-]+)*\s*$");
+
         readonly Process process;
         readonly Stream stdin;
         readonly Queue<string> stderr = new();
@@ -442,7 +450,7 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
                 StandardErrorEncoding = new UTF8Encoding(false),
             };
             info.ArgumentList.Add("-c");
-            info.ArgumentList.Add(commandLine);
+            info.ArgumentList.Add(SimpleCommand.IsMatch(commandLine) ? "exec " + commandLine : commandLine);
             process = new Process { StartInfo = info };
             process.ErrorDataReceived += (_, e) =>
             {
