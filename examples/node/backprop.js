@@ -229,11 +229,19 @@ function meanDivisor(net) {
 // delta = dE/d(net) from dE/d(out): f'(net) elementwise, or the softmax Jacobian
 function throughActivation(layer, z, o, dEdout) {
   if (layer.activation === 'softmax') {
+    // delta_j = sum_k dE/do_k * o_k * ([j == k] - o_j), written as
+    // o_j * (g_j * sum_{k!=j} o_k - sum_{k!=j} g_k o_k): 1 - o_j is taken as sum_{k!=j} o_k,
+    // the same number without the cancellation that loses its digits once o_j is near 1
     const delta = [];
     for (let j = 0; j < o.length; j++) {
-      let s = 0.0;
-      for (let k = 0; k < o.length; k++) s += dEdout[k] * o[k] * ((j === k ? 1.0 : 0.0) - o[j]);
-      delta.push(s);
+      let oneMinusOut = 0.0;
+      let others = 0.0;
+      for (let k = 0; k < o.length; k++) {
+        if (k === j) continue;
+        oneMinusOut += o[k];
+        others += dEdout[k] * o[k];
+      }
+      delta.push(o[j] * (dEdout[j] * oneMinusOut - others));
     }
     return delta;
   }

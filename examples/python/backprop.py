@@ -261,13 +261,18 @@ class Backprop:
     def through_activation(self, l, layer, z, o, dE_dout):
         """delta = dE/d(net) from dE/d(out): f'(net) elementwise, or the softmax Jacobian."""
         if layer["activation"] == "softmax":
+            # delta_j = sum_k dE/do_k * o_k * ([j == k] - o_j), written as
+            # o_j * (g_j * sum_{k!=j} o_k - sum_{k!=j} g_k o_k): 1 - o_j is taken as sum_{k!=j} o_k,
+            # the same number without the cancellation that loses its digits once o_j is near 1
             units = len(o)
             delta = []
             for j in range(units):
-                s = 0.0
+                one_minus_out, others = 0.0, 0.0
                 for k in range(units):
-                    s += dE_dout[k] * o[k] * ((1.0 if j == k else 0.0) - o[j])
-                delta.append(s)
+                    if k != j:
+                        one_minus_out += o[k]
+                        others += dE_dout[k] * o[k]
+                delta.append(o[j] * (dE_dout[j] * one_minus_out - others))
             return delta
         return [dE_dout[j] * self.derivative(layer["activation"], z[j]) for j in range(len(z))]
 

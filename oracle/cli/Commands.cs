@@ -6,7 +6,7 @@ namespace BackpropSpec.Cli;
 /// <summary>The command line. Exit codes: 0 success, 1 a mismatch was found, 2 bad usage or bad input.</summary>
 public static class Commands
 {
-    public const string Usage = """
+    public static readonly string Usage = """
         backprop-spec: the oracle for backpropagation
 
         usage:
@@ -16,6 +16,7 @@ public static class Commands
               the built-in worked examples (000 … 004)
           backprop-spec snapshots [--accept] [--root <repo>]
               show the pending trace-snapshot changes left by a failing `dotnet test`, and approve them
+        """ + "\n" + Check.Usage + "\n" + """
 
         An example name may be shortened to its number: `backprop-spec trace 002`.
         """;
@@ -30,6 +31,7 @@ public static class Commands
                 "trace" => TraceCommand(args[1..], stdout),
                 "examples" => ListExamples(stdout),
                 "snapshots" => Snapshots.Run(args[1..], stdout),
+                "check" => Check.Run(args[1..], stdout, stderr),
                 _ => BadUsage(stderr, $"unknown command '{args[0]}'"),
             };
         }
@@ -83,5 +85,5 @@ public static class Commands
         return 2;
     }
 
-    sealed class UsageException(string message) : Exception(message);
+    internal sealed class UsageException(string message) : Exception(message);
 }

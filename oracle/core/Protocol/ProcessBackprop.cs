@@ -1,0 +1,518 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using BackpropSpec.Reference;
+
+namespace BackpropSpec.Oracle.Protocol;
+
+/// <summary>Every way an implementation can break the process protocol (PROTOCOL.md).</summary>
+public enum ProtocolFailure
+{
+    /// <summary>The process exited, or closed its stdout, before replying.</summary>
+    Crash,
+    /// <summary>No reply within the per-request timeout.</summary>
+    Hang,
+    /// <summary>A line that is not JSON, or JSON that is not a reply object.</summary>
+    Garbage,
+    /// <summary>A reply whose <c>id</c> is not the request's.</summary>
+    WrongId,
+    /// <summary>A field missing, of the wrong kind, or of the wrong size.</summary>
+    WrongShape,
+    /// <summary>NaN, ±Infinity (not JSON), or a number too large for a double.</summary>
+    NonFinite,
+    /// <summary><c>ok: false</c> with code <c>bad-request</c> or <c>internal</c> (or another code).</summary>
+    ErrorReply,
+}
+
+public static class ProtocolFailures
+{
+    public static string Name(ProtocolFailure kind) => kind switch
+    {
+        ProtocolFailure.Crash => "crash",
+        ProtocolFailure.Hang => "hang",
+        ProtocolFailure.Garbage => "garbage",
+        ProtocolFailure.WrongId => "wrong-id",
+        ProtocolFailure.WrongShape => "wrong-shape",
+        ProtocolFailure.NonFinite => "non-finite",
+        ProtocolFailure.ErrorReply => "error-reply",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>Whether the reply stream can no longer be trusted to line up with the requests, so
+    /// the process is killed (and started afresh if another request comes).</summary>
+    public static bool KillsProcess(ProtocolFailure kind) =>
+        kind is ProtocolFailure.Crash or ProtocolFailure.Hang or ProtocolFailure.Garbage or ProtocolFailure.WrongId;
+}
+
+/// <summary>The implementation broke the protocol. <see cref="Network"/> is the network of the
+/// request it was answering (null for <c>hello</c>).</summary>
+public sealed class ProtocolException(ProtocolFailure kind, string op, long id, Network? network, string message)
+    : Exception(message)
+{
+    public ProtocolFailure Kind { get; } = kind;
+    public string KindName => ProtocolFailures.Name(Kind);
+    public string Op { get; } = op;
+    public long Id { get; } = id;
+    public Network? Network { get; } = network;
+    /// <summary>For a crash: the exit code, when the process exited (null when it only closed stdout).</summary>
+    public int? ExitCode { get; init; }
+    /// <summary>For a crash: the last lines the process wrote to stderr.</summary>
+    public string? StderrTail { get; init; }
+}
+
+/// <summary>The implementation answered <c>{ok: false, error: {code: "unsupported"}}</c>: it declines
+/// this network. Not a failure; `check` skips the network and counts it.</summary>
+public sealed class UnsupportedNetworkException(string op, string message) : Exception(message)
+{
+    public string Op { get; } = op;
+}
+
+/// <summary>
+/// An implementation in another process, spoken to over the JSON-lines protocol of PROTOCOL.md.
+/// The command line runs through <c>/bin/sh -c</c>, so <c>python3 examples/python/backprop.py</c> works.
+///
+/// Every reply is checked before it is believed: the id, every field's kind and size, every number
+/// finite. A broken reply throws <see cref="ProtocolException"/>; an <c>unsupported</c> reply throws
+/// <see cref="UnsupportedNetworkException"/>. Both are also recorded in <see cref="Fault"/> and
+/// <see cref="Declined"/>, because <see cref="Properties.FirstFailure"/> turns every exception into a
+/// failure message and the checker must tell a broken protocol from a wrong answer.
+///
+/// Restart policy: after a crash, hang, garbage or wrong id the process is killed (with every process
+/// it started), and the next request starts a fresh one and says hello again. The checker stops at the
+/// first broken protocol anyway; the restart is what lets it shrink a crashing network. After a wrong
+/// shape, a non-finite number or an error reply the replies still line up, so the process is kept.
+/// </summary>
+public sealed class ProcessBackprop : IBackprop, IDisposable
+{
+    public const string Protocol = "backprop-spec/1";
+
+    /// <summary>How much of stderr a crash report shows.</summary>
+    const int StderrLines = 20, StderrLineLength = 400;
+
+    readonly string workingDirectory;
+    Child? child;
+    long nextId;
+    bool disposed;
+
+    /// <param name="commandLine">Run with <c>/bin/sh -c</c>.</param>
+    /// <param name="timeoutMs">How long one request may take, from writing it to reading its reply
+    /// (for the first request of a process, starting it and saying hello count too).</param>
+    public ProcessBackprop(string commandLine, int timeoutMs, string? workingDirectory = null)
+    {
+        if (string.IsNullOrWhiteSpace(commandLine)) throw new ArgumentException("the implementation's command line is empty");
+        if (timeoutMs < 1) throw new ArgumentException($"the timeout must be at least 1 ms, got {timeoutMs}");
+        CommandLine = commandLine;
+        TimeoutMs = timeoutMs;
+        this.workingDirectory = workingDirectory ?? Environment.CurrentDirectory;
+    }
+
+    public string CommandLine { get; }
+    public int TimeoutMs { get; }
+
+    /// <summary>The <c>implementation</c> of the hello reply ("?" until the first hello).</summary>
+    public string Name { get; private set; } = "?";
+
+    /// <summary>What the hello reply lists, in the reference's order; unknown names are ignored.</summary>
+    public Capabilities Capabilities { get; private set; } = Capabilities.Everything;
+
+    /// <summary>Names in the hello reply this checker does not know (reported, not sent).</summary>
+    public IReadOnlyList<string> UnknownCapabilities { get; private set; } = [];
+
+    /// <summary>Processes started so far (1 + restarts).</summary>
+    public int Starts { get; private set; }
+
+    /// <summary>Requests sent so far, hello included.</summary>
+    public long Requests => nextId;
+
+    /// <summary>Time spent in requests: writing, waiting for and reading replies (timing only, never in a report).</summary>
+    public TimeSpan Waiting => waiting.Elapsed;
+    readonly Stopwatch waiting = new();
+
+    /// <summary>The first protocol failure since <see cref="ClearFaults"/>.</summary>
+    public ProtocolException? Fault { get; private set; }
+
+    /// <summary>The first <c>unsupported</c> reply since <see cref="ClearFaults"/>.</summary>
+    public UnsupportedNetworkException? Declined { get; private set; }
+
+    public void ClearFaults() { Fault = null; Declined = null; }
+
+    /// <summary>Starts the process and says hello, unless it is running already.</summary>
+    public void Start()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (child is not null) return;
+        Starts++;
+        var startedAt = Stopwatch.StartNew();
+        try { child = new Child(CommandLine, workingDirectory); }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException)
+        {
+            throw Record(new ProtocolException(ProtocolFailure.Crash, "hello", 0, null, $"could not start /bin/sh -c \"{CommandLine}\": {e.Message}"));
+        }
+        JsonElement hello = Exchange("hello", null, startedAt);
+        ReadHello(hello);
+    }
+
+    public Evaluation Forward(Network network) => Ask("forward", network, (reply, r) =>
+        new Evaluation(r.Outputs(reply), r.Number(r.Field(reply, "loss"), "loss")));
+
+    public Gradients Gradients(Network network) => Ask("gradients", network, (reply, r) =>
+    {
+        double[][] outputs = r.Outputs(reply);
+        double loss = r.Number(r.Field(reply, "loss"), "loss");
+        var (w, b) = r.LayerList(r.Field(reply, "gradients"), "gradients");
+        return new Gradients(outputs, loss, w, b);
+    });
+
+    public Parameters Step(Network network) => Ask("step", network, (reply, r) =>
+    {
+        var (w, b) = r.LayerList(r.Field(reply, "layers"), "layers");
+        return new Parameters(w, b);
+    });
+
+    /// <summary>One request, its reply read field by field; every failure is recorded in <see cref="Fault"/>.</summary>
+    T Ask<T>(string op, Network network, Func<JsonElement, ReplyReader, T> read)
+    {
+        JsonElement reply = Request(op, network, out long id);
+        try { return read(reply, new ReplyReader(op, id, network)); }
+        catch (ProtocolException e) { throw Record(e); }
+    }
+
+    /// <summary>Closes stdin and gives the process a moment to exit on its own; then kills it and
+    /// everything it started.</summary>
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        child?.Close(graceMs: 500);
+        child = null;
+    }
+
+    // ------------------------------------------------------------------ the exchange
+
+    JsonElement Request(string op, Network network, out long id)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        try
+        {
+            Start();
+            var clock = Stopwatch.StartNew();
+            JsonElement reply = Exchange(op, network, clock);
+            id = nextId;
+            return reply;
+        }
+        catch (ProtocolException e) { throw Record(e); }
+        catch (UnsupportedNetworkException e) { Declined ??= e; throw; }
+    }
+
+    ProtocolException Record(ProtocolException e)
+    {
+        Fault ??= e;
+        if (ProtocolFailures.KillsProcess(e.Kind)) { child?.Close(graceMs: 0); child = null; }
+        return e;
+    }
+
+    /// <summary>Writes one request and reads its reply: a JSON object with the right id and ok: true.</summary>
+    JsonElement Exchange(string op, Network? network, Stopwatch clock)
+    {
+        waiting.Start();
+        try { return ExchangeTimed(op, network, clock); }
+        finally { waiting.Stop(); }
+    }
+
+    JsonElement ExchangeTimed(string op, Network? network, Stopwatch clock)
+    {
+        Child c = child!;
+        long id = ++nextId;
+        ProtocolException Fail(ProtocolFailure kind, string message) => new(kind, op, id, network, message);
+        int Remaining() => (int)Math.Max(0, TimeoutMs - clock.ElapsedMilliseconds);
+        string Doing() => $"answering `{op}` (id {id})";
+
+        // write, bounded by the timeout too: a process that stops reading fills the pipe
+        Task write = c.WriteAsync(Encode(id, op, network));
+        try
+        {
+            if (!write.Wait(Remaining()))
+                throw Fail(ProtocolFailure.Hang, $"did not read its request within {TimeoutMs} ms while {Doing()}");
+        }
+        catch (AggregateException)
+        {
+            throw CrashOrClosed(c, Fail, $"stopped reading its stdin before {Doing()}");
+        }
+
+        string? line;
+        while (true)
+        {
+            if (!c.Lines.TryTake(out line, Remaining()))
+            {
+                if (c.Lines.IsCompleted) throw CrashOrClosed(c, Fail, $"before {Doing()}");
+                throw Fail(ProtocolFailure.Hang, $"no reply within {TimeoutMs} ms while {Doing()} (--timeout-ms sets the limit)");
+            }
+            if (!string.IsNullOrWhiteSpace(line)) break;          // blank lines between replies are tolerated
+        }
+        return ParseReply(line, op, id, network);
+    }
+
+    /// <summary>The process closed stdout or stdin: a crash, with its exit code and stderr when it exited.</summary>
+    ProtocolException CrashOrClosed(Child c, Func<ProtocolFailure, string, ProtocolException> fail, string when)
+    {
+        int? exit = c.WaitForExit(Math.Min(1000, TimeoutMs));
+        string tail = c.StderrTail(waitMs: exit is null ? 0 : 1000);      // a running process may never close stderr
+        string what = exit is { } code ? $"exited with code {code} {when}" : $"closed its stdout (and kept running) {when}";
+        string stderr = tail.Length == 0 ? "\nit wrote nothing to stderr" : $"\nlast lines of its stderr:\n{Indent(tail)}";
+        ProtocolException e = fail(ProtocolFailure.Crash, $"the implementation {what}{stderr}");
+        return new ProtocolException(e.Kind, e.Op, e.Id, e.Network, e.Message) { ExitCode = exit, StderrTail = tail };
+    }
+
+    static string Indent(string text) => string.Join("\n", text.Split('\n').Select(l => "  | " + l));
+
+    static byte[] Encode(long id, string op, Network? network)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("protocol", Protocol);
+            w.WriteNumber("id", id);
+            w.WriteString("op", op);
+            if (network is not null) { w.WritePropertyName("network"); NetworkJson.Write(w, network); }
+            w.WriteEndObject();
+        }
+        byte[] bytes = new byte[buffer.WrittenCount + 1];
+        buffer.WrittenSpan.CopyTo(bytes);
+        bytes[^1] = (byte)'\n';
+        return bytes;
+    }
+
+    static readonly JsonDocumentOptions ReplyOptions = new() { MaxDepth = 32 };
+
+    /// <summary>
+    /// JSON, an object, the right id, ok: true. A line that is JSON only once bare NaN / Infinity
+    /// tokens are read as numbers is non-finite, not garbage: the tokens become the strings "NaN"
+    /// and "Infinity", which the field readers report by name.
+    /// </summary>
+    static JsonElement ParseReply(string line, string op, long id, Network? network)
+    {
+        ProtocolException Fail(ProtocolFailure kind, string message) => new(kind, op, id, network, message);
+        JsonElement root;
+        bool bareNonFinite = false;
+        if (!TryParse(line, out root, out string? error))
+        {
+            string? quoted = QuoteNonFiniteTokens(line);
+            if (quoted is null || !TryParse(quoted, out root, out _))
+                throw Fail(ProtocolFailure.Garbage, $"replied to `{op}` (id {id}) with a line that is not JSON ({error}): {Excerpt(line)}");
+            bareNonFinite = true;
+        }
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("ok", out JsonElement ok) || ok.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            throw Fail(ProtocolFailure.Garbage, $"replied to `{op}` (id {id}) with JSON that is not a reply object (an object with \"ok\": true or false): {Excerpt(line)}");
+
+        bool idMatches = root.TryGetProperty("id", out JsonElement idJson) && idJson.ValueKind == JsonValueKind.Number
+                         && idJson.TryGetInt64(out long replyId) && replyId == id;
+        if (ok.ValueKind == JsonValueKind.False)
+        {
+            // an error reply with id null is an implementation that could not read the request
+            // (it has no id to echo): reported as the error it is, not as a wrong id
+            if (!idMatches && !(idJson.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined))
+                throw Fail(ProtocolFailure.WrongId, $"answered request id {id} (`{op}`) with id {idJson.GetRawText()}");
+            string code = "", message = "";
+            if (root.TryGetProperty("error", out JsonElement err) && err.ValueKind == JsonValueKind.Object)
+            {
+                if (err.TryGetProperty("code", out JsonElement c) && c.ValueKind == JsonValueKind.String) code = c.GetString()!;
+                if (err.TryGetProperty("message", out JsonElement m) && m.ValueKind == JsonValueKind.String) message = m.GetString()!;
+            }
+            if (code == "unsupported" && network is not null)
+                throw new UnsupportedNetworkException(op, message.Length > 0 ? message : "(no message)");
+            string shown = code.Length == 0 ? "an error reply without error.code" : $"error code \"{code}\"";
+            throw Fail(ProtocolFailure.ErrorReply, $"answered `{op}` (id {id}) with {shown}: {(message.Length > 0 ? message : "(no message)")}");
+        }
+        if (!idMatches)
+            throw Fail(ProtocolFailure.WrongId, $"answered request id {id} (`{op}`) with id {(idJson.ValueKind == JsonValueKind.Undefined ? "(missing)" : idJson.GetRawText())}");
+        if (bareNonFinite)
+        {
+            // the fields `check` reads name the NaN; a NaN elsewhere in the reply is still not JSON
+            new ReplyReader(op, id, network).CheckAll(root);
+            throw Fail(ProtocolFailure.NonFinite, $"replied to `{op}` (id {id}) with a bare NaN or Infinity, which is not JSON: {Excerpt(line)}");
+        }
+        return root;
+    }
+
+    static bool TryParse(string text, out JsonElement root, out string? error)
+    {
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(text, ReplyOptions);
+            root = doc.RootElement.Clone();
+            error = null;
+            return true;
+        }
+        catch (JsonException e)
+        {
+            root = default;
+            error = e.Message.Split(" Path:")[0].Split(" LineNumber:")[0].TrimEnd('.');
+            return false;
+        }
+    }
+
+    /// <summary>The line with every bare NaN, Infinity, -Infinity (and Python's nan, inf) outside
+    /// strings replaced by the strings "NaN", "Infinity", "-Infinity"; null when there are none.</summary>
+    static string? QuoteNonFiniteTokens(string line)
+    {
+        var sb = new StringBuilder(line.Length + 16);
+        bool inString = false, found = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char ch = line[i];
+            if (inString)
+            {
+                sb.Append(ch);
+                if (ch == '\\' && i + 1 < line.Length) sb.Append(line[++i]);
+                else if (ch == '"') inString = false;
+                continue;
+            }
+            if (ch == '"') { inString = true; sb.Append(ch); continue; }
+            string? token = null, name = null;
+            foreach (var (t, n) in new[] { ("-Infinity", "-Infinity"), ("Infinity", "Infinity"), ("NaN", "NaN"), ("-inf", "-Infinity"), ("inf", "Infinity"), ("nan", "NaN") })
+                if (string.CompareOrdinal(line, i, t, 0, t.Length) == 0
+                    && (i == 0 || !char.IsLetterOrDigit(line[i - 1])) && (i + t.Length == line.Length || !char.IsLetterOrDigit(line[i + t.Length])))
+                { token = t; name = n; break; }
+            if (token is null) { sb.Append(ch); continue; }
+            sb.Append('"').Append(name).Append('"');
+            i += token.Length - 1;
+            found = true;
+        }
+        return found ? sb.ToString() : null;
+    }
+
+    static string Excerpt(string line) => line.Length <= 200 ? line : line[..200] + $"… ({line.Length} characters)";
+
+    void ReadHello(JsonElement reply)
+    {
+        var r = new ReplyReader("hello", nextId, null);
+        string name = reply.TryGetProperty("implementation", out JsonElement n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : "";
+        var unknown = new List<string>();
+        var activations = new HashSet<Activation>();
+        foreach (string s in r.Strings(r.Field(reply, "activations"), "activations"))
+        {
+            try { activations.Add(NetworkJson.ParseActivation(s, "activations")); }
+            catch (NetworkFormatException) { unknown.Add(s); }
+        }
+        var losses = new HashSet<LossKind>();
+        foreach (string s in r.Strings(r.Field(reply, "losses"), "losses"))
+        {
+            try { losses.Add(NetworkJson.ParseLoss(s, "losses")); }
+            catch (NetworkFormatException) { unknown.Add(s); }
+        }
+        Name = name.Length > 0 ? name : "(unnamed)";
+        // the reference's order, whatever the hello's: the same seed gives the same networks
+        Capabilities = new Capabilities(Activations.All.Where(activations.Contains).ToArray(), Loss.All.Where(losses.Contains).ToArray());
+        UnknownCapabilities = unknown;
+    }
+
+    // ------------------------------------------------------------------ one child process
+
+    /// <summary>One run of the implementation: its process, a thread reading stdout line by line,
+    /// and the tail of its stderr (read asynchronously, so a chatty child never blocks on a full pipe).</summary>
+    sealed class Child
+    {
+        static readonly ConcurrentDictionary<Child, byte> Live = new();
+
+        static Child()
+        {
+            // if the oracle itself is stopped, take the implementations with it
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => { foreach (Child c in Live.Keys) c.Kill(); };
+        }
+
+        /// <summary>
+        /// A plain command with arguments (no operators, redirections, substitutions or leading
+        /// VAR=value): run with `exec`, so the implementation replaces the shell. Otherwise the shell
+        /// stays as its parent and keeps a copy of the stdout pipe, and a process that closes its
+        /// stdout could only be seen as a hang.
+        /// </summary>
+        static readonly System.Text.RegularExpressions.Regex SimpleCommand = new(@"^\s*[A-Za-z0-9_./:@%+,-]+(\s+[A-Za-z0-9_./:@%+,=""'-]+)*\s*$");
+
+        readonly Process process;
+        readonly Stream stdin;
+        readonly Queue<string> stderr = new();
+        readonly ManualResetEventSlim stderrClosed = new();
+        public BlockingCollection<string> Lines { get; } = new();
+
+        public Child(string commandLine, string workingDirectory)
+        {
+            var info = new ProcessStartInfo("/bin/sh")
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = workingDirectory,
+                StandardOutputEncoding = new UTF8Encoding(false),
+                StandardErrorEncoding = new UTF8Encoding(false),
+            };
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add(SimpleCommand.IsMatch(commandLine) ? "exec " + commandLine : commandLine);
+            process = new Process { StartInfo = info };
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is null) { stderrClosed.Set(); return; }
+                lock (stderr)
+                {
+                    stderr.Enqueue(e.Data.Length <= StderrLineLength ? e.Data : e.Data[..StderrLineLength] + "…");
+                    while (stderr.Count > StderrLines) stderr.Dequeue();
+                }
+            };
+            process.Start();
+            Live[this] = 0;
+            stdin = process.StandardInput.BaseStream;
+            process.BeginErrorReadLine();
+            StreamReader stdout = process.StandardOutput;
+            var reader = new Thread(() =>
+            {
+                try
+                {
+                    while (stdout.ReadLine() is { } line) Lines.Add(line);
+                }
+                catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
+                finally { Lines.CompleteAdding(); }
+            }) { IsBackground = true, Name = "backprop-spec stdout reader" };
+            reader.Start();
+        }
+
+        public async Task WriteAsync(byte[] request)
+        {
+            await stdin.WriteAsync(request);
+            await stdin.FlushAsync();
+        }
+
+        /// <summary>The exit code once the process has exited within <paramref name="ms"/>, else null.</summary>
+        public int? WaitForExit(int ms)
+        {
+            try { return process.WaitForExit(ms) ? process.ExitCode : null; }
+            catch (InvalidOperationException) { return null; }
+        }
+
+        public string StderrTail(int waitMs)
+        {
+            stderrClosed.Wait(waitMs);
+            lock (stderr) return string.Join("\n", stderr);
+        }
+
+        /// <summary>Closes stdin, waits up to <paramref name="graceMs"/> for the process to exit,
+        /// then kills it and all its descendants.</summary>
+        public void Close(int graceMs)
+        {
+            try { stdin.Dispose(); } catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+            if (graceMs > 0) WaitForExit(graceMs);
+            Kill();
+            process.Dispose();
+        }
+
+        public void Kill()
+        {
+            try { process.Kill(entireProcessTree: true); }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
+            try { process.WaitForExit(2000); } catch (Exception e) when (e is InvalidOperationException or SystemException) { }
+            Live.TryRemove(this, out _);
+        }
+    }
+}

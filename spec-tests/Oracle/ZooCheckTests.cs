@@ -1,0 +1,58 @@
+using System.Text.Json;
+using BackpropSpec.Oracle;
+using BackpropSpec.Oracle.Protocol;
+using BackpropSpec.Reference;
+using BackpropSpec.Cli;
+using Xunit;
+
+namespace BackpropSpec.SpecTests.Checking;
+
+/// <summary>Every member of the bug zoo is rejected, shrunk to a small network and named.</summary>
+public class ZooCheckTests
+{
+    public static TheoryData<string> Zoo => new(Bugs.All.Select(Bugs.Name));
+
+    static string ZooCommand(string bug) => $"{CheckRun.Python("examples", "zoo", "zoo.py")} --bug {bug}";
+
+    [Theory]
+    [MemberData(nameof(Zoo))]
+    public void Zoo_member_is_rejected_shrunk_and_diagnosed(string bug)
+    {
+        var (r, report) = CheckRun.WithJson("--impl", ZooCommand(bug), "--count", "150");
+        Assert.True(r.Exit == 1, r.Stdout + r.Stderr);
+        Assert.Equal("mismatch", report.GetProperty("verdict").GetString());
+
+        // the diagnosis names exactly this bug class
+        string[] named = report.GetProperty("diagnosis").GetProperty("matches").EnumerateArray().Select(m => m.GetProperty("bug").GetString()!).ToArray();
+        Assert.Equal([bug], named);
+        Assert.Contains($"{bug}: {Bugs.Describe(Bugs.Parse(bug))}", r.Stdout);
+
+        // what the shrinker achieves on every zoo member: at most 2 layers of at most 2 units, a batch of at most 2
+        Network min = NetworkJson.Read(report.GetProperty("failure").GetProperty("minimalNetwork"));
+        Assert.True(min.Layers.Count <= 2, $"{min.Layers.Count} layers:\n{min}");
+        Assert.True(min.Inputs <= 2 && min.Layers.All(l => l.Units <= 2), $"too wide:\n{min}");
+        Assert.True(min.BatchSize <= 2, $"batch of {min.BatchSize}:\n{min}");
+
+        // the printed replay command reproduces the failure
+        string replay = report.GetProperty("failure").GetProperty("replay").GetString()!;
+        Assert.Contains("--replay", replay);
+        Assert.Contains($"replay: {replay}", r.Stdout);
+    }
+
+    /// <summary>The bugs that show only on special networks are reached by the random run itself,
+    /// not only by the golden examples: a network with a ReLU exactly at 0, and a step.</summary>
+    [Theory]
+    [InlineData("relu-derivative-one-at-zero")]
+    [InlineData("updated-weights-in-backprop")]
+    [InlineData("learning-rate-is-output")]
+    public void Random_run_reaches_bugs_that_need_special_networks(string bug)
+    {
+        using var impl = new ProcessBackprop(ZooCommand(bug), 10000);
+        impl.Start();
+        int? first = null;
+        for (int i = 0; i < 150 && first is null; i++)
+            if (BackpropSpec.Oracle.Properties.FirstFailure(impl, NetworkGen.Sample(Check.DefaultSeed, i, 150, impl.Capabilities)) is not null) first = i;
+        Assert.True(first is not null, $"{bug}: none of 150 random networks shows it");
+        Assert.Null(impl.Fault);
+    }
+}
