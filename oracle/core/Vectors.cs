@@ -275,7 +275,6 @@ public static class TestVectors
     public const string Schema = """
         {
           "$schema": "https://json-schema.org/draft/2020-12/schema",
-          "$id": "backprop-spec/vectors@1",
           "title": "BackpropSpec test vectors",
           "description": "Test vectors for backpropagation in the style of Project Wycheproof. Not expressible here, and checked by BackpropSpec's tests: tcId runs 1..numberOfTests in file order; every flag is a key of notes; the shapes of expected and tolerances follow the network.",
           "type": "object",
@@ -320,7 +319,7 @@ public static class TestVectors
               "properties": {
                 "tcId": { "type": "integer", "minimum": 1 },
                 "comment": { "type": "string" },
-                "network": { "$ref": "../network.schema.json", "description": "a backprop-spec/network@1 document" },
+                "network": { "$ref": "../network.schema.json", "description": "a backprop-spec/network@1 document; the reference is relative to this file (golden/network.schema.json)" },
                 "expected": { "$ref": "#/$defs/values", "description": "what a correct implementation answers" },
                 "tolerances": { "$ref": "#/$defs/values", "description": "for every expected number, the largest |actual - expected| a correct implementation may show" },
                 "result": { "enum": ["valid"], "description": "valid: every answer must lie within its tolerance" },
