@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace BackpropSpec.Reference;
@@ -75,11 +76,13 @@ public static class NetworkJson
     public static string Write(Network network) => Pretty(w => Write(w, network));
 
     /// <summary>Writes with <paramref name="write"/>, then lays the document out for people:
-    /// indented objects, and every array of numbers on one line (a weight row reads as a row).</summary>
-    public static string Pretty(Action<Utf8JsonWriter> write)
+    /// indented objects, and every array of numbers on one line (a weight row reads as a row).
+    /// <paramref name="encoder"/> decides which characters of strings are escaped (by default
+    /// also ' + &lt; &gt; &amp; and non-ASCII, as \uXXXX).</summary>
+    public static string Pretty(Action<Utf8JsonWriter> write, JavaScriptEncoder? encoder = null)
     {
         var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer)) write(w);
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = encoder })) write(w);
         using JsonDocument doc = JsonDocument.Parse(buffer.ToArray());
         var sb = new StringBuilder();
         Layout(doc.RootElement, sb, 0);

@@ -16,6 +16,8 @@ public static class Commands
               the built-in worked examples (000 … 004)
           backprop-spec snapshots [--accept] [--root <repo>]
               show the pending trace-snapshot changes left by a failing `dotnet test`, and approve them
+          backprop-spec vectors [--out <dir>] [--root <repo>]
+              write the language-neutral test vectors and their schema (default: golden/vectors)
         """ + "\n" + Check.Usage + "\n" + """
 
         An example name may be shortened to its number: `backprop-spec trace 002`.
@@ -32,6 +34,7 @@ public static class Commands
                 "examples" => ListExamples(stdout),
                 "snapshots" => Snapshots.Run(args[1..], stdout),
                 "check" => Check.Run(args[1..], stdout, stderr),
+                "vectors" => VectorsCommand.Run(args[1..], stdout),
                 _ => BadUsage(stderr, $"unknown command '{args[0]}'"),
             };
         }

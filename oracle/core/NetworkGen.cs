@@ -25,8 +25,11 @@ public static class NetworkGen
     /// <summary>The <paramref name="index"/>-th network of a seeded run of <paramref name="count"/>:
     /// sizes grow from 0 to 100 across the run, and (seed, index) replays it exactly.</summary>
     public static Network Sample(ulong seed, int index, int count, Capabilities? caps = null) =>
-        // FsCheck 3's Gen.Sample takes (generator, number of samples, seed, size), in that order
-        Gen.Sample(Networks(caps), 1, new Rnd(seed + (ulong)index * 0x9E3779B97F4A7C15UL), Math.Min(100, index * 101 / Math.Max(1, count)))[0];
+        // FsCheck's order: Sample(generator, numberOfSamples, seed, size)
+        Gen.Sample(Networks(caps), 1, new Rnd(seed + (ulong)index * 0x9E3779B97F4A7C15UL), SampleSize(index, count))[0];
+
+    /// <summary>The FsCheck size of the <paramref name="index"/>-th network of a run of <paramref name="count"/>: 0 → 100.</summary>
+    public static int SampleSize(int index, int count) => Math.Min(100, index * 101 / Math.Max(1, count));
 
     enum Regime { Tiny, Unit, Large, Saturating, Simple }
 

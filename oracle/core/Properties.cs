@@ -56,10 +56,20 @@ public static class Properties
             for (int k = 0; k < n.Output.Units; k++)
                 if (!(Math.Abs(mine.Outputs[e][k] - reference.Out[^1][e][k]) <= bound[e][k]))
                     return $"outputs[{e}][{k}] is {R(mine.Outputs[e][k])}, the reference gives {R(reference.Out[^1][e][k])} (tolerance {bound[e][k]:G3})";
-        double lossBound = Oracles.EvaluationNoise(n) + Math.Abs(reference.E) * GradientCheck.K(n) * Validation.MachineEpsilon;
+        double lossBound = LossBound(n, reference.E);
         return Math.Abs(mine.Loss - reference.E) <= lossBound ? null
             : $"loss is {R(mine.Loss)}, the reference gives {R(reference.E)} (tolerance {lossBound:G3})";
     }
+
+    /// <summary>How far a correct loss may lie from the reference's <paramref name="referenceLoss"/>:
+    /// the rounding noise of one evaluation of E, plus K·ε of |E| for summing its terms in another order.</summary>
+    public static double LossBound(Network n, double referenceLoss) =>
+        Oracles.EvaluationNoise(n) + Math.Abs(referenceLoss) * GradientCheck.K(n) * Validation.MachineEpsilon;
+
+    /// <summary>How far two correct computations of p − η·g may differ: p − η·g rounds twice, 2ε of
+    /// |p| + |η·g|, doubled for the two computations (plus the smallest subnormal, so 0 − 0 passes).</summary>
+    public static double StepBound(double parameter, double eta, double gradient) =>
+        4 * Validation.MachineEpsilon * (Math.Abs(parameter) + Math.Abs(eta * gradient)) + double.Epsilon;
 
     /// <summary>
     /// A first-order bound on how far a correct forward pass may differ from the reference's by
@@ -101,7 +111,7 @@ public static class Properties
     {
         Gradients g = impl.Gradients(n);
         Parameters after = impl.Step(n);
-        double eta = n.LearningRate, eps = Validation.MachineEpsilon;
+        double eta = n.LearningRate;
         for (int l = 0; l < n.Layers.Count; l++)
         {
             Layer layer = n.Layers[l];
@@ -110,9 +120,8 @@ public static class Properties
             for (int j = 0; j < layer.Units; j++)
                 for (int i = 0; i < layer.FanIn; i++)
                 {
-                    // W − η·g rounds twice: 2ε of |W| + |η·g|, doubled for the two computations
                     double expected = layer.W[j, i] - eta * g.dE_dW[l][j, i];
-                    double tol = 4 * eps * (Math.Abs(layer.W[j, i]) + Math.Abs(eta * g.dE_dW[l][j, i])) + double.Epsilon;
+                    double tol = StepBound(layer.W[j, i], eta, g.dE_dW[l][j, i]);
                     if (!(Math.Abs(after.W[l][j, i] - expected) <= tol))
                         return $"layers[{l}].weights[{j}][{i}] stepped to {R(after.W[l][j, i])}, but W - eta*dE/dW = {R(expected)} (eta = {R(eta)})";
                 }
@@ -121,7 +130,7 @@ public static class Properties
             for (int j = 0; j < layer.Units; j++)
             {
                 double expected = layer.Bias == BiasMode.Frozen ? layer.B![j] : layer.B![j] - eta * g.dE_db[l]![j];
-                double tol = layer.Bias == BiasMode.Frozen ? 0 : 4 * eps * (Math.Abs(layer.B[j]) + Math.Abs(eta * g.dE_db[l]![j])) + double.Epsilon;
+                double tol = layer.Bias == BiasMode.Frozen ? 0 : StepBound(layer.B[j], eta, g.dE_db[l]![j]);
                 if (!(Math.Abs(after.B[l]![j] - expected) <= tol))
                     return $"layers[{l}].biases[{j}] ({Validation.BiasName(layer.Bias)}) stepped to {R(after.B[l]![j])}, expected {R(expected)}";
             }
