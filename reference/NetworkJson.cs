@@ -183,32 +183,21 @@ public static class NetworkJson
         w.WriteEndArray();
     }
 
-    public static Activation ParseActivation(string s, string path) => s switch
-    {
-        "identity" => Activation.Identity,
-        "sigmoid" => Activation.Sigmoid,
-        "tanh" => Activation.Tanh,
-        "relu" => Activation.Relu,
-        "softmax" => Activation.Softmax,
-        _ => throw new NetworkFormatException(path, $"unknown activation \"{s}\"; expected one of identity, sigmoid, tanh, relu, softmax"),
-    };
+    // The parsers are the inverses of the name tables (Activations.Name, Loss.Name,
+    // Validation.BiasName), so reading and writing can never disagree.
 
-    public static LossKind ParseLoss(string s, string path) => s switch
-    {
-        "half-sse" => LossKind.HalfSse,
-        "half-mse" => LossKind.HalfMse,
-        "binary-cross-entropy" => LossKind.BinaryCrossEntropy,
-        "softmax-cross-entropy" => LossKind.SoftmaxCrossEntropy,
-        _ => throw new NetworkFormatException(path, $"unknown loss \"{s}\"; expected one of half-sse, half-mse, binary-cross-entropy, softmax-cross-entropy"),
-    };
+    public static Activation ParseActivation(string s, string path) => ParseName(s, path, "activation", Activations.All, Activations.Name);
 
-    static BiasMode ParseBias(string s, string path) => s switch
+    public static LossKind ParseLoss(string s, string path) => ParseName(s, path, "loss", Loss.All, Loss.Name);
+
+    static BiasMode ParseBias(string s, string path) => ParseName(s, path, "bias mode", Enum.GetValues<BiasMode>(), Validation.BiasName);
+
+    static T ParseName<T>(string s, string path, string what, IReadOnlyList<T> all, Func<T, string> name) where T : struct
     {
-        "none" => BiasMode.None,
-        "trainable" => BiasMode.Trainable,
-        "frozen" => BiasMode.Frozen,
-        _ => throw new NetworkFormatException(path, $"unknown bias mode \"{s}\"; expected one of none, trainable, frozen"),
-    };
+        foreach (T value in all)
+            if (name(value) == s) return value;
+        throw new NetworkFormatException(path, $"unknown {what} \"{s}\"; expected one of {string.Join(", ", all.Select(name))}");
+    }
 
     // ---- small readers that name the path of what they reject ----
 
