@@ -75,8 +75,10 @@ public static class Oracles
     /// </summary>
     public static OracleGradients Compute(Network network, bool finiteDifferences = true, bool complexStep = true)
     {
-        string key = $"{finiteDifferences}{complexStep}{network}";
+        string document = network.ToString(), key = $"{finiteDifferences}{complexStep}{document}";
         if (Memo.TryGetValue(key, out OracleGradients? known)) return known;
+        // a full computation answers any request: its dual part is the same
+        if (Memo.TryGetValue($"{true}{true}{document}", out OracleGradients? full)) return full;
         OracleGradients computed = ComputeNow(network, finiteDifferences, complexStep);
         if (Memo.Count >= MemoCapacity) Memo.Clear();
         Memo[key] = computed;
