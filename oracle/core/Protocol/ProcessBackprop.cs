@@ -154,22 +154,46 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
         ReadHello(hello);
     }
 
-    public Evaluation Forward(Network network) => Ask("forward", network, (reply, r) =>
-        new Evaluation(r.Outputs(reply), r.Number(r.Field(reply, "loss"), "loss")));
+    public Evaluation Forward(Network network) => Ask("forward", network, ReadForward);
 
-    public Gradients Gradients(Network network) => Ask("gradients", network, (reply, r) =>
+    public Gradients Gradients(Network network) => Ask("gradients", network, ReadGradients);
+
+    public Parameters Step(Network network) => Ask("step", network, ReadStep);
+
+    static Evaluation ReadForward(JsonElement reply, ReplyReader r) =>
+        new(r.Outputs(reply), r.Number(r.Field(reply, "loss"), "loss"));
+
+    static Gradients ReadGradients(JsonElement reply, ReplyReader r)
     {
         double[][] outputs = r.Outputs(reply);
         double loss = r.Number(r.Field(reply, "loss"), "loss");
         var (w, b) = r.LayerList(r.Field(reply, "gradients"), "gradients");
         return new Gradients(outputs, loss, w, b);
-    });
+    }
 
-    public Parameters Step(Network network) => Ask("step", network, (reply, r) =>
+    static Parameters ReadStep(JsonElement reply, ReplyReader r)
     {
         var (w, b) = r.LayerList(r.Field(reply, "layers"), "layers");
         return new Parameters(w, b);
-    });
+    }
+
+    /// <summary>
+    /// Reads one reply line to a forward, gradients or step request exactly as the live client
+    /// does: the result, or a <see cref="ProtocolException"/> (or <see cref="UnsupportedNetworkException"/>)
+    /// saying what is wrong and where. For tests and fuzzing without a process.
+    /// </summary>
+    public static object ReadReply(string op, string line, long id, Network network)
+    {
+        JsonElement reply = ParseReply(line, op, id, network);
+        var r = new ReplyReader(op, id, network);
+        return op switch
+        {
+            "forward" => ReadForward(reply, r),
+            "gradients" => ReadGradients(reply, r),
+            "step" => ReadStep(reply, r),
+            _ => throw new ArgumentException($"unknown request '{op}'"),
+        };
+    }
 
     /// <summary>One request, its reply read field by field; every failure is recorded in <see cref="Fault"/>.</summary>
     T Ask<T>(string op, Network network, Func<JsonElement, ReplyReader, T> read)
