@@ -57,14 +57,14 @@ public class ConformanceKitTests
     {
         string? failure = ConformanceChecks.CheckExample(new Throwing(), "000");
         Assert.NotNull(failure);
-        Assert.Contains("threw NotImplementedException", failure);
+        Assert.Contains("threw InvalidOperationException", failure);
     }
 
     sealed class Throwing : IBackprop
     {
         public string Name => "throwing";
-        public Evaluation Forward(Network network) => throw new NotImplementedException("forward");
-        public Gradients Gradients(Network network) => throw new NotImplementedException("gradients");
-        public Parameters Step(Network network) => throw new NotImplementedException("step");
+        public Evaluation Forward(Network network) => throw new InvalidOperationException("forward is broken");
+        public Gradients Gradients(Network network) => throw new InvalidOperationException("gradients are broken");
+        public Parameters Step(Network network) => throw new InvalidOperationException("step is broken");
     }
 }
