@@ -88,6 +88,13 @@ public class ActivationTests
     }
 
     [Fact]
+    public void Softmax_is_not_an_elementwise_activation()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Activations.Apply(Activation.Softmax, new Real(0)));
+        Assert.Contains("softmax is not elementwise", e.Message);
+    }
+
+    [Fact]
     public void Softmax_has_no_elementwise_derivative()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => Activations.Derivative(Activation.Softmax, 0));
