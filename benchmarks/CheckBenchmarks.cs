@@ -22,8 +22,7 @@ public class CheckBenchmarks
     public void Setup()
     {
         networks = Enumerable.Range(0, Networks).Select(i => NetworkGen.Sample(Check.DefaultSeed, i, Networks)).ToArray();
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "BackpropSpec.sln"))) { root = dir.FullName; break; }
+        root = RepositoryRoot.Find(AppContext.BaseDirectory) ?? throw new InvalidOperationException("run the benchmarks inside the repository");
     }
 
     [Benchmark(Description = "every property, 200 networks, in-process reference")]

@@ -8,10 +8,6 @@ public static class Repo
 
     public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
 
-    static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "BackpropSpec.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"BackpropSpec.sln not found above {AppContext.BaseDirectory}");
-    }
+    static string Find() => Oracle.RepositoryRoot.Find(AppContext.BaseDirectory)
+        ?? throw new InvalidOperationException($"BackpropSpec.sln not found above {AppContext.BaseDirectory}");
 }

@@ -43,9 +43,7 @@ public static class Snapshots
     {
         int i = Array.IndexOf(args, "--root");
         if (i >= 0 && i + 1 < args.Length) return args[i + 1];
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "BackpropSpec.sln"))) return dir.FullName;
-        throw new ArgumentException("snapshots: run it inside the BackpropSpec repository, or give --root <folder>");
+        return Oracle.RepositoryRoot.Find(Directory.GetCurrentDirectory()) ?? throw new ArgumentException("snapshots: run it inside the BackpropSpec repository, or give --root <folder>");
     }
 
     static string[] ReadLines(string path) => File.ReadAllText(path, Encoding.UTF8).TrimStart('\uFEFF').Split('\n');

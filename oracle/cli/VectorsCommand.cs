@@ -39,8 +39,6 @@ public static class VectorsCommand
     static string RepositoryRoot(string? given)
     {
         if (given is not null) return given;
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "BackpropSpec.sln"))) return dir.FullName;
-        throw new ArgumentException("vectors: run it inside the BackpropSpec repository, or give --root <folder> or --out <folder>");
+        return Oracle.RepositoryRoot.Find(Directory.GetCurrentDirectory()) ?? throw new ArgumentException("vectors: run it inside the BackpropSpec repository, or give --root <folder> or --out <folder>");
     }
 }
