@@ -23,7 +23,7 @@ namespace BackpropSpec.Cli;
 /// </summary>
 public static class Check
 {
-    public const ulong DefaultSeed = 20261123;
+    public const ulong DefaultSeed = RunSettings.DefaultSeed;
     public const int DefaultCount = 1000, DefaultTimeoutMs = 10000;
 
     /// <summary>How many candidate networks a wrong-shape, non-finite or error-reply failure may try

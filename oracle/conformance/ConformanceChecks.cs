@@ -15,10 +15,10 @@ public static class ConformanceChecks
     /// <summary>Random networks per property unless BACKPROPSPEC_PROPERTY_COUNT says otherwise.</summary>
     public const int DefaultCount = 200;
     /// <summary>The seed unless BACKPROPSPEC_SEED says otherwise: a fixed default, so a run is repeatable.</summary>
-    public const ulong DefaultSeed = 20261123;
+    public const ulong DefaultSeed = RunSettings.DefaultSeed;
 
-    public static int Count => int.TryParse(Environment.GetEnvironmentVariable("BACKPROPSPEC_PROPERTY_COUNT"), out int n) && n > 0 ? n : DefaultCount;
-    public static ulong Seed => ulong.TryParse(Environment.GetEnvironmentVariable("BACKPROPSPEC_SEED"), out ulong s) ? s : DefaultSeed;
+    public static int Count => RunSettings.Count(DefaultCount);
+    public static ulong Seed => RunSettings.Seed;
 
     /// <summary>Checks one worked example (a name of <see cref="Examples.Names"/>): forward outputs,
     /// loss, every gradient entry and every stepped parameter. Null when all agree, otherwise a report.</summary>
@@ -44,18 +44,11 @@ public static class ConformanceChecks
         for (int i = 0; i < count; i++)
         {
             Network network = NetworkGen.Sample(seed, i, count);
-            if (Run(check, impl, network) is null) continue;
-            var (minimal, steps) = Minimize.Run(network, NetworkGen.Shrink, n => Run(check, impl, n) is not null);
-            return new PropertyFailure(impl.Name, property, seed, i, count, network, minimal, steps, Run(check, impl, minimal)!);
+            if (Properties.Judge(check, impl, network) is null) continue;
+            var (minimal, steps) = Minimize.Run(network, NetworkGen.Shrink, n => Properties.Judge(check, impl, n) is not null);
+            return new PropertyFailure(impl.Name, property, seed, i, count, network, minimal, steps, Properties.Judge(check, impl, minimal)!);
         }
         return null;
-    }
-
-    /// <summary>The property's verdict; an exception of the implementation is a failure too.</summary>
-    static string? Run(NetworkProperty check, IBackprop impl, Network n)
-    {
-        try { return check(impl, n); }
-        catch (Exception e) when (e is not OutOfMemoryException) { return $"the implementation threw {e.GetType().Name}: {e.Message}"; }
     }
 }
 

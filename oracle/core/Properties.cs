@@ -32,13 +32,15 @@ public static class Properties
     public static string? FirstFailure(IBackprop impl, Network network)
     {
         foreach (var (name, check) in All)
-        {
-            string? failure;
-            try { failure = check(impl, network); }
-            catch (Exception e) when (e is not OutOfMemoryException) { failure = $"the implementation threw {e.GetType().Name}: {e.Message}"; }
-            if (failure is not null) return $"{name}: {failure}";
-        }
+            if (Judge(check, impl, network) is { } failure) return $"{name}: {failure}";
         return null;
+    }
+
+    /// <summary>One property's verdict on one network; an exception of the implementation is a failure too.</summary>
+    public static string? Judge(NetworkProperty check, IBackprop impl, Network network)
+    {
+        try { return check(impl, network); }
+        catch (Exception e) when (e is not OutOfMemoryException) { return $"the implementation threw {e.GetType().Name}: {e.Message}"; }
     }
 
     public static string? GradientsAgreeWithOracles(IBackprop impl, Network n)

@@ -1,3 +1,4 @@
+using BackpropSpec.Oracle;
 using BackpropSpec.Reference;
 using FsCheck;
 using FsCheck.Fluent;
@@ -16,11 +17,11 @@ public sealed class PropertyFailure(string message) : Exception(message);
 /// </summary>
 public static class PropertyRun
 {
-    public const ulong DefaultSeed = 20261123;
+    public const ulong DefaultSeed = RunSettings.DefaultSeed;
     const ulong Gamma = 0x9E3779B97F4A7C15;    // odd, as FsCheck's splittable generator needs
 
-    public static int Count { get; } = int.TryParse(Environment.GetEnvironmentVariable("BACKPROPSPEC_PROPERTY_COUNT"), out int n) && n > 0 ? n : 1000;
-    public static ulong Seed { get; } = ulong.TryParse(Environment.GetEnvironmentVariable("BACKPROPSPEC_SEED"), out ulong s) ? s : DefaultSeed;
+    public static int Count { get; } = RunSettings.Count(1000);
+    public static ulong Seed { get; } = RunSettings.Seed;
 
     public static Config Config(string name, int? count = null) => FsCheck.Config.QuickThrowOnFailure
         .WithMaxTest(count ?? Count)
