@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Xml;
+using System.Xml.Linq;
+using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Oracle.Protocol;
+using BackpropSpec.Reference;
+
+namespace BackpropSpec.Oracle.Checking;
+
+public sealed partial class CheckReport
+{
+    // ---------------------------------------------------------- --junit
+
+    /// <summary>One testcase per golden example, one per property over the random run.</summary>
+    public string JUnit()
+    {
+        var golden = new XElement("testsuite", new XAttribute("name", "golden examples"));
+        foreach (CaseResult e in Examples)
+        {
+            var c = new XElement("testcase", new XAttribute("classname", "backprop-spec.golden"), new XAttribute("name", e.Name));
+            if (e.Error is not null) c.Add(Error(Broken!));
+            else if (e.Failure is not null) c.Add(Failure(Mismatch!));
+            else if (e.Skipped is not null) c.Add(new XElement("skipped", new XAttribute("message", e.Skipped)));
+            golden.Add(c);
+        }
+        if (Replay is null)        // the examples after the one the check stopped at
+            foreach (string name in BackpropSpec.Oracle.Examples.Names.Where(n => Examples.All(e => e.Name != n)))
+                golden.Add(new XElement("testcase", new XAttribute("classname", "backprop-spec.golden"), new XAttribute("name", name),
+                    new XElement("skipped", new XAttribute("message", "not run: the check stopped at the first failure"))));
+        var random = new XElement("testsuite", new XAttribute("name", $"random networks (seed {Seed}, count {Count})"));
+        bool brokenInRandom = Broken is { } br && br.Index is not null;
+        bool mismatchInRandom = Mismatch is { } mm && mm.Index is not null;
+        foreach (var (name, _) in Properties.All)
+        {
+            var c = new XElement("testcase", new XAttribute("classname", "backprop-spec.random"), new XAttribute("name", name));
+            if (!RandomRunStarted || Unusable is not null)
+                c.Add(new XElement("skipped", new XAttribute("message", "not run: the check stopped before the random networks")));
+            else if (mismatchInRandom && Mismatch!.Property == name) c.Add(Failure(Mismatch));
+            else c.Add(new XElement("system-out", $"held on {NetworksChecked} random networks ({NetworksSkipped} skipped)"));
+            random.Add(c);
+        }
+        if (brokenInRandom || Broken is { Where: "hello" } || Unusable is not null)
+        {
+            var c = new XElement("testcase", new XAttribute("classname", "backprop-spec.protocol"), new XAttribute("name", Broken?.Where ?? "hello"));
+            c.Add(Broken is not null ? Error(Broken) : new XElement("error", new XAttribute("message", Unusable!), new XAttribute("type", "unusable")));
+            random.Add(c);
+        }
+        var suites = new XElement("testsuites", new XAttribute("name", $"backprop-spec check: {Implementation}"), golden, random);
+        foreach (XElement s in suites.Elements("testsuite").Append(suites))
+        {
+            IEnumerable<XElement> cases = s.Descendants("testcase");
+            s.Add(new XAttribute("tests", cases.Count()), new XAttribute("failures", cases.Count(c => c.Element("failure") is not null)),
+                  new XAttribute("errors", cases.Count(c => c.Element("error") is not null)), new XAttribute("skipped", cases.Count(c => c.Element("skipped") is not null)));
+        }
+        var settings = new XmlWriterSettings { Indent = true, NewLineChars = "\n", Encoding = new UTF8Encoding(false) };
+        var buffer = new MemoryStream();
+        using (XmlWriter x = XmlWriter.Create(buffer, settings)) new XDocument(suites).Save(x);
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    XElement Failure(Mismatch m) => new("failure", new XAttribute("message", FirstLine(m.Message)), new XAttribute("type", "mismatch"),
+        $"{m.Message}\n\nshrunk to:\n{m.Minimal}\n\nits failure: {m.MinimalMessage}\n\ndiagnosis: {DiagnosisText(m)}\n\nreplay: {m.Replay}");
+
+    static XElement Error(Broken b) => new("error", new XAttribute("message", FirstLine(b.Fault.Message)), new XAttribute("type", b.Fault.KindName),
+        b.Fault.Message + (b.Fault.Network is { } n ? $"\n\nnetwork of the `{b.Fault.Op}` request:\n{n}" : "") + (b.Replay is null ? "" : $"\n\nreplay: {b.Replay}"));
+}

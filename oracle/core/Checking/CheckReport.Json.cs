@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Xml;
+using System.Xml.Linq;
+using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Oracle.Protocol;
+using BackpropSpec.Reference;
+
+namespace BackpropSpec.Oracle.Checking;
+
+public sealed partial class CheckReport
+{
+    // ---------------------------------------------------------- --json
+
+    public string Json()
+    {
+        var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, NewLine = "\n" }))
+        {
+            w.WriteStartObject();
+            w.WriteString("format", "backprop-spec/check-report@1");
+            w.WriteString("implementation", Implementation);
+            w.WriteString("command", Command);
+            w.WriteNumber("seed", Seed);
+            w.WriteNumber("count", Count);
+            w.WriteNumber("timeoutMs", TimeoutMs);
+            if (Replay is not null) w.WriteString("replay", Replay);
+            w.WriteStartObject("capabilities");
+            w.WriteStartArray("activations");
+            foreach (Activation a in Capabilities.Activations) w.WriteStringValue(Activations.Name(a));
+            w.WriteEndArray();
+            w.WriteStartArray("losses");
+            foreach (LossKind l in Capabilities.Losses) w.WriteStringValue(Loss.Name(l));
+            w.WriteEndArray();
+            w.WriteStartArray("ignored");
+            foreach (string u in UnknownCapabilities) w.WriteStringValue(u);
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteString("verdict", Verdict);
+            w.WriteNumber("exitCode", ExitCode);
+            w.WriteStartObject("counts");
+            w.WriteNumber("examples", ExamplesChecked);
+            w.WriteNumber("examplesSkipped", ExamplesSkipped);
+            w.WriteNumber("networks", NetworksChecked);
+            w.WriteNumber("skippedUnsupported", NetworksSkipped);
+            w.WriteEndObject();
+            w.WriteStartArray("examples");
+            foreach (CaseResult e in Examples)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", e.Name);
+                w.WriteString("result", e.Error is not null ? "protocol-error" : e.Failure is not null ? "mismatch" : e.Skipped is not null ? "skipped" : "pass");
+                if (e.Skipped is not null) w.WriteString("reason", e.Skipped);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            if (Unusable is not null) w.WriteString("unusable", Unusable);
+            if (Mismatch is { } m) WriteMismatch(w, m);
+            if (Broken is { } b) WriteBroken(w, b);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    static void WriteMismatch(Utf8JsonWriter w, Mismatch m)
+    {
+        w.WriteStartObject("failure");
+        w.WriteString("where", m.Where);
+        if (m.Index is { } i) w.WriteNumber("index", i);
+        if (m.Example is not null) w.WriteString("example", m.Example);
+        w.WriteString("property", m.Property);
+        w.WriteString("message", m.Message);
+        w.WritePropertyName("network");
+        NetworkJson.Write(w, m.Original);
+        w.WriteNumber("shrinkSteps", m.ShrinkSteps);
+        w.WritePropertyName("minimalNetwork");
+        NetworkJson.Write(w, m.Minimal);
+        w.WriteString("minimalProperty", m.MinimalProperty);
+        w.WriteString("minimalMessage", m.MinimalMessage);
+        w.WriteStartArray("table");
+        foreach (GradientRow r in m.Table?.Rows ?? [])
+        {
+            w.WriteStartObject();
+            w.WriteString("parameter", r.Parameter.ToString());
+            Number(w, "implementation", r.Reverse);
+            Number(w, "dual", r.Dual);
+            Number(w, "finiteDifference", r.FiniteDifference);
+            Number(w, "finiteDifferenceError", r.FiniteDifferenceError);
+            Number(w, "complexStep", r.ComplexStep ?? double.NaN);
+            w.WriteBoolean("kink", r.Kink);
+            Number(w, "tolerance", r.Tolerance);
+            Number(w, "relativeError", r.RelativeError);
+            w.WriteString("verdict", r.Problem ?? "ok");
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteString("replay", m.Replay);
+        w.WriteEndObject();
+        w.WriteStartObject("diagnosis");
+        w.WriteStartArray("matches");
+        foreach (Bug b in m.Diagnosis ?? [])
+        {
+            w.WriteStartObject();
+            w.WriteString("bug", Bugs.Name(b));
+            w.WriteString("description", Bugs.Describe(b));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteNumber("classesCompared", Bugs.All.Count);
+        if (m.DiagnosisNote is not null) w.WriteString("note", m.DiagnosisNote);
+        w.WriteEndObject();
+    }
+
+    static void WriteBroken(Utf8JsonWriter w, Broken b)
+    {
+        w.WriteStartObject("protocolError");
+        w.WriteString("kind", b.Fault.KindName);
+        w.WriteString("where", b.Where);
+        if (b.Index is { } i) w.WriteNumber("index", i);
+        if (b.Example is not null) w.WriteString("example", b.Example);
+        w.WriteString("op", b.Fault.Op);
+        w.WriteString("message", b.Fault.Message);
+        if (b.Fault.ExitCode is { } code) w.WriteNumber("exitCode", code);
+        if (b.Fault.StderrTail is { } tail) w.WriteString("stderr", tail);
+        if (b.Fault.Network is { } sent) { w.WritePropertyName("network"); NetworkJson.Write(w, sent); }
+        if (b.Minimal is not null) w.WriteNumber("shrinkSteps", b.ShrinkSteps);
+        if (b.Note.Length > 0) w.WriteString("note", b.Note);
+        if (b.Replay is not null) w.WriteString("replay", b.Replay);
+        w.WriteEndObject();
+    }
+
+    /// <summary>NaN and ±∞ are not JSON: written as null.</summary>
+    static void Number(Utf8JsonWriter w, string name, double v)
+    {
+        if (double.IsFinite(v)) w.WriteNumber(name, v); else w.WriteNull(name);
+    }
+}
