@@ -72,7 +72,7 @@ public class ForwardBenchmarks
     public double ForwardRun() => Forward.Run(network).E;
 
     [Benchmark(Description = "backward pass")]
-    public LayerGradients[] BackwardPass() => Backward.Run(network, Forward.Run(network));
+    public LayerGradients<double>[] BackwardPass() => Backward.Run(network, Forward.Run(network));
 
     [Benchmark(Description = "dual-number gradient, every parameter")]
     public double[] DualGradient() => Oracles.Compute(network, finiteDifferences: false, complexStep: false).Dual;

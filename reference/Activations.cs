@@ -42,20 +42,29 @@ public static class Activations
         return e / (one + e);
     }
 
+    /// <summary>∂out/∂net = f′(net) for the elementwise activations, on doubles.</summary>
+    public static double Derivative(Activation f, double net) => Derivative(f, new Real(net)).Value;
+
     /// <summary>
-    /// ∂out/∂net = f′(net) for the elementwise activations.
+    /// ∂out/∂net = f′(net) for the elementwise activations, on any number type.
     /// </summary>
-    public static double Derivative(Activation f, double net) => f switch
+    public static T Derivative<T>(Activation f, T net) where T : IScalar<T> => f switch
     {
-        Activation.Identity => 1.0,
+        Activation.Identity => T.FromDouble(1),
         // 002: ∂out/∂net = out(1 − out)
-        Activation.Sigmoid => Sigmoid(new Real(net)).Value * SigmoidOneMinusOut(net, Sigmoid(new Real(net)).Value),
+        Activation.Sigmoid => SigmoidDerivative(net),
         // tanh′ = 1 − tanh² = 1/cosh²; the second form keeps its digits when tanh rounds to ±1.
-        Activation.Tanh => 1.0 / (Math.Cosh(net) * Math.Cosh(net)),
+        Activation.Tanh => T.FromDouble(1) / (T.Cosh(net) * T.Cosh(net)),
         // 004: "1 if net > 0 … and 0 otherwise … at net = 0 … in practice we take it to be 0".
-        Activation.Relu => net > 0 ? 1.0 : 0.0,
+        Activation.Relu => T.FromDouble(T.RealPart(net) > 0 ? 1.0 : 0.0),
         _ => throw new ArgumentOutOfRangeException(nameof(f), f, "softmax has a Jacobian, not a derivative"),
     };
+
+    static T SigmoidDerivative<T>(T net) where T : IScalar<T>
+    {
+        T @out = Sigmoid(net);
+        return @out * SigmoidOneMinusOut(net, @out);
+    }
 
     /// <summary>
     /// 1 − out for a sigmoid unit, to full precision. 1 − out itself is exact arithmetic on a
@@ -63,8 +72,11 @@ public static class Activations
     /// net ≤ 2.75, but 1e-3 at net = 30 and 100% once out rounds to 1. Past 2.75 it is taken as
     /// σ(−net), the same number in exact arithmetic, computed without the cancellation.
     /// </summary>
-    public static double SigmoidOneMinusOut(double net, double @out) =>
-        net <= SigmoidCancellationThreshold ? 1 - @out : Sigmoid(new Real(-net)).Value;
+    public static double SigmoidOneMinusOut(double net, double @out) => SigmoidOneMinusOut(new Real(net), new Real(@out)).Value;
+
+    /// <inheritdoc cref="SigmoidOneMinusOut(double, double)"/>
+    public static T SigmoidOneMinusOut<T>(T net, T @out) where T : IScalar<T> =>
+        T.RealPart(net) <= SigmoidCancellationThreshold ? T.FromDouble(1) - @out : Sigmoid(-net);
 
     /// <summary>Where 1 − out starts losing more than 4 bits (e^{2.75} ≈ 15.6).</summary>
     public const double SigmoidCancellationThreshold = 2.75;
@@ -75,12 +87,16 @@ public static class Activations
     /// with 1 − out_j taken as Σ_{k≠j} out_k: the same number, without the cancellation that
     /// makes 1 − out_j zero once out_j rounds to 1.
     /// </summary>
-    public static double[] SoftmaxJacobianTimes(double[] @out, double[] g)
+    public static double[] SoftmaxJacobianTimes(double[] @out, double[] g) =>
+        SoftmaxJacobianTimes(@out.Select(v => new Real(v)).ToArray(), g.Select(v => new Real(v)).ToArray()).Select(r => r.Value).ToArray();
+
+    /// <inheritdoc cref="SoftmaxJacobianTimes(double[], double[])"/>
+    public static T[] SoftmaxJacobianTimes<T>(T[] @out, T[] g) where T : IScalar<T>
     {
-        var delta = new double[@out.Length];                    // [units]
+        var delta = new T[@out.Length];                         // [units]
         for (int j = 0; j < @out.Length; j++)
         {
-            double oneMinusOut = 0, others = 0;
+            T oneMinusOut = T.FromDouble(0), others = T.FromDouble(0);
             for (int k = 0; k < @out.Length; k++)
             {
                 if (k == j) continue;

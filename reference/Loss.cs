@@ -40,15 +40,22 @@ public static class Loss
         return loss == LossKind.HalfSse ? E : E / T.FromDouble(m);   // the 1/m of the mean losses (004)
     }
 
-    /// <summary>∂E/∂out for one output of one example.</summary>
-    public static double DerivativeByOut(LossKind loss, double o, double t, int m) => loss switch
+    /// <summary>∂E/∂out for one output of one example, on doubles.</summary>
+    public static double DerivativeByOut(LossKind loss, double o, double t, int m) => DerivativeByOut(loss, new Real(o), t, m).Value;
+
+    /// <summary>∂E/∂out for one output of one example, on any number type.</summary>
+    public static T DerivativeByOut<T>(LossKind loss, T o, double target, int m) where T : IScalar<T>
     {
-        LossKind.HalfSse => -(t - o),                                 // 002: −(target − out)
-        LossKind.HalfMse => -(t - o) / m,
-        LossKind.BinaryCrossEntropy => (o - t) / (o * (1 - o)) / m,   // ±∞ when o rounds to 0 or 1
-        LossKind.SoftmaxCrossEntropy => -t / o / m,
-        _ => throw new ArgumentOutOfRangeException(nameof(loss)),
-    };
+        T t = T.FromDouble(target), one = T.FromDouble(1), batch = T.FromDouble(m);
+        return loss switch
+        {
+            LossKind.HalfSse => -(t - o),                                 // 002: −(target − out)
+            LossKind.HalfMse => -(t - o) / batch,
+            LossKind.BinaryCrossEntropy => (o - t) / (o * (one - o)) / batch,   // ±∞ when o rounds to 0 or 1
+            LossKind.SoftmaxCrossEntropy => -t / o / batch,
+            _ => throw new ArgumentOutOfRangeException(nameof(loss)),
+        };
+    }
 
     /// <summary>True when δ = ∂E/∂net of the output layer is (o − t)/m directly (004's dZ = A − Y):
     /// cross-entropy after its matching output activation.</summary>

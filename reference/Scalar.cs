@@ -25,6 +25,7 @@ public interface IScalar<T> :
     static abstract T Exp(T x);
     static abstract T Log(T x);
     static abstract T Tanh(T x);
+    static abstract T Cosh(T x);
 }
 
 /// <summary>A double as an <see cref="IScalar{T}"/>. A one-field struct: the JIT keeps it in a
@@ -37,6 +38,7 @@ public readonly record struct Real(double Value) : IScalar<Real>
     public static Real Exp(Real x) => new(Math.Exp(x.Value));
     public static Real Log(Real x) => new(Math.Log(x.Value));
     public static Real Tanh(Real x) => new(Math.Tanh(x.Value));
+    public static Real Cosh(Real x) => new(Math.Cosh(x.Value));
 
     public static Real operator +(Real a, Real b) => new(a.Value + b.Value);
     public static Real operator -(Real a, Real b) => new(a.Value - b.Value);

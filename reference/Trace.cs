@@ -12,14 +12,14 @@ public sealed class Trace
 {
     public required Network Network { get; init; }
     public required ForwardPass<double> Forward { get; init; }
-    public required LayerGradients[] Backward { get; init; }
+    public required LayerGradients<double>[] Backward { get; init; }
     public required Network Updated { get; init; }
     public required double E_after { get; init; }
 
     public static Trace Of(Network network)
     {
         ForwardPass<double> forward = Reference.Forward.Run(network);
-        LayerGradients[] backward = Reference.Backward.Run(network, forward);
+        LayerGradients<double>[] backward = Reference.Backward.Run(network, forward);
         Network updated = Train.Apply(network, backward);
         return new Trace
         {
@@ -61,7 +61,7 @@ public sealed class Trace
             for (int l = net.Layers.Count - 1; l >= 0; l--)
                 for (int j = 0; j < net.Layers[l].Units; j++)
                 {
-                    LayerGradients g = Backward[l];
+                    LayerGradients<double> g = Backward[l];
                     string f = g.dout_dnet is null ? "(jacobian)" : Num(g.dout_dnet[n][j]);
                     sb.AppendLine(Row(3, n.ToString(), l.ToString(), j.ToString(), Num(g.dE_dout[n][j]), f, Num(g.delta[n][j])));
                 }
@@ -116,7 +116,7 @@ public sealed class Trace
                 w.WriteStartArray("layers");
                 for (int l = 0; l < Network.Layers.Count; l++)
                 {
-                    LayerGradients g = Backward[l];
+                    LayerGradients<double> g = Backward[l];
                     w.WriteStartObject();
                     w.WritePropertyName("net"); NetworkJson.WriteRow(w, Forward.Net[l][n]);
                     w.WritePropertyName("out"); NetworkJson.WriteRow(w, Forward.Out[l][n]);
@@ -137,7 +137,7 @@ public sealed class Trace
             w.WriteEndArray();
             w.WritePropertyName("E"); NetworkJson.WriteNumber(w, Forward.E);
             w.WriteStartArray("gradients");
-            foreach (LayerGradients g in Backward)
+            foreach (LayerGradients<double> g in Backward)
             {
                 w.WriteStartObject();
                 w.WritePropertyName("dE_dW"); NetworkJson.WriteMatrix(w, g.dE_dW);

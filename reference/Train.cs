@@ -10,12 +10,12 @@ public static class Train
     /// </summary>
     public static Network Step(Network network)
     {
-        LayerGradients[] grads = Backward.Run(network, Forward.Run(network));
+        LayerGradients<double>[] grads = Backward.Run(network, Forward.Run(network));
         return Apply(network, grads);
     }
 
     /// <summary>W⁺ = W − η·∂E/∂W for every layer, from gradients already computed.</summary>
-    public static Network Apply(Network network, IReadOnlyList<LayerGradients> grads)
+    public static Network Apply(Network network, IReadOnlyList<LayerGradients<double>> grads)
     {
         double eta = network.LearningRate;
         var layers = new Layer[network.Layers.Count];

@@ -58,7 +58,7 @@ public sealed class ReferenceBackprop : IBackprop
     public Gradients Gradients(Network network)
     {
         ForwardPass<double> f = Reference.Forward.Run(network);
-        LayerGradients[] g = Backward.Run(network, f);
+        LayerGradients<double>[] g = Backward.Run(network, f);
         return new Gradients(f.Out[^1], f.E, g.Select(x => x.dE_dW).ToArray(), g.Select(x => x.dE_db).ToArray());
     }
 

@@ -113,7 +113,7 @@ public class OracleProperties(ITestOutputHelper output)
         PropertyRun.Check(output, "sigmoid chains shrink the error", chains.ToArbitrary(), n =>
         {
             var f = Forward.Run(n);
-            LayerGradients[] g = Backward.Run(n, f);
+            LayerGradients<double>[] g = Backward.Run(n, f);
             double error = Math.Abs(f.Out[^1][0][0] - n.T[0][0]);
             for (int k = 0; k < n.Layers.Count; k++)
             {
@@ -133,7 +133,7 @@ public class OracleProperties(ITestOutputHelper output)
         PropertyRun.Check(output, "dE/db = sum of delta", NetworkGen.Arbitrary(), n =>
         {
             if (n.Layers.All(l => l.B is null)) return null;
-            LayerGradients[] g = Backward.Run(n, Forward.Run(n));
+            LayerGradients<double>[] g = Backward.Run(n, Forward.Run(n));
             OracleGradients o = Oracles.Compute(n, finiteDifferences: false, complexStep: false);
             for (int k = 0; k < o.Parameters.Length; k++)
             {

@@ -45,7 +45,7 @@ public class AccuracyTests
         double[][] t = loss == LossKind.BinaryCrossEntropy ? [[1, 0, 0.5], [0, 0, 1], [0.25, 1, 0]] : [[1, 0, 0], [0.2, 0.3, 0.5], [0, 0, 1]];
         Network n = Network.Create(2, [layer], loss, 0.1, [[1, 2], [-1, 0.5], [0.25, -2]], t);
         ForwardPass<double> pass = Forward.Run(n);
-        LayerGradients g = Backward.Run(n, pass)[0];
+        LayerGradients<double> g = Backward.Run(n, pass)[0];
         for (int e = 0; e < 3; e++)
         {
             double[] o = pass.Out[0][e];

@@ -99,7 +99,7 @@ public class StepTests
     public void A_step_updates_every_weight_from_the_original_weights()
     {
         Network n = Examples.Load("002");
-        LayerGradients[] g = Backward.Run(n, Forward.Run(n));
+        LayerGradients<double>[] g = Backward.Run(n, Forward.Run(n));
         Network after = Train.Step(n);
         for (int l = 0; l < 2; l++)
             for (int j = 0; j < 2; j++)
@@ -113,7 +113,7 @@ public class StepTests
     public void Trainable_biases_move_by_minus_eta_times_their_gradient()
     {
         Network n = Examples.Load("004");
-        LayerGradients[] g = Backward.Run(n, Forward.Run(n));
+        LayerGradients<double>[] g = Backward.Run(n, Forward.Run(n));
         Network after = Train.Step(n);
         for (int j = 0; j < 3; j++)
             Assert.Equal(n.Layers[0].B![j] - 0.1 * g[0].dE_db![j], after.Layers[0].B![j]);

@@ -66,6 +66,13 @@ public readonly record struct Dual(double V, double D, double M, double ED = 0, 
         return new(v, d, x.M / ax, x.ED / ax + Math.Abs(d) * x.EV / ax + Round(d), x.EV / ax + Round(v));
     }
 
+    public static Dual Cosh(Dual x)
+    {
+        double c = Math.Cosh(x.V), sh = Math.Sinh(x.V), d = sh * x.D;   // (cosh x)′ = sinh x
+        double ev = Math.Abs(sh) * x.EV + 2 * Round(c);                 // libm's cosh: within an ulp
+        return new(c, d, Math.Abs(sh) * x.M, Math.Abs(sh) * x.ED + c * x.EV * Math.Abs(x.D) + 2 * Round(sh) * Math.Abs(x.D) + Round(d), ev);
+    }
+
     public static Dual Tanh(Dual x)
     {
         double c = Math.Cosh(x.V), t = Math.Tanh(x.V);
@@ -100,6 +107,9 @@ public readonly record struct ComplexStep(double Re, double Im) : IScalar<Comple
         double e = Math.Exp(x.Re);
         return new(e * Math.Cos(x.Im), e * Math.Sin(x.Im));
     }
+
+    /// <summary>cosh(a + ib) = cosh a · cos b + i · sinh a · sin b.</summary>
+    public static ComplexStep Cosh(ComplexStep x) => new(Math.Cosh(x.Re) * Math.Cos(x.Im), Math.Sinh(x.Re) * Math.Sin(x.Im));
 
     public static ComplexStep Log(ComplexStep x) => new(Math.Log(Math.Sqrt(x.Re * x.Re + x.Im * x.Im)), Math.Atan2(x.Im, x.Re));
 

@@ -202,7 +202,7 @@ public static class Oracles
     public static double EvaluationNoise(Network network)
     {
         ForwardPass<double> f = Forward.Run(network);
-        LayerGradients[] g = Backward.Run(network, f);
+        LayerGradients<double>[] g = Backward.Run(network, f);
         double size = Math.Abs(f.E) + LossTermSize(network, f);
         for (int l = 0; l < network.Layers.Count; l++)
         {
