@@ -67,20 +67,28 @@ class Process:
                                      stderr=subprocess.PIPE, text=True, bufsize=1)
         self.next_id = 1
 
-    def request(self, op, network=None):
+    def send(self, op, network=None):
+        """Writes one request; returns its id, for receive()."""
         request = {"protocol": "backprop-spec/1", "id": self.next_id, "op": op}
         if network is not None:
             request["network"] = network
         self.next_id += 1
         self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
+        return request["id"]
+
+    def receive(self, request_id):
+        """Reads the reply to the request with that id."""
         line = self.proc.stdout.readline()
         if not line:
             raise RuntimeError(f"{' '.join(self.command)} closed its output; stderr:\n{self.proc.stderr.read()}")
         reply = json.loads(line, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(f"non-finite {c}")))
-        if reply.get("id") != request["id"]:
-            raise RuntimeError(f"{' '.join(self.command)}: reply id {reply.get('id')} for request {request['id']}")
+        if reply.get("id") != request_id:
+            raise RuntimeError(f"{' '.join(self.command)}: reply id {reply.get('id')} for request {request_id}")
         return reply
+
+    def request(self, op, network=None):
+        return self.receive(self.send(op, network))
 
     def close(self):
         self.proc.stdin.close()
@@ -133,17 +141,20 @@ def array_of(path):
 def first_difference_normwise(a, b, rel):
     """None when a and b have the same shape and |x - y| <= rel * (|y| + S) for every number, S the
     largest |y| in the same array (the outputs, the loss, one layer's weight or bias gradients, one
-    layer's weights or biases after the step); else a description. The S term is there because an
-    entry that is a cancellation of larger terms (a gradient summed over a batch, say) is only
-    accurate relative to the size of those terms: a float32 implementation gets such an entry
-    right to about 1e-7 * S, not to 1e-7 of its own tiny value."""
+    layer's weights or biases after the step) but at least 1; else a description. The S term is
+    there because an entry that is a cancellation of larger terms (a gradient summed over a batch,
+    say) is only accurate relative to the size of those terms: a float32 implementation gets such
+    an entry right to about 1e-7 * S, not to 1e-7 of its own tiny value. S is at least 1 because
+    the random networks' numbers are of order 1 (weights within 1.5, inputs and targets within 1),
+    so a whole array can cancel to nearly 0 (a grid network's gradient of 3e-18 that float32
+    gives as 2e-8) while its terms are of order 1."""
     fa, fb = flatten(a), flatten(b)
     if [p for p, _ in fa] != [p for p, _ in fb]:
         return f"different shapes: {json.dumps(a)[:300]} vs {json.dumps(b)[:300]}"
     scale = {}
     for path, y in fb:
         if y is not None:
-            scale[array_of(path)] = max(scale.get(array_of(path), 0.0), abs(y))
+            scale[array_of(path)] = max(scale.get(array_of(path), 1.0), abs(y))
     for (path, x), (_, y) in zip(fa, fb):
         if (x is None) != (y is None):
             return f"{path}: {x} vs {y}"
@@ -152,13 +163,13 @@ def first_difference_normwise(a, b, rel):
     return None
 
 
-def first_difference_in(a, b, prefixes):
-    """None when every number of a and b under one of the path prefixes is exactly equal ("" is the
-    whole reply; "gradients[1]" is layer 1's gradients); else a description."""
+def first_difference_in(fa, fb, prefixes):
+    """None when every number of two flattened replies (dicts path -> number) under one of the path
+    prefixes is exactly equal ("" is the whole reply; "gradients[1]" is layer 1's gradients); else
+    a description."""
     def under(path):
         return any(p == "" or path == p or path.startswith(p + "[") or path.startswith(p + ".")
                    for p in prefixes)
-    fa, fb = dict(flatten(a)), dict(flatten(b))
     for path in sorted(set(fa) | set(fb)):
         if under(path) and (path not in fa or path not in fb or fa[path] != fb[path]):
             return f"{path}: {fa.get(path, 'missing')!r} vs {fb.get(path, 'missing')!r}"
@@ -538,38 +549,53 @@ def check_zoo_node(networks, correct):
         fail(f"zoo-node --bug no-such-bug: exit {unknown.returncode}, stderr {unknown.stderr!r}")
     names = zoo_node_names()
     docs = [(k, doc) for k, doc in enumerate(networks[:ZOO_NODE_NETWORKS]) if correct[k] is not None]
-    procs = {name: Process(ZOO_NODE + ["--bug", name]) for name in ["none"] + names}  # start them all at once
-
-    base = {}
+    ops = ("forward", "gradients", "step")
+    every = ["none"] + names
+    procs = {name: Process(ZOO_NODE + ["--bug", name]) for name in every}
+    # all processes in lockstep: each request goes to every one before any reply is read, so the
+    # processes work side by side instead of each waiting for the previous round trip
+    hello_ids = {name: procs[name].send("hello") for name in every}
+    for name in every:
+        hello = procs[name].receive(hello_ids[name])
+        if hello.get("implementation") != f"zoo-node:{name}":
+            fail(f"zoo-node {name}: hello says {hello.get('implementation')!r}")
+    answers = {name: {} for name in every}          # name -> network index -> op -> reply
     for k, doc in docs:
-        base[k] = tuple(procs["none"].request(op, doc) for op in ("forward", "gradients", "step"))
-        for op, got, want in zip(("forward", "gradients", "step"), base[k], correct[k]):
+        for op in ops:
+            pending = {name: procs[name].send(op, doc) for name in every}
+            for name in every:
+                answers[name].setdefault(k, {})[op] = procs[name].receive(pending[name])
+    for proc in procs.values():
+        proc.close()
+
+    base = {k: tuple(answers["none"][k][op] for op in ops) for k, _ in docs}
+    for k, _ in docs:
+        for op, got, want in zip(ops, base[k], correct[k]):
             problem = first_difference_normwise(got, want, 1e-12)   # both careful float64
             if problem:
                 fail(f"zoo-node base: network {k} {op} vs python: {problem}")
-    procs.pop("none").close()
 
-    for name, proc in procs.items():
-        hello = proc.request("hello")
-        if hello.get("implementation") != f"zoo-node:{name}":
-            fail(f"zoo-node {name}: hello says {hello.get('implementation')!r}")
+    base_flat = {k: {op: dict(flatten(reply)) for op, reply in zip(ops, replies)} for k, replies in base.items()}
+    for name in names:
         differs = None
         for k, doc in docs:
-            replies = dict(zip(("forward", "gradients", "step"),
-                               (proc.request(op, doc) for op in ("forward", "gradients", "step"))))
-            want = dict(zip(("forward", "gradients", "step"), base[k]))
-            for op, reply in replies.items():
-                if differs is None and first_difference(reply, want[op], 1e-9):
-                    differs = f"network {k} {op}: {first_difference(reply, want[op], 1e-9)}"
+            replies = answers[name][k]
+            want = dict(zip(ops, base[k]))
+            if differs is None:
+                for op, reply in replies.items():
+                    problem = first_difference(reply, want[op], 1e-9)
+                    if problem:
+                        differs = f"network {k} {op}: {problem}"
+                        break
+            flat = {op: dict(flatten(reply)) for op, reply in replies.items()}
             for op, prefix in zoo_node_untouched(name, doc):
-                problem = first_difference_in(replies[op], want[op], [prefix])
+                problem = first_difference_in(flat[op], base_flat[k][op], [prefix])
                 if problem:
                     fail(f"zoo-node {name}: network {k} {op} changed where the class leaves it alone: {problem}")
             for op, expected in zoo_node_relation(name, doc, base[k]).items():
                 problem = first_difference(replies[op], expected, 1e-12)
                 if problem:
                     fail(f"zoo-node {name}: network {k} {op} is not what the class says: {problem}")
-        proc.close()
         if differs:
             print(f"    zoo-node {name:31s} differs: {differs[:80]}")
         else:
