@@ -27,8 +27,6 @@ namespace BackpropSpec.Oracle.Derivatives;
 /// </summary>
 public readonly record struct DoubleDouble(double Hi, double Lo) : IScalar<DoubleDouble>
 {
-    const double U = 1.0 / 9007199254740992;            // u = 2⁻⁵³
-
     // ln 2 = L1 + L2 + L3 + δ, |δ| < 2⁻¹⁶⁴ (a triple double: each part is the rounding of what the
     // parts before it leave). L1 + L2 alone is ln 2 to 2⁻¹⁰⁹, too coarse once multiplied by the
     // k ≈ 1000 of an argument reduction; with L3, k·ln 2 is known to 2⁻¹⁵³.
