@@ -1,0 +1,436 @@
+using System.Globalization;
+using BackpropSpec.Reference;
+
+namespace BackpropSpec.Oracle.Derivatives;
+
+/// <summary>
+/// A double-double ("double-word") number Hi + Lo: about 106 significant bits in two doubles, to
+/// run the reference's own forward and backward pass as an oracle far more precise than the
+/// doubles it checks. A plain struct of two doubles: no allocation, no table beyond 24 constants.
+///
+/// <para><b>Normalised.</b> Every result satisfies Hi = fl(Hi + Lo), so |Lo| ≤ ulp(Hi)/2 ≤ u·|Hi|,
+/// with u = 2⁻⁵³ the unit roundoff; Hi is the nearest double to the value (<see cref="RealPart"/>).
+/// The constructor takes a pair as given: build values with <see cref="FromDouble"/>, the
+/// arithmetic, or <see cref="TwoSum"/>.</para>
+///
+/// <para><b>Error bounds</b>, relative, derived next to each operation; u² = 2⁻¹⁰⁶:
+/// + and − ≤ 3u² (Joldes–Muller–Popescu), × ≤ u² + 50u³, ÷ ≤ u² + 80u³, √ ≤ 4.2u²,
+/// Exp ≤ 5u², Expm1 ≤ 12.5u², Log ≤ 15u², Tanh ≤ 14u², Cosh ≤ 9u² (all below 2⁻¹⁰⁰ = 64u²).
+/// They assume no underflow inside: every bound holds while the numbers involved (operands,
+/// results, and the products the algorithms form) stay above about 2⁻⁹⁶⁹, where Lo still has 53
+/// bits. Below that Lo runs into the subnormals and the error becomes absolute, a few 2⁻¹⁰⁷⁴.</para>
+///
+/// <para><b>Non-finite values.</b> A non-finite result is (±∞ or NaN, 0). NaN propagates; ∞
+/// follows IEEE (∞ + 1 = ∞, ∞ − ∞ = NaN, x/0 = ±∞, 0/0 = NaN, finite/∞ = 0); Exp(+∞) = +∞,
+/// Exp(−∞) = 0, Log(0) = −∞, Log(x &lt; 0) = NaN, Log(+∞) = +∞, Tanh(±∞) = ±1, Cosh(±∞) = +∞,
+/// Sqrt(x &lt; 0) = NaN. A result within an ulp of the overflow threshold may round to ∞.</para>
+/// </summary>
+public readonly record struct DoubleDouble(double Hi, double Lo) : IScalar<DoubleDouble>
+{
+    // ln 2 = L1 + L2 + L3 + δ, |δ| < 2⁻¹⁶⁴ (a triple double: each part is the rounding of what the
+    // parts before it leave). L1 + L2 alone is ln 2 to 2⁻¹⁰⁹, too coarse once multiplied by the
+    // k ≈ 1000 of an argument reduction; with L3, k·ln 2 is known to 2⁻¹⁵³.
+    const double L1 = 0.6931471805599453;               // 0x1.62e42fefa39efp-1
+    const double L2 = 2.3190468138462996E-17;           // 0x1.abc9e3b39803fp-56
+    const double L3 = 5.707708438416212E-34;            // 0x1.7b57a079a1934p-111
+    const double InvLn2 = 1.4426950408889634;           // fl(1/ln 2), only to choose k
+    const double HalfLn2 = 0.34657359027997264;         // fl(ln 2 / 2) = L1/2, just below ln 2 / 2
+    const double Sqrt2 = 1.4142135623730951;            // fl(√2), just above √2
+    const double TanhTiny = 2.7755575615628914E-17;     // 2⁻⁵⁵
+
+    /// <summary>ln 2 as a double-double (the nearest one; error below 2⁻¹⁰⁹).</summary>
+    public static DoubleDouble Ln2 => new(L1, L2);
+
+    public static DoubleDouble FromDouble(double value) => new(value, 0);
+
+    /// <summary>The nearest double: Hi, since results are normalised.</summary>
+    public static double RealPart(DoubleDouble x) => x.Hi;
+
+    /// <summary>The nearest double: Hi, since results are normalised.</summary>
+    public double ToDouble() => Hi;
+
+    public static implicit operator DoubleDouble(double value) => new(value, 0);
+    public static explicit operator double(DoubleDouble x) => x.Hi;
+
+    // ---------------------------------------------------------------------------------------
+    // Error-free transformations. Each returns (s, e) with s + e equal to the exact result and
+    // s the rounded one, so the pair is normalised. Exact in binary64 with round-to-nearest,
+    // barring overflow (and, for TwoProd, underflow of e).
+    // ---------------------------------------------------------------------------------------
+
+    /// <summary>a + b exactly (Knuth's 2Sum, 6 operations, any a and b). Overflow gives (±∞, 0).</summary>
+    public static DoubleDouble TwoSum(double a, double b)
+    {
+        double s = a + b;
+        if (!double.IsFinite(s)) return new(s, 0);
+        double bb = s - a;
+        return new(s, (a - (s - bb)) + (b - bb));
+    }
+
+    /// <summary>a + b exactly when |a| ≥ |b| or a = 0 (Dekker's Fast2Sum, 3 operations); the
+    /// caller guarantees the condition.</summary>
+    public static DoubleDouble FastTwoSum(double a, double b)
+    {
+        double s = a + b;
+        if (!double.IsFinite(s)) return new(s, 0);
+        return new(s, b - (s - a));
+    }
+
+    /// <summary>a·b exactly: the error of a rounded product is a double, and one fused multiply-add
+    /// gives it. Exact when the exponents of a and b sum to at least −969 (e then has no subnormal
+    /// digits to lose); overflow gives (±∞, 0).</summary>
+    public static DoubleDouble TwoProd(double a, double b)
+    {
+        double p = a * b;
+        if (!double.IsFinite(p)) return new(p, 0);
+        return new(p, Math.FusedMultiplyAdd(a, b, -p));
+    }
+
+    /// <summary>A non-finite Hi takes Lo = 0 (the algorithms would leave NaN there).</summary>
+    static DoubleDouble Finish(DoubleDouble z) => double.IsFinite(z.Hi) ? z : new(z.Hi, 0);
+
+    // ---------------------------------------------------------------------------------------
+    // Arithmetic
+    // ---------------------------------------------------------------------------------------
+
+    public static DoubleDouble operator -(DoubleDouble x) => new(-x.Hi, -x.Lo);
+
+    /// <summary>
+    /// The accurate sum (Joldes, Muller, Popescu, "Tight and rigorous error bounds for basic
+    /// building blocks of double-word arithmetic", ACM TOMS 44(2), 2017, Algorithm 6): relative
+    /// error ≤ 3u²/(1 − 4u) &lt; 3u² + 13u³, proved there and checked in Coq by Muller and Rideau
+    /// (ACM TOMS 48(1), 2022). Unlike the "sloppy" sum, it stays accurate under cancellation,
+    /// x ≈ −y. Sketch: xh + yh and xl + yl are split exactly; the only roundings are c = sl + th
+    /// and w = tl + vl, each below u times a quantity that is itself O(u) of the result, unless
+    /// xh + yh cancels, in which case sl = 0 (Sterbenz) and the roundings shrink with the result.
+    /// The sum of two doubles is exact: with xl = yl = 0 nothing is rounded.
+    /// </summary>
+    public static DoubleDouble operator +(DoubleDouble x, DoubleDouble y)
+    {
+        var (sh, sl) = TwoSum(x.Hi, y.Hi);
+        if (!double.IsFinite(sh)) return new(sh, 0);
+        var (th, tl) = TwoSum(x.Lo, y.Lo);
+        var (vh, vl) = FastTwoSum(sh, sl + th);
+        return Finish(FastTwoSum(vh, tl + vl));
+    }
+
+    public static DoubleDouble operator -(DoubleDouble x, DoubleDouble y) => x + -y;
+
+    /// <summary>
+    /// A double-double plus a double (ibid., Algorithm 4): relative error ≤ 2u²/(1 − 2u)
+    /// &lt; 2u² + 5u³. The only rounding is v = xl + sl, below u·(|xl| + |sl|) ≤ 2u²·max(|x|, |x + y|),
+    /// and sl = 0 when xh + y cancels.
+    /// </summary>
+    static DoubleDouble AddDouble(DoubleDouble x, double y)
+    {
+        var (sh, sl) = TwoSum(x.Hi, y);
+        if (!double.IsFinite(sh)) return new(sh, 0);
+        return Finish(FastTwoSum(sh, x.Lo + sl));
+    }
+
+    /// <summary>
+    /// The product, with every partial product split exactly: relative error ≤ u² + 50u³, which
+    /// is the granularity of a double-double itself (its Lo is rounded to 53 bits). Derivation,
+    /// with P = x·y and P₀ = xh·yh, so |xl·yh|, |xh·yl| ≤ u|P₀| and |P₀| ≤ (1 + 3u)|P|:
+    /// <list type="number">
+    /// <item>(p, e) = xh·yh, (a, ea) = xh·yl, (b, eb) = xl·yh exactly (TwoProd); c = fl(xl·yl),
+    /// off by ≤ u·u²|P₀|. So P = p + (e + a + b) + (ea + eb + xl·yl), magnitudes 1 : 3u : 3u².</item>
+    /// <item>e + a + b = s2 + t1 + t2 exactly (two TwoSums), |s2| ≤ 3.01u|P₀|,
+    /// |t1| ≤ 2.01u²|P₀|, |t2| ≤ 3.01u²|P₀|.</item>
+    /// <item>low = t1 + t2 + ea + eb + c: five terms of total size ≤ 8.1u²|P₀|, four roundings each
+    /// ≤ u·8.1u²|P₀|: off by ≤ 34u³|P₀| (with c's).</item>
+    /// <item>(h, m) = p + s2 exactly (|p| ≫ |s2|), |m| ≤ u|h|; then fl(m + low) rounds by
+    /// ≤ u(u|h| + 8.1u²|P₀|), and the last Fast2Sum is exact.</item>
+    /// </list>
+    /// Total ≤ u²|h| + 43u³|P₀| ≤ (u² + 50u³)|P|. The product of two doubles is exact (it is p + e).
+    /// </summary>
+    public static DoubleDouble operator *(DoubleDouble x, DoubleDouble y)
+    {
+        double p = x.Hi * y.Hi;
+        if (p == 0 || !double.IsFinite(p)) return new(p, 0);
+        double e = Math.FusedMultiplyAdd(x.Hi, y.Hi, -p);
+        var (a, ea) = TwoProd(x.Hi, y.Lo);
+        var (b, eb) = TwoProd(x.Lo, y.Hi);
+        double c = x.Lo * y.Lo;
+        var (s1, t1) = TwoSum(e, a);
+        var (s2, t2) = TwoSum(s1, b);
+        double low = t1 + t2 + ea + eb + c;
+        var (h, m) = FastTwoSum(p, s2);
+        return Finish(FastTwoSum(h, m + low));
+    }
+
+    /// <summary>
+    /// Long division with an exact first remainder: relative error ≤ u² + 80u³. Derivation, with
+    /// Q = x/y:
+    /// <list type="number">
+    /// <item>q1 = fl(xh/yh). The remainder x − q1·y = r0 + xl − q1·yl, where r0 = xh − q1·yh is a
+    /// double (the remainder of a correctly rounded quotient is, Boldo–Daumas) given exactly by
+    /// one FMA, and q1·yl = pl + el exactly (TwoProd). Four doubles of size ≤ u|x|, summed in
+    /// double-double: r = x − q1·y + η₁, |η₁| ≤ 2·(2u²·3u|x|) = 12u³|x|, |r| ≤ 3.01u|x|.</item>
+    /// <item>q2 = fl(rh/yh) = (r/y)(1 + ξ), |ξ| ≤ 3u (|rl/rh|, |yl/yh| ≤ u, and the division).
+    /// r − q2·y, formed the same way (q2·yh exactly, q2·yl rounded by u·3u²|x|), is
+    /// x − (q1 + q2)·y + η₂, |η₂| ≤ 30u³|x|, and its size is ≤ 3u|r| + |η| ≤ 9.1u²|x|.</item>
+    /// <item>q3 = fl(r′h/yh) is r′/y to 3u relative, so q1 + q2 + q3 = Q + O(30u³ + 3u·9.1u²)|Q|
+    /// = Q + 58u³|Q|.</item>
+    /// <item>Renormalising: (h, m) = q1 + q2 exactly (|q2| ≤ 3.1u|q1|), then fl(m + q3) rounds by
+    /// ≤ u(u|h| + 9.1u²|Q|), and the last Fast2Sum is exact.</item>
+    /// </list>
+    /// Total ≤ u²|h| + 68u³|Q| ≤ (u² + 80u³)|Q|. A quotient of doubles that is a double is exact.
+    /// </summary>
+    public static DoubleDouble operator /(DoubleDouble x, DoubleDouble y)
+    {
+        double q1 = x.Hi / y.Hi;
+        if (q1 == 0 || !double.IsFinite(q1)) return new(q1, 0);
+        double r0 = Math.FusedMultiplyAdd(-q1, y.Hi, x.Hi);
+        var (pl, el) = TwoProd(q1, y.Lo);
+        DoubleDouble r = AddDouble(AddDouble(TwoSum(r0, x.Lo), -pl), -el);
+
+        double q2 = r.Hi / y.Hi;
+        var (p2, e2) = TwoProd(q2, y.Hi);
+        r = AddDouble(AddDouble(AddDouble(r, -p2), -e2), -(q2 * y.Lo));
+
+        double q3 = r.Hi / y.Hi;
+        var (h, m) = FastTwoSum(q1, q2);
+        return Finish(FastTwoSum(h, m + q3));
+    }
+
+    public static DoubleDouble Abs(DoubleDouble x) => double.IsNegative(x.Hi) ? -x : x;
+
+    /// <summary>
+    /// √x by one Newton step from Math.Sqrt: relative error ≤ 4.2u². Let s = √x, y0 = fl(√xh) and
+    /// D = s − y0: |y0 − √xh| ≤ u·y0 and |√xh − s| ≤ (u/2)(1 + u)s (as |xl/xh| ≤ u), so
+    /// |D| ≤ 1.5u·s(1 + 2u). The remainder R = x − y0² = (xh − p) − e + xl is formed from the exact
+    /// square p + e (xh − p is exact by Sterbenz) with two TwoSums, so its one rounding is ≤ u of
+    /// it. Since R/(2y0) = D + D²/(2y0), the computed d = fl(fl(R)/(2y0)) is
+    /// (D + D²/(2y0))(1 + θ₁)(1 + θ₂) with |θᵢ| ≤ u: off by ≤ 1.125u²s (Newton's own error) plus
+    /// 2u·1.5u·s (the two roundings) = 4.125u²s, and the final Fast2Sum is exact.
+    /// Sqrt(−0) = −0, Sqrt(x &lt; 0) = NaN.
+    /// </summary>
+    public static DoubleDouble Sqrt(DoubleDouble x)
+    {
+        double y0 = Math.Sqrt(x.Hi);
+        if (y0 == 0 || !double.IsFinite(y0)) return new(y0, 0);
+        // keep y0² and its error term away from overflow and from the subnormals (exact rescaling)
+        if (x.Hi > 1e300) return ScaleExact(Sqrt(ScaleExact(x, -600)), 300);
+        if (x.Hi < 1e-290) return ScaleExact(Sqrt(ScaleExact(x, 600)), -300);
+        var (p, e) = TwoProd(y0, y0);
+        var (s1, t1) = TwoSum(x.Hi - p, -e);
+        var (s2, t2) = TwoSum(s1, x.Lo);
+        double d = (s2 + (t1 + t2)) / (2 * y0);
+        return Finish(FastTwoSum(y0, d));
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Comparison (Hi first, then Lo: valid for normalised values; false if either is NaN)
+    // ---------------------------------------------------------------------------------------
+
+    public static bool operator <(DoubleDouble a, DoubleDouble b) => a.Hi < b.Hi || (a.Hi == b.Hi && a.Lo < b.Lo);
+    public static bool operator >(DoubleDouble a, DoubleDouble b) => b < a;
+    public static bool operator <=(DoubleDouble a, DoubleDouble b) => a.Hi < b.Hi || (a.Hi == b.Hi && a.Lo <= b.Lo);
+    public static bool operator >=(DoubleDouble a, DoubleDouble b) => b <= a;
+
+    // ---------------------------------------------------------------------------------------
+    // Scaling by powers of two
+    // ---------------------------------------------------------------------------------------
+
+    /// <summary>x·2ᵏ where it is exact: both parts stay normal (or the caller accepts Lo's
+    /// rounding below 2⁻¹⁰²², which moves the value by ≤ 2⁻¹⁰⁷⁵).</summary>
+    static DoubleDouble ScaleExact(DoubleDouble x, int k) => new(Math.ScaleB(x.Hi, k), Math.ScaleB(x.Lo, k));
+
+    /// <summary>x·2ᵏ as Exp needs it: exact while Hi·2ᵏ is normal (Lo may lose digits to the
+    /// subnormals, ≤ 2⁻¹⁰⁷⁵ absolute, and is renormalised, as it may round up to half an ulp of Hi);
+    /// ±∞ on overflow; and below 2⁻¹⁰²² the value Hi + Lo rounded once, to nearest-even, onto the
+    /// subnormal grid 2⁻¹⁰⁷⁴ℤ, with Lo = 0.</summary>
+    static DoubleDouble Scale(DoubleDouble x, int k)
+    {
+        if (x.Hi == 0 || !double.IsFinite(x.Hi) || Math.ILogB(x.Hi) + k >= -1022)
+            return FastTwoSum(Math.ScaleB(x.Hi, k), Math.ScaleB(x.Lo, k));
+        // (Hi + Lo)·2^(k + 1074) = a + b; a = Hi·2^j is exact (|a| < 2^52), b matters only near a tie.
+        int j = k + 1074;
+        double a = Math.ScaleB(x.Hi, j), b = Math.ScaleB(x.Lo, j);
+        double n = Math.Round(a, MidpointRounding.ToEven);
+        var (s, err) = TwoSum(a - n, b);                  // a − n exact, |a − n| ≤ 1/2; s + err = a + b − n
+        bool odd = Math.IEEERemainder(n, 2) != 0;
+        if (s > 0.5 || (s == 0.5 && (err > 0 || (err == 0 && odd)))) n += 1;
+        else if (s < -0.5 || (s == -0.5 && (err < 0 || (err == 0 && odd)))) n -= 1;
+        return new(Math.ScaleB(n, -1074), 0);            // exact: |n| ≤ 2^52
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Exponential
+    // ---------------------------------------------------------------------------------------
+
+    /// <summary>1/n! for n = 0 … 23, each from the one before by one division: 1/n! to
+    /// (n − 2)(u² + 80u³) relative, which the series damps by |t|ⁿ⁻¹/n! (≤ 0.02u² in all).</summary>
+    static readonly DoubleDouble[] InvFactorial = MakeInverseFactorials(23);
+
+    static DoubleDouble[] MakeInverseFactorials(int n)
+    {
+        var c = new DoubleDouble[n + 1];
+        c[0] = new(1, 0);
+        for (int i = 1; i <= n; i++) c[i] = c[i - 1] / new DoubleDouble(i, 0);
+        return c;
+    }
+
+    /// <summary>
+    /// e^t − 1 for |t| ≤ 0.35 (ln 2 / 2 = 0.3466 with a margin), by its Taylor series to t²³ in
+    /// Horner form, q ← 1/n! + t·q, then t·q: relative error ≤ 5u². Derivation:
+    /// <list type="bullet">
+    /// <item>Truncation: Σ_{n≥24} |t|ⁿ/n! ≤ 1.02·0.35²⁴/24! ≤ 2⁻¹¹⁴|t| against |e^t − 1| ≥ 0.84|t|.</item>
+    /// <item>Step n of Horner rounds its product (≤ u² + 50u³) and its sum (≤ 3u² + 13u³) and carries
+    /// the error of q(n+1) scaled by ρn = |t·Q(n+1)|/|Q(n)| ≤ 0.185 for n = 1 and ≤ 0.12 for n ≥ 2
+    /// (Q the exact partial sums). So δ₂ ≤ (3u² + 0.12u²)/(1 − 0.12) ≤ 3.6u², δ₁ ≤ 3u² + 0.185·4.6u²
+    /// ≤ 3.9u², and the final ·t adds u²: 4.9u² with the coefficients' 0.02u².</item>
+    /// </list>
+    /// The series runs on t itself, with no scaling by 2⁻ˢ and squaring back: each squaring
+    /// (e^{2t} − 1 = m(2 + m)) would add about 3u² and carry the error before it, so five of them
+    /// would triple this bound; 23 terms cost about what 14 terms and 4 squarings do.
+    /// </summary>
+    static DoubleDouble Expm1Small(DoubleDouble t)
+    {
+        DoubleDouble q = InvFactorial[23];
+        for (int n = 22; n >= 1; n--) q = InvFactorial[n] + t * q;
+        return t * q;
+    }
+
+    /// <summary>
+    /// Splits x = k·ln 2 + r with k = round(xh/ln 2), |r| ≤ ln 2 / 2 + 2⁻⁴⁰, and returns
+    /// e^r − 1 (to 5u² relative, with r off by ≤ 0.7u² absolute). For |x| ≤ 746, |k| ≤ 1077 &lt; 2¹¹.
+    /// <list type="bullet">
+    /// <item>k·L1 = p1 + e1 and k·L2 = p2 + e2 exactly (TwoProd); k·L3 rounds by ≤ u·2¹¹·2⁻¹¹⁰,
+    /// and k·δ ≤ 2¹¹·2⁻¹⁶⁴: together below 2⁻¹⁵⁰.</item>
+    /// <item>s = xh − p1 is exact: for k ≠ 0, |xh − p1| ≤ 0.35 ≤ min(|xh|, |p1|), so the difference
+    /// is a multiple of the smaller ulp with fewer than 53 bits (Sterbenz's argument).</item>
+    /// <item>The tail xl − e1 − p2 − e2 − p3, all ≤ 2⁻⁴², is summed first (error ≤ 2u²·2⁻⁴¹), then
+    /// added to s once: ≤ 2u²|r| ≤ 0.7u² absolute, which is 0.7u² relative in e^x.</item>
+    /// </list>
+    /// </summary>
+    static DoubleDouble Expm1Reduced(DoubleDouble x, out int k)
+    {
+        k = (int)Math.Round(x.Hi * InvLn2);
+        if (k == 0) return Expm1Small(x);
+        var (p1, e1) = TwoProd(k, L1);
+        var (p2, e2) = TwoProd(k, L2);
+        DoubleDouble tail = AddDouble(AddDouble(AddDouble(TwoSum(x.Lo, -e1), -p2), -e2), -(k * L3));
+        return Expm1Small(AddDouble(tail, x.Hi - p1));
+    }
+
+    /// <summary>
+    /// e^x, relative error ≤ 5u² ≈ 2⁻¹⁰³·⁷ wherever e^x ≥ 2⁻⁹⁶⁹: e^x = 2ᵏ(1 + m) with m = e^r − 1
+    /// from <see cref="Expm1Reduced"/>. The reduction's 0.7u², m's 4.9u² scaled by
+    /// |m|/|1 + m| ≤ 0.414 (2.03u²), and the sum 1 + m's 2u² add up to 4.73u². The scaling by 2ᵏ
+    /// is exact. e^0 = 1 exactly (m = 0). Overflow (x &gt; 709.7827) gives +∞; below
+    /// 2⁻¹⁰²² the result is the double-double rounded once to the subnormal grid (Lo = 0), and 0
+    /// below 2⁻¹⁰⁷⁵ (x &lt; −745.13).
+    /// </summary>
+    public static DoubleDouble Exp(DoubleDouble x)
+    {
+        double xh = x.Hi;
+        if (double.IsNaN(xh)) return new(double.NaN, 0);
+        if (xh > 709.79) return new(double.PositiveInfinity, 0);    // e^709.79 > double.MaxValue
+        if (xh < -746) return new(0, 0);                            // e^−746 < 2⁻¹⁰⁷⁶: rounds to 0
+        DoubleDouble m = Expm1Reduced(x, out int k);
+        return Scale(AddDouble(m, 1), k);
+    }
+
+    /// <summary>
+    /// e^x − 1 without cancellation near 0: relative error ≤ 5u² for |x| ≤ ln 2 / 2 (the series on x
+    /// itself), ≤ 12.5u² elsewhere. There e^x − 1 = 2ᵏ·m + (2ᵏ − 1) with 2ᵏ − 1 an exact
+    /// double-double; |2ᵏ·m| is at most 1.415 times the result (k = 1, m = −0.293), so m's 4.9u²
+    /// gives 6.9u², the reduction's 0.7u² scaled by e^x/|e^x − 1| ≤ 3.42 gives 2.4u², and the sum
+    /// 3u² + 13u³ more: 12.3u². Beyond 700 (where 2ᵏ would overflow) it is Exp(x) − 1: 5u² + 2u².
+    /// −1 below −746, +∞ past overflow.
+    /// </summary>
+    public static DoubleDouble Expm1(DoubleDouble x)
+    {
+        double xh = x.Hi;
+        if (double.IsNaN(xh)) return new(double.NaN, 0);
+        if (Math.Abs(xh) <= HalfLn2) return Expm1Small(x);
+        if (xh > 700) return AddDouble(Exp(x), -1);
+        if (xh < -746) return new(-1, 0);                           // −1 + e^x, e^x < 2⁻¹⁰⁷⁶
+        DoubleDouble m = Expm1Reduced(x, out int k);
+        return Scale(m, k) + TwoSum(Math.ScaleB(1.0, k), -1);
+    }
+
+    /// <summary>
+    /// cosh x = e^|x|/2 + e^−|x|/2, two positive terms: relative error ≤ 9u². e^|x| = 2ᵏ(1 + m) to
+    /// 4.5u², its reciprocal adds the division's u², the sum 3u². For |x| ≥ 40 the second term,
+    /// below e^−80 ≈ 2⁻¹¹⁵ of the first, is left out. The halving goes into the exponent, so the
+    /// result overflows only where cosh does (|x| &gt; 710.4758). Cosh(0) = 1 exactly.
+    /// </summary>
+    public static DoubleDouble Cosh(DoubleDouble x)
+    {
+        if (double.IsNaN(x.Hi)) return new(double.NaN, 0);
+        DoubleDouble a = Abs(x);
+        if (a.Hi > 711) return new(double.PositiveInfinity, 0);
+        DoubleDouble e = AddDouble(Expm1Reduced(a, out int k), 1);
+        DoubleDouble half = Scale(e, k - 1);
+        if (a.Hi >= 40) return half;
+        return half + Scale(new DoubleDouble(1, 0) / e, -k - 1);
+    }
+
+    /// <summary>
+    /// tanh x = E/(E + 2) with E = e^{2|x|} − 1 ≥ 0, then the sign of x (so odd symmetry is exact):
+    /// no cancellation anywhere. E's relative error reaches tanh scaled by 2/(E + 2) ≤ 1, so with
+    /// E + 2's 2u² and the division's u²: ≤ 4.9u² + 3u² = 8u² for |x| ≤ ln 2 / 4 (E from the series),
+    /// and ≤ 12.3u²·2/2.414 + 3u² = 13.2u² beyond (E ≥ √2 − 1 there). For |x| ≤ 2⁻⁵⁵ it is x itself (tanh x = x(1 − x²/3 + …), off by x²/3 ≤ 2⁻¹¹¹);
+    /// for |x| ≥ 40 it is ±1 (1 − tanh 40 = 2/(e⁸⁰ + 1) ≈ 2⁻¹¹⁴).
+    /// </summary>
+    public static DoubleDouble Tanh(DoubleDouble x)
+    {
+        double xh = x.Hi, ax = Math.Abs(xh);
+        if (double.IsNaN(xh)) return new(double.NaN, 0);
+        if (ax <= TanhTiny) return x;
+        if (ax >= 40) return new(Math.CopySign(1.0, xh), 0);
+        DoubleDouble e = Expm1(ScaleExact(Abs(x), 1));
+        DoubleDouble t = e / AddDouble(e, 2);
+        return xh < 0 ? -t : t;
+    }
+
+    /// <summary>
+    /// ln x, relative error ≤ 15u², relative also near x = 1. x = 2ᵉ·m with m ∈ [√½, √2], so
+    /// ln x = e·ln 2 + ln m.
+    /// <list type="bullet">
+    /// <item>ln m by one Newton step on e^y = m from y0 = Math.Log(mh) + ml/mh, which is within
+    /// ε ≤ 2u(|ln m| + u) of ln m (Math.Log within an ulp). The step y = y0 + m·e^{−y0} − 1 leaves
+    /// ε²/2 − ε³/6 ≤ 0.7u²|ln m|.</item>
+    /// <item>The correction is formed as m·(e^{−y0} − 1) + (m − 1), never as a difference of two
+    /// numbers near 1: m − 1 exactly (TwoSum), e^{−y0} − 1 by the series (4.9u²), the product
+    /// (u²) is about −(m − 1) and |m − 1| ≤ 1.19|ln m|, so the correction is off by ≤ 7u²|ln m|;
+    /// adding y0 rounds by 2u²: ln m to 9.7u².</item>
+    /// <item>e·ln 2 has its parts exact or below 2⁻¹⁵⁰ (as in <see cref="Expm1Reduced"/>); adding
+    /// ln m rounds by 3u²|ln m| and then p1 by 2u²|ln x|. As |ln m| ≤ |ln x| for e ≠ 0 (equality at
+    /// e = 1, m = √½), the total is ≤ 9.7u² + 3u² + 2u² ≤ 15u². For e = 0 it is ln m alone.</item>
+    /// </list>
+    /// Log(1) = 0 exactly.
+    /// </summary>
+    public static DoubleDouble Log(DoubleDouble x)
+    {
+        double xh = x.Hi;
+        if (double.IsNaN(xh) || xh < 0) return new(double.NaN, 0);
+        if (xh == 0) return new(double.NegativeInfinity, 0);
+        if (double.IsPositiveInfinity(xh)) return x;
+
+        int e = Math.ILogB(xh);
+        DoubleDouble m = ScaleExact(x, -e);                          // mh ∈ [1, 2)
+        if (m.Hi > Sqrt2) { m = ScaleExact(m, -1); e++; }
+
+        double y0 = Math.Log(m.Hi) + m.Lo / m.Hi;
+        DoubleDouble correction = m * Expm1Small(new DoubleDouble(-y0, 0)) + TwoSum(m.Hi - 1, m.Lo);
+        DoubleDouble y = AddDouble(correction, y0);
+        if (e == 0) return y;
+
+        var (p1, e1) = TwoProd(e, L1);
+        var (p2, e2) = TwoProd(e, L2);
+        DoubleDouble tail = AddDouble(AddDouble(TwoSum(e1, p2), e2), e * L3);
+        return AddDouble(y + tail, p1);
+    }
+
+    /// <summary>Hi and Lo in round-trip form, e.g. "0.1 - 5.551115123125783E-18".</summary>
+    public override string ToString()
+    {
+        string hi = Hi.ToString("R", CultureInfo.InvariantCulture);
+        string lo = Math.Abs(Lo).ToString("R", CultureInfo.InvariantCulture);
+        return double.IsNegative(Lo) ? $"{hi} - {lo}" : $"{hi} + {lo}";
+    }
+}
