@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using BackpropSpec.Oracle;
 using BackpropSpec.Oracle.Checking;
+using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Oracle.Protocol;
 
 namespace BackpropSpec.Cli;
@@ -24,12 +25,19 @@ public static class Check
     public const string Usage = """
           backprop-spec check --impl "<command line>" [--count N] [--seed S] [--timeout-ms T]
                               [--json FILE] [--junit FILE] [--replay INDEX|EXAMPLE]
+                              [--strict] [--precision float64|float32]
               check an implementation that speaks the process protocol (oracle/PROTOCOL.md):
               every golden example, then N random networks (default 1000) from seed S (default
               20261123), each request within T ms (default 10000). The first mismatch is shrunk to a
               minimal network and matched against the known bug classes.
-              exit 0: every answer agrees; 1: a mismatch; 2: bad usage or a broken protocol
-              (crash, hang, garbage, wrong-id, wrong-shape, non-finite, error-reply).
+              Every answer is judged against the exact value: agrees (within careful arithmetic),
+              accuracy (right, but within only a textbook formulation's rounding), range (the
+              textbook formulation cannot represent it) or wrong (a bug). Accuracy and range
+              findings are listed with the operation that loses the digits and its fix.
+              exit 0: nothing wrong; 1: a wrong answer (with --strict: any accuracy or range
+              finding too); 2: bad usage or a broken protocol (crash, hang, garbage, wrong-id,
+              wrong-shape, non-finite, error-reply outside the range findings).
+              --precision judges in that arithmetic whatever hello declares (default: hello's, else float64).
               --json / --junit write a machine report / JUnit XML; --replay checks one network only.
         """;
 
@@ -79,6 +87,8 @@ public static class Check
     static Options Parse(string[] args)
     {
         string? impl = null, json = null, junit = null, replay = null;
+        bool strict = false;
+        Precision? precision = null;
         int count = DefaultCount, timeout = DefaultTimeoutMs;
         ulong seed = DefaultSeed;
         for (int k = 0; k < args.Length; k++)
@@ -97,6 +107,12 @@ public static class Check
                 case "--json": json = Value(); break;
                 case "--junit": junit = Value(); break;
                 case "--replay": replay = Value(); break;
+                case "--strict": strict = true; break;
+                case "--precision":
+                    string p = Value();
+                    precision = p is "float64" or "float32" ? PrecisionProfile.Parse(p)
+                        : throw new Commands.UsageException($"check: --precision expects float64 or float32, got '{p}'");
+                    break;
                 default: throw new Commands.UsageException($"check: unknown option '{args[k]}'");
             }
         }
@@ -105,7 +121,7 @@ public static class Check
         if (replay is not null && !int.TryParse(replay, NumberStyles.None, CultureInfo.InvariantCulture, out _)) Examples.Text(replay);   // an unknown name: ArgumentException with the list
         if (replay is not null && int.TryParse(replay, NumberStyles.None, CultureInfo.InvariantCulture, out int index) && index >= count)
             throw new Commands.UsageException($"check: --replay {index} is not below --count {count}");
-        return new Options(new CheckOptions(impl, count, seed, timeout, replay), json, junit);
+        return new Options(new CheckOptions(impl, count, seed, timeout, replay, strict, precision), json, junit);
     }
 
     static int Int(string s, string option, int min) =>

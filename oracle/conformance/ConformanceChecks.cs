@@ -1,5 +1,6 @@
 using System.Globalization;
 using BackpropSpec.Oracle;
+using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Reference;
 
 namespace BackpropSpec.Conformance;
@@ -21,32 +22,34 @@ public static class ConformanceChecks
     public static ulong Seed => RunSettings.Seed;
 
     /// <summary>Checks one worked example (a name of <see cref="Examples.Names"/>): forward outputs,
-    /// loss, every gradient entry and every stepped parameter. Null when all agree, otherwise a report.</summary>
-    public static string? CheckExample(IBackprop impl, string example)
+    /// loss, every gradient entry and every stepped parameter, in the precision the implementation
+    /// declares. Null when nothing fails (wrong; or, when <paramref name="strict"/>, accuracy and range too).</summary>
+    public static string? CheckExample(IBackprop impl, string example, bool strict = false)
     {
         Network n = Examples.Load(example);
-        IReadOnlyList<Violation> violations = Expected.Of(n).Check(impl);
-        if (violations.Count == 0) return null;
-        return $"{impl.Name} disagrees with the worked example {example} in {violations.Count} value(s):\n"
-               + string.Join("\n", violations.Take(20).Select(v => $"  {v}"))
-               + (violations.Count > 20 ? $"\n  … {violations.Count - 20} more" : "")
+        IReadOnlyList<Finding> findings = Expected.Of(n, impl.Capabilities.Precision).Check(impl);
+        Finding[] failing = findings.Where(f => Zones.Fails(f.Zone, strict)).ToArray();
+        if (failing.Length == 0) return null;
+        return $"{impl.Name} fails the worked example {example} in {failing.Length} value(s):\n"
+               + string.Join("\n", failing.Take(20).Select(v => $"  [{Zones.Name(v.Zone)}] {v.Describe()}"))
+               + (failing.Length > 20 ? $"\n  … {failing.Length - 20} more" : "")
                + $"\nnetwork: {n}";
     }
 
     /// <summary>Runs the property named <paramref name="property"/> on networks 0 … count − 1 of
     /// <see cref="NetworkGen.Sample"/>; on the first failure, shrinks that network to a local minimum
-    /// that still fails. Null when the property holds on every network.</summary>
-    public static PropertyFailure? CheckProperty(IBackprop impl, string property, ulong seed, int count)
+    /// that fails the same property the same way. Null when the property holds on every network.</summary>
+    public static PropertyFailure? CheckProperty(IBackprop impl, string property, ulong seed, int count, bool strict = false)
     {
-        if (!Properties.All.Any(p => p.Name == property))
-            throw new ArgumentException($"no property named '{property}'; the properties are: {string.Join("; ", Properties.All.Select(p => p.Name))}");
-        NetworkProperty check = Properties.All.First(p => p.Name == property).Check;
+        NetworkProperty check = Properties.Named(property);
+        Precision precision = impl.Capabilities.Precision;
         for (int i = 0; i < count; i++)
         {
-            Network network = NetworkGen.Sample(seed, i, count);
-            if (Properties.Judge(check, impl, network) is null) continue;
-            var (minimal, steps) = Minimize.Run(network, NetworkGen.Shrink, n => Properties.Judge(check, impl, n) is not null);
-            return new PropertyFailure(impl.Name, property, seed, i, count, network, minimal, steps, Properties.Judge(check, impl, minimal)!);
+            Network network = NetworkGen.Sample(seed, i, count, impl.Capabilities);
+            PropertyVerdict verdict = Properties.Judge(check, impl, network, precision);
+            if (!verdict.Fails(strict)) continue;
+            var (minimal, steps) = Minimize.Run(network, NetworkGen.Shrink, n => Properties.Judge(check, impl, n, precision).Zone == verdict.Zone);
+            return new PropertyFailure(impl.Name, property, seed, i, count, network, minimal, steps, Properties.Judge(check, impl, minimal, precision));
         }
         return null;
     }
@@ -54,15 +57,16 @@ public static class ConformanceChecks
 
 /// <summary>A property that failed: where (seed and index replay it), the shrunk network and what went wrong on it.</summary>
 public sealed record PropertyFailure(
-    string Implementation, string Property, ulong Seed, int Index, int Count, Network Original, Network Minimal, int ShrinkSteps, string Message)
+    string Implementation, string Property, ulong Seed, int Index, int Count, Network Original, Network Minimal, int ShrinkSteps, PropertyVerdict Verdict)
 {
     public string Report() => string.Create(CultureInfo.InvariantCulture, $"""
-        {Implementation} fails the property "{Property}"
+        {Implementation} fails the property "{Property}" ({Zones.Name(Verdict.Zone)})
         on random network {Index} of {Count}, seed {Seed} (replay with BACKPROPSPEC_SEED={Seed} BACKPROPSPEC_PROPERTY_COUNT={Count}),
         shrunk in {ShrinkSteps} steps from {Original.ParameterCount} to {Minimal.ParameterCount} parameters. The minimal network:
         {Minimal}
         What fails on it:
-        {Message}
+        {Verdict.Message}
+        {Verdict.Table?.Table() ?? ""}
         """);
 
     public override string ToString() => Report();

@@ -1,4 +1,5 @@
 using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Reference;
 
 namespace BackpropSpec.Oracle;
@@ -29,70 +30,70 @@ public static class Diagnosis
         T Keep<T>(Network n, T value) where T : notnull { Answers.Add(new Answer(n, value)); return value; }
     }
 
+    /// <summary>What the diagnosis made of a wrong implementation's answers: the bug classes that
+    /// explain them (empty when none does) and the pattern of the error in words.</summary>
+    public sealed record Result(IReadOnlyList<Bug> Classes, string Pattern);
+
+    /// <summary>Records the implementation's answers on the networks (the shrunk counterexample first)
+    /// and names the bug classes that explain them.</summary>
+    public static Result Diagnose(IBackprop impl, Precision precision, params Network[] networks)
+    {
+        IReadOnlyList<Answer> answers = Record(impl, precision, networks);
+        return new Result(Matching(answers, precision), "");
+    }
+
     /// <summary>Runs the properties on each network through a <see cref="Recorder"/> and returns every
     /// answer the implementation gave (up to and including the first failing property's).</summary>
-    public static IReadOnlyList<Answer> Record(IBackprop impl, params Network[] networks)
+    public static IReadOnlyList<Answer> Record(IBackprop impl, Precision precision, params Network[] networks)
     {
         var recorder = new Recorder(impl);
-        foreach (Network n in networks) Properties.FirstFailure(recorder, n);
+        foreach (Network n in networks) Properties.FirstFailure(recorder, n, precision);
         return recorder.Answers;
     }
 
     /// <summary>Every bug class whose mutant reproduces all of <paramref name="answers"/>.</summary>
-    public static IReadOnlyList<Bug> Matching(IReadOnlyList<Answer> answers)
+    public static IReadOnlyList<Bug> Matching(IReadOnlyList<Answer> answers, Precision precision = Precision.Float64)
     {
-        var cache = new Dictionary<Network, OracleGradients>(ReferenceEqualityComparer.Instance);
-        OracleGradients Oracle(Network n) =>
-            cache.TryGetValue(n, out OracleGradients? o) ? o : cache[n] = Oracles.Compute(n, finiteDifferences: false, complexStep: false);
         // When correct backprop gives these answers too, no bug class explains the failure: a bug
-        // that changes nothing on these networks would "match" (say, softmax-jacobian-twice without
-        // a softmax), so none is named.
-        if (answers.All(a => Reproduces(new Mutant(Bug.None), a, Oracle(a.Network)))) return [];
-        return Bugs.All.Where(bug => answers.All(a => Reproduces(new Mutant(bug), a, Oracle(a.Network)))).ToArray();
+        // that changes nothing on these networks would "match", so none is named.
+        if (answers.All(a => Reproduces(new Mutant(Bug.None), a, Truth.For(a.Network, precision)))) return [];
+        return Bugs.All.Where(bug => answers.All(a => Reproduces(new Mutant(bug), a, Truth.For(a.Network, precision)))).ToArray();
     }
 
     /// <summary>
-    /// Whether <paramref name="candidate"/> gives this answer. The comparison allows what two
-    /// computations of the same formula in different orders may differ by:
-    /// <list type="bullet">
-    /// <item>outputs and loss: the forward tolerance of <see cref="Properties.ForwardAgreesWithReference"/>
-    /// (every mutant's forward pass is the reference's);</item>
-    /// <item>each gradient entry: m × the GradientCheck tolerance of the correct gradient, plus K·ε of
-    /// the two values compared: a bug rescales or re-weights the same chain-rule terms (by m at most,
-    /// missing 1/m), and its own products (by W or o) are relative roundings of the results;</item>
-    /// <item>each stepped parameter: the step's two roundings, plus η′ × that gradient tolerance, with
-    /// η′ the larger of η and the largest output (learning-rate-is-output steps with an output).</item>
-    /// </list>
+    /// Whether <paramref name="candidate"/> gives this answer, within what two computations of the
+    /// same formula may differ by: twice the textbook bound of each number (m times for gradients: a
+    /// bug rescales the same chain-rule terms by m at most), plus K·ε of the two values compared.
     /// A diagnosis is a classification, not a verdict: these bounds never decide pass or fail.
     /// </summary>
-    public static bool Reproduces(IBackprop candidate, Answer answer, OracleGradients o)
+    public static bool Reproduces(IBackprop candidate, Answer answer, Truth truth)
     {
         Network n = answer.Network;
-        double eps = Validation.MachineEpsilon, K = GradientCheck.K(n);
+        double eps = Validation.MachineEpsilon, K = DualTolerance.K(n);
+        double Slack(int k, double a, double b) => 2 * n.BatchSize * truth.Textbook.Gradient[k] + K * eps * (Math.Abs(a) + Math.Abs(b));
         switch (answer.Value)
         {
             case Evaluation e:
-                return SameForward(n, e.Outputs, e.Loss, candidate.Forward(n));
+                return SameForward(truth, e.Outputs, e.Loss, candidate.Forward(n));
             case Gradients g:
             {
                 Gradients theirs = candidate.Gradients(n);
-                if (!SameForward(n, g.Outputs, g.Loss, new Evaluation(theirs.Outputs, theirs.Loss))) return false;
+                if (!SameForward(truth, g.Outputs, g.Loss, new Evaluation(theirs.Outputs, theirs.Loss))) return false;
                 double[] a = g.Flatten(), b = theirs.Flatten();
                 for (int k = 0; k < a.Length; k++)
-                    if (!(Math.Abs(a[k] - b[k]) <= GradientTolerance(n, o, k, a[k], b[k]))) return false;
+                    if (!(Math.Abs(a[k] - b[k]) <= Slack(k, a[k], b[k]))) return false;
                 return true;
             }
             case Parameters p:
             {
                 double[] before = Parameters.Of(n).Flatten(), stepped = p.Flatten(), expected = candidate.Step(n).Flatten();
                 double[] gradient = candidate.Gradients(n).Flatten();
-                Evaluation f = new ReferenceBackprop().Forward(n);
-                double eta = Math.Max(n.LearningRate, f.Outputs.SelectMany(r => r).Select(Math.Abs).DefaultIfEmpty(0).Max());
+                double eta = Math.Max(n.LearningRate, truth.Exact.Outputs.SelectMany(r => r).Select(Math.Abs).DefaultIfEmpty(0).Max());
                 for (int k = 0; k < before.Length; k++)
                 {
                     double moved = Math.Abs(before[k] - expected[k]) + Math.Abs(before[k] - stepped[k]);
                     double tolerance = 4 * eps * (Math.Abs(before[k]) + moved) + K * eps * moved
-                                     + eta * GradientTolerance(n, o, k, gradient[k], gradient[k]) + double.Epsilon;
+                                     + eta * Slack(k, gradient[k], gradient[k]) + double.Epsilon;
                     if (!(Math.Abs(stepped[k] - expected[k]) <= tolerance)) return false;
                 }
                 return true;
@@ -102,17 +103,14 @@ public static class Diagnosis
         }
     }
 
-    static double GradientTolerance(Network n, OracleGradients o, int k, double a, double b) =>
-        n.BatchSize * o.Tolerance(k) + GradientCheck.K(n) * Validation.MachineEpsilon * (Math.Abs(a) + Math.Abs(b));
-
-    static bool SameForward(Network n, double[][] outputs, double loss, Evaluation theirs)
+    static bool SameForward(Truth truth, double[][] outputs, double[][] theirs, double loss, double theirLoss)
     {
-        ForwardPass<double> f = Forward.Run(n);
-        double[][] bound = Properties.ForwardErrorBound(n, f);
-        for (int e = 0; e < n.BatchSize; e++)
-            for (int k = 0; k < n.Output.Units; k++)
-                if (!(Math.Abs(outputs[e][k] - theirs.Outputs[e][k]) <= bound[e][k])) return false;
-        double lossBound = Oracles.EvaluationNoise(n) + Math.Abs(f.E) * GradientCheck.K(n) * Validation.MachineEpsilon;
-        return Math.Abs(loss - theirs.Loss) <= lossBound;
+        for (int e = 0; e < outputs.Length; e++)
+            for (int k = 0; k < outputs[e].Length; k++)
+                if (!(Math.Abs(outputs[e][k] - theirs[e][k]) <= 2 * truth.Textbook.Outputs[e][k] + double.Epsilon)) return false;
+        return Math.Abs(loss - theirLoss) <= 2 * truth.Textbook.Loss + double.Epsilon;
     }
+
+    static bool SameForward(Truth truth, double[][] outputs, double loss, Evaluation theirs) =>
+        SameForward(truth, outputs, theirs.Outputs, loss, theirs.Loss);
 }

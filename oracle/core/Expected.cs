@@ -1,141 +1,148 @@
-using System.Globalization;
-using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Reference;
 
 namespace BackpropSpec.Oracle;
 
-/// <summary>One value of an implementation outside its tolerance (or of the wrong shape, or thrown).</summary>
-public sealed record Violation(string Quantity, string Problem)
-{
-    public override string ToString() => $"{Quantity}: {Problem}";
-}
+/// <summary>How far each answer of a network may lie from its expected value: outputs [m][outputs],
+/// the loss, ∂E/∂W and ∂E/∂b, and every stepped parameter.</summary>
+public sealed record Tolerances(double[][] Outputs, double Loss, Parameters Gradient, Parameters Step);
 
 /// <summary>
 /// What a correct implementation must answer for one network, and how far each answer may lie from
-/// it. The test vectors publish exactly these numbers, and the conformance kit checks the golden
-/// examples with them. Every tolerance is derived, none tuned:
+/// it: the exact values (double-double, <see cref="Truth"/>) rounded to double, with the careful bound
+/// (<em>agrees</em>) and the textbook bound (pass) of the tolerance model, each widened by half an
+/// ulp for the rounding of the published value. The test vectors publish exactly these numbers, and
+/// the conformance kit checks the golden examples with them.
 /// <list type="bullet">
-/// <item>outputs: the reference's, within <see cref="Properties.ForwardErrorBound"/>;</item>
-/// <item>loss: the reference's, within <see cref="Properties.LossBound"/> (ForwardAgreesWithReference);</item>
-/// <item>gradients: the exact forward-mode (dual-number) derivative, the value the oracles' tolerance
-/// <see cref="OracleGradients.Tolerance"/> is derived around (the reference's reverse mode lies within it);</item>
-/// <item>step: W − η·gradient from the original weights, within <see cref="Properties.StepBound"/>
-/// plus η times the gradient's tolerance; a frozen bias must come back unchanged, exactly.</item>
+/// <item>outputs, loss, gradients: the exact values, within <see cref="RoundingBounds"/>;</item>
+/// <item>step: W − η·(exact gradient), within the step's own roundings plus η × the gradient's bound;
+/// a frozen bias must come back unchanged (as stored in the precision).</item>
 /// </list>
 /// </summary>
 public sealed class Expected
 {
     public required Network Network { get; init; }
+    public required Precision Precision { get; init; }
     public required double[][] Outputs { get; init; }
-    public required double[][] OutputTolerance { get; init; }
     public required double Loss { get; init; }
-    public required double LossTolerance { get; init; }
     /// <summary>∂E/∂W and ∂E/∂b, in the shape of the parameters (B null where a layer has no bias).</summary>
     public required Parameters Gradient { get; init; }
-    public required Parameters GradientTolerance { get; init; }
     /// <summary>Every weight and bias after one gradient step.</summary>
     public required Parameters Step { get; init; }
-    public required Parameters StepTolerance { get; init; }
+    public required Tolerances Careful { get; init; }
+    public required Tolerances Textbook { get; init; }
+    /// <summary>Where the textbook formulations cannot represent an answer (empty for every vector).</summary>
+    public required IReadOnlyList<RangeIssue> Range { get; init; }
 
-    public static Expected Of(Network n)
+    public static Expected Of(Network n, Precision precision = Precision.Float64)
     {
-        ForwardPass<double> f = Forward.Run(n);
-        // Only the dual oracle: the tolerance is derived around it; finite differences and the
-        // complex step have their own, wider error estimates and are the property tests' business.
-        OracleGradients o = Oracles.Compute(n, finiteDifferences: false, complexStep: false);
-        Parameters gradient = Reshape(n, o.Dual);
-        Parameters gradientTolerance = Reshape(n, Enumerable.Range(0, o.Dual.Length).Select(o.Tolerance).ToArray());
-
-        double eta = n.LearningRate;
-        Parameters step = Parameters.Of(n), stepTolerance = Parameters.Of(n);
-        for (int l = 0; l < n.Layers.Count; l++)
-        {
-            Layer layer = n.Layers[l];
-            for (int j = 0; j < layer.Units; j++)
-                for (int i = 0; i < layer.FanIn; i++)
-                {
-                    double w = layer.W[j, i], g = gradient.W[l][j, i];
-                    step.W[l][j, i] = w - eta * g;
-                    stepTolerance.W[l][j, i] = Properties.StepBound(w, eta, g) + eta * gradientTolerance.W[l][j, i];
-                }
-            if (layer.B is null) continue;
-            for (int j = 0; j < layer.Units; j++)
-            {
-                double b = layer.B[j], g = gradient.B[l]![j];
-                bool frozen = layer.Bias == BiasMode.Frozen;
-                step.B[l]![j] = frozen ? b : b - eta * g;
-                stepTolerance.B[l]![j] = frozen ? 0 : Properties.StepBound(b, eta, g) + eta * gradientTolerance.B[l]![j];
-            }
-        }
+        Truth truth = Truth.For(n, precision);
+        PrecisionProfile p = PrecisionProfile.Of(precision);
+        double half = Validation.MachineEpsilon / 2;                  // the published double's own rounding
+        double[] gradient = truth.Exact.Gradient.Zip(truth.Exact.GradientLo, (hi, lo) => hi + lo).ToArray();
+        Tolerances Bounds(RoundingBounds b) => new(
+            b.Outputs.Select((row, e) => row.Select((v, k) => v + half * Math.Abs(truth.Exact.Outputs[e][k])).ToArray()).ToArray(),
+            b.Loss + half * Math.Abs(truth.Exact.Loss),
+            Reshape(n, b.Gradient.Select((v, k) => v + half * Math.Abs(gradient[k])).ToArray()),
+            Reshape(n, StepTolerances(n, p, gradient, b.Gradient)));
         return new Expected
         {
             Network = n,
-            Outputs = f.Out[^1].Select(r => (double[])r.Clone()).ToArray(),
-            OutputTolerance = Properties.ForwardErrorBound(n, f),
-            Loss = f.E,
-            LossTolerance = Properties.LossBound(n, f.E),
-            Gradient = gradient,
-            GradientTolerance = gradientTolerance,
-            Step = step,
-            StepTolerance = stepTolerance,
+            Precision = precision,
+            Outputs = truth.Exact.Outputs.Select(r => (double[])r.Clone()).ToArray(),
+            Loss = truth.Exact.Loss,
+            Gradient = Reshape(n, gradient),
+            Step = Reshape(n, Stepped(n, gradient)),
+            Careful = Bounds(truth.Careful),
+            Textbook = Bounds(truth.Textbook),
+            Range = truth.Textbook.Range,
         };
     }
 
-    /// <summary>Every answer of <paramref name="impl"/> that lies outside its tolerance: forward
-    /// outputs and loss, every gradient entry, every stepped parameter. Empty when it conforms.
-    /// An exception or a wrong shape is a violation too, never a crash of the check.</summary>
-    public IReadOnlyList<Violation> Check(IBackprop impl)
+    /// <summary>W − η·g for every parameter; frozen biases unchanged.</summary>
+    static double[] Stepped(Network n, double[] gradient)
     {
-        var found = new List<Violation>();
+        double[] before = Parameters.Of(n).Flatten();
+        bool[] frozen = FrozenMask(n);
+        return before.Select((w, k) => frozen[k] ? w : w - n.LearningRate * gradient[k]).ToArray();
+    }
+
+    /// <summary>
+    /// p − η·g rounds twice: u·(|η·g| + |p − η·g|); a float32 implementation also stores p and η:
+    /// u·|p| + u·|η·g|. Plus η times the gradient's own bound. A frozen bias: only its storing.
+    /// </summary>
+    static double[] StepTolerances(Network n, PrecisionProfile p, double[] gradient, double[] gradientBound)
+    {
+        double[] before = Parameters.Of(n).Flatten();
+        bool[] frozen = FrozenMask(n);
+        double eta = n.LearningRate, half = Validation.MachineEpsilon / 2;
+        var tolerance = new double[before.Length];
+        for (int k = 0; k < before.Length; k++)
+        {
+            if (frozen[k]) { tolerance[k] = p.StoreError(before[k]); continue; }
+            double step = Math.Abs(eta * gradient[k]), after = Math.Abs(before[k] - eta * gradient[k]);
+            tolerance[k] = p.U * (step + after) + (p.RoundsInputs ? p.U * (Math.Abs(before[k]) + step) : 0)
+                           + eta * gradientBound[k] + half * after + 2 * p.Floor;
+        }
+        return tolerance;
+    }
+
+    static bool[] FrozenMask(Network n) => n.Layers.SelectMany(l =>
+        Enumerable.Repeat(false, l.Units * l.FanIn).Concat(l.B is null ? [] : Enumerable.Repeat(l.Bias == BiasMode.Frozen, l.Units))).ToArray();
+
+    /// <summary>Every answer of <paramref name="impl"/> that does not agree: forward outputs and loss,
+    /// every gradient entry, every stepped parameter, each with its zone. Empty when it agrees
+    /// throughout. An exception or a wrong shape is a wrong finding (range where the textbook cannot
+    /// represent some answer), never a crash of the check.</summary>
+    public IReadOnlyList<Finding> Check(IBackprop impl)
+    {
+        var found = new List<Finding>();
         Guard(found, "forward", () =>
         {
             Evaluation e = impl.Forward(Network);
-            CheckRows(found, "outputs", e.Outputs, Outputs, OutputTolerance);
-            CheckValue(found, "loss", e.Loss, Loss, LossTolerance);
+            if (!SameShape(e.Outputs, Outputs)) { found.Add(Shape("outputs", $"expected {Outputs.Length} rows of {Outputs[0].Length}")); return; }
+            for (int n = 0; n < Outputs.Length; n++)
+                for (int k = 0; k < Outputs[n].Length; k++)
+                    Add(found, $"outputs[{n}][{k}]", e.Outputs[n][k], Outputs[n][k], Careful.Outputs[n][k], Textbook.Outputs[n][k]);
+            Add(found, "loss", e.Loss, Loss, Careful.Loss, Textbook.Loss);
         });
         Guard(found, "gradients", () =>
         {
             Gradients g = impl.Gradients(Network);
-            CheckParameters(found, "gradients", new Parameters(g.dE_dW, g.dE_db), Gradient, GradientTolerance);
+            CheckParameters(found, "gradients", new Parameters(g.dE_dW, g.dE_db), Gradient, Careful.Gradient, Textbook.Gradient);
         });
-        Guard(found, "step", () => CheckParameters(found, "step", impl.Step(Network), Step, StepTolerance));
+        Guard(found, "step", () => CheckParameters(found, "step", impl.Step(Network), Step, Careful.Step, Textbook.Step));
         return found;
     }
 
-    static void Guard(List<Violation> found, string what, Action check)
+    void Guard(List<Finding> found, string what, Action check)
     {
         try { check(); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            found.Add(new Violation(what, $"the implementation threw {e.GetType().Name}: {e.Message}"));
+            Zone zone = Range.Count > 0 ? Zone.Range : Zone.Wrong;
+            found.Add(new Finding(zone, what, double.NaN, double.NaN, 0, 0, $"threw {e.GetType().Name}: {e.Message}"));
         }
     }
 
-    static void CheckValue(List<Violation> found, string quantity, double actual, double expected, double tolerance)
+    void Add(List<Finding> found, string quantity, double actual, double expected, double careful, double textbook)
     {
-        // written so that NaN fails
-        if (!(Math.Abs(actual - expected) <= tolerance))
-            found.Add(new Violation(quantity, $"is {R(actual)}, expected {R(expected)} (tolerance {tolerance.ToString("G3", CultureInfo.InvariantCulture)})"));
+        Zone zone = !double.IsFinite(actual) && Range.Count > 0 ? Zone.Range : Zones.Of(actual, expected, 0, careful, textbook);
+        if (zone != Zone.Agrees) found.Add(new Finding(zone, quantity, actual, expected, careful, textbook));
     }
 
-    static void CheckRows(List<Violation> found, string quantity, double[][]? actual, double[][] expected, double[][] tolerance)
-    {
-        if (actual is null || actual.Length != expected.Length || actual.Where((r, e) => r is null || r.Length != expected[e].Length).Any())
-        {
-            found.Add(new Violation(quantity, $"has the wrong shape (expected {expected.Length} rows of {expected[0].Length})"));
-            return;
-        }
-        for (int e = 0; e < expected.Length; e++)
-            for (int k = 0; k < expected[e].Length; k++)
-                CheckValue(found, $"{quantity}[{e}][{k}]", actual[e][k], expected[e][k], tolerance[e][k]);
-    }
+    static Finding Shape(string quantity, string problem) =>
+        new(Zone.Wrong, quantity, double.NaN, double.NaN, 0, 0, $"has the wrong shape ({problem})");
 
-    static void CheckParameters(List<Violation> found, string quantity, Parameters? actual, Parameters expected, Parameters tolerance)
+    static bool SameShape(double[][]? actual, double[][] expected) =>
+        actual is not null && actual.Length == expected.Length && actual.Select((r, e) => r is not null && r.Length == expected[e].Length).All(x => x);
+
+    void CheckParameters(List<Finding> found, string quantity, Parameters? actual, Parameters expected, Parameters careful, Parameters textbook)
     {
         int L = expected.W.Length;
         if (actual?.W is null || actual.B is null || actual.W.Length != L || actual.B.Length != L)
         {
-            found.Add(new Violation(quantity, $"has the wrong shape (expected {L} layers)"));
+            found.Add(Shape(quantity, $"expected {L} layers"));
             return;
         }
         for (int l = 0; l < L; l++)
@@ -143,26 +150,26 @@ public sealed class Expected
             double[,] w = expected.W[l];
             string where = $"{quantity}[{l}]";
             if (actual.W[l] is null || actual.W[l].GetLength(0) != w.GetLength(0) || actual.W[l].GetLength(1) != w.GetLength(1))
-                found.Add(new Violation($"{where}.weights", $"has the wrong shape (expected {w.GetLength(0)} x {w.GetLength(1)})"));
+                found.Add(Shape($"{where}.weights", $"expected {w.GetLength(0)} x {w.GetLength(1)}"));
             else
                 for (int j = 0; j < w.GetLength(0); j++)
                     for (int i = 0; i < w.GetLength(1); i++)
-                        CheckValue(found, $"{where}.weights[{j}][{i}]", actual.W[l][j, i], w[j, i], tolerance.W[l][j, i]);
+                        Add(found, $"{where}.weights[{j}][{i}]", actual.W[l][j, i], w[j, i], careful.W[l][j, i], textbook.W[l][j, i]);
             double[]? b = expected.B[l], mine = actual.B[l];
             if (b is null)
             {
-                if (mine is not null) found.Add(new Violation($"{where}.biases", "the layer has no bias, but biases came back"));
+                if (mine is not null) found.Add(Shape($"{where}.biases", "the layer has no bias, but biases came back"));
             }
             else if (mine is null || mine.Length != b.Length)
-                found.Add(new Violation($"{where}.biases", $"missing or of the wrong length (expected {b.Length})"));
+                found.Add(Shape($"{where}.biases", $"missing or of the wrong length, expected {b.Length}"));
             else
                 for (int j = 0; j < b.Length; j++)
-                    CheckValue(found, $"{where}.biases[{j}]", mine[j], b[j], tolerance.B[l]![j]);
+                    Add(found, $"{where}.biases[{j}]", mine[j], b[j], careful.B[l]![j], textbook.B[l]![j]);
         }
     }
 
     /// <summary>A flat list in <see cref="ParameterIndex.Flatten"/> order, back in the parameters' shape.</summary>
-    static Parameters Reshape(Network n, double[] flat)
+    public static Parameters Reshape(Network n, double[] flat)
     {
         var p = Parameters.Of(n);
         int k = 0;
@@ -175,6 +182,4 @@ public sealed class Expected
         }
         return p;
     }
-
-    static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }

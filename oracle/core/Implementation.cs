@@ -19,6 +19,10 @@ public interface IBackprop
 
     /// <summary>Every layer's weights and biases after one gradient step.</summary>
     Parameters Step(Network network);
+
+    /// <summary>What the implementation supports (activations, losses, precision), as the protocol's
+    /// hello says: networks outside it are skipped and counted, not failed.</summary>
+    Capabilities Capabilities => Capabilities.Everything;
 }
 
 /// <summary>Outputs [m][outputs] and loss E.</summary>
@@ -96,4 +100,26 @@ public static class ParameterIndex
         }
         return names.ToArray();
     }
+}
+
+/// <summary>
+/// Asks an implementation each question once per network object: the properties of one network
+/// share its gradients and step (a gradients reply already carries the outputs and the loss).
+/// </summary>
+public sealed class CachingBackprop(IBackprop inner) : IBackprop
+{
+    readonly Dictionary<Network, Gradients> gradients = new(ReferenceEqualityComparer.Instance);
+    readonly Dictionary<Network, Parameters> steps = new(ReferenceEqualityComparer.Instance);
+
+    public string Name => inner.Name;
+    public Capabilities Capabilities => inner.Capabilities;
+
+    public Evaluation Forward(Network network) =>
+        gradients.TryGetValue(network, out Gradients? g) ? new Evaluation(g.Outputs, g.Loss) : inner.Forward(network);
+
+    public Gradients Gradients(Network network) =>
+        gradients.TryGetValue(network, out Gradients? g) ? g : gradients[network] = inner.Gradients(network);
+
+    public Parameters Step(Network network) =>
+        steps.TryGetValue(network, out Parameters? p) ? p : steps[network] = inner.Step(network);
 }

@@ -1,11 +1,14 @@
+using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Reference;
 using FsCheck;
 using FsCheck.Fluent;
 
 namespace BackpropSpec.Oracle;
 
-/// <summary>What an implementation supports: generated networks stay inside it.</summary>
-public sealed record Capabilities(IReadOnlyCollection<Activation> Activations, IReadOnlyCollection<LossKind> Losses)
+/// <summary>What an implementation supports: generated networks stay inside it. <see cref="Precision"/>
+/// is the arithmetic it declares: every bound of the tolerance model follows it.</summary>
+public sealed record Capabilities(IReadOnlyCollection<Activation> Activations, IReadOnlyCollection<LossKind> Losses,
+                                  Precision Precision = Precision.Float64)
 {
     public static Capabilities Everything { get; } = new(Reference.Activations.All, Loss.All);
 }
@@ -18,24 +21,40 @@ public sealed record Capabilities(IReadOnlyCollection<Activation> Activations, I
 public static class NetworkGen
 {
     public static Gen<Network> Networks(Capabilities? caps = null) =>
-        Gen.Sized(size => Gen.Choose(0, int.MaxValue).Select(seed => Build(size, seed, caps ?? Capabilities.Everything)));
+        Gen.Sized(size =>
+            from hi in Gen.Choose(0, int.MaxValue)
+            from lo in Gen.Choose(0, int.MaxValue)
+            select Build(size, ((ulong)hi << 31) ^ (ulong)lo, caps ?? Capabilities.Everything));
 
     public static Arbitrary<Network> Arbitrary(Capabilities? caps = null) => Arb.From(Networks(caps), Shrink);
 
     /// <summary>The <paramref name="index"/>-th network of a seeded run of <paramref name="count"/>:
-    /// sizes grow from 0 to 100 across the run, and (seed, index) replays it exactly.</summary>
+    /// sizes grow from 0 to 100 across the run, and (seed, index) replays it exactly. Each index gets
+    /// its own generator state, hashed from (seed, index) (SplitMix64's finaliser), so N indices give N
+    /// independent draws; seeding index i with seed + i·γ would give the same stream shifted by i steps.</summary>
     public static Network Sample(ulong seed, int index, int count, Capabilities? caps = null) =>
         // FsCheck's order: Sample(generator, numberOfSamples, seed, size)
-        Gen.Sample(Networks(caps), 1, new Rnd(seed + (ulong)index * 0x9E3779B97F4A7C15UL), SampleSize(index, count))[0];
+        Gen.Sample(Networks(caps), 1, new Rnd(SplitMix.Hash(seed, (ulong)index)), SampleSize(index, count))[0];
 
     /// <summary>The FsCheck size of the <paramref name="index"/>-th network of a run of <paramref name="count"/>: 0 → 100.</summary>
     public static int SampleSize(int index, int count) => Math.Min(100, index * 101 / Math.Max(1, count));
 
     enum Regime { Tiny, Unit, Large, Saturating, Simple }
 
-    static Network Build(int size, int seed, Capabilities caps)
+    /// <summary>A network drawn from a 64-bit seed. In float32, a network whose exact answers a float32
+    /// cannot hold at all (beyond 3.4e38) is drawn again: the profile judges representable answers.</summary>
+    static Network Build(int size, ulong seed, Capabilities caps)
     {
-        var rng = new Random(seed);
+        var rng = new SplitMix(seed);
+        for (int attempt = 0; ; attempt++)
+        {
+            Network n = Draw(size, rng, caps);
+            if (caps.Precision == Precision.Float64 || attempt == 20 || Truth.For(n, caps.Precision).Careful.Range.Count == 0) return n;
+        }
+    }
+
+    static Network Draw(int size, SplitMix rng, Capabilities caps)
+    {
         int maxDepth = Math.Min(5, 1 + size / 20), maxWidth = Math.Min(16, 1 + size / 6), maxBatch = Math.Min(8, 1 + size / 12);
         T Pick<T>(IReadOnlyList<T> items) => items[rng.Next(items.Count)];
         // Small counts are likelier (u² skew): every width up to the maximum still occurs, and the
@@ -78,7 +97,7 @@ public static class NetworkGen
         return rng.Next(3) == 0 ? PlaceOnKink(network, rng) : network;
     }
 
-    static double[] Targets(Random rng, LossKind loss, Activation output, int k)
+    static double[] Targets(SplitMix rng, LossKind loss, Activation output, int k)
     {
         switch (loss)
         {
@@ -95,9 +114,14 @@ public static class NetworkGen
         }
     }
 
-    /// <summary>Moves one ReLU unit of one example to net = 0 exactly, or to within 1e-12 of 0,
-    /// by choosing its bias: b = −Σ_i W[j, i]·in_i, summed in the forward pass's order.</summary>
-    static Network PlaceOnKink(Network network, Random rng)
+    /// <summary>
+    /// Puts one ReLU unit on or next to its kink, by choosing its bias: one time in four exactly on it
+    /// in every arithmetic (its weights and bias set to 0: net = 0 however it is summed, where
+    /// relu′(0) = 0 must hold); one in four within rounding of it (b = −Σ_i W[j, i]·in_i for one
+    /// example, summed in the forward pass's order: exact arithmetic leaves a remainder of either sign,
+    /// so either derivative is correct there); otherwise at ±1e-12, well clear of rounding.
+    /// </summary>
+    static Network PlaceOnKink(Network network, SplitMix rng)
     {
         int[] candidates = Enumerable.Range(0, network.Layers.Count)
             .Where(l => network.Layers[l].Activation == Activation.Relu && network.Layers[l].B is not null).ToArray();
@@ -109,9 +133,20 @@ public static class NetworkGen
         double s = 0;
         for (int i = 0; i < layer.FanIn; i++) s += layer.W[j, i] * input[i];
         double[] b = (double[])layer.B!.Clone();
-        b[j] = rng.Next(3) switch { 0 => -s, 1 => -s + 1e-12, _ => -s - 1e-12 };
+        double[,] w = layer.W;
+        switch (rng.Next(4))
+        {
+            case 0:
+                w = (double[,])layer.W.Clone();
+                for (int i = 0; i < layer.FanIn; i++) w[j, i] = 0;
+                b[j] = 0;
+                break;
+            case 1: b[j] = -s; break;
+            case 2: b[j] = -s + 1e-12; break;
+            default: b[j] = -s - 1e-12; break;
+        }
         var layers = network.Layers.ToArray();
-        layers[layerIndex] = new Layer(layer.Activation, layer.W, b, layer.Bias);
+        layers[layerIndex] = new Layer(layer.Activation, w, b, layer.Bias);
         return Validated(network, layers) ?? network;
     }
 
@@ -304,4 +339,39 @@ public static class Minimize
         }
         return (current, steps);
     }
+}
+
+/// <summary>
+/// SplitMix64 (Steele, Lea and Flood, 2014): a 64-bit generator state, so a run of a million networks
+/// draws a million different ones (System.Random's int seed would repeat one in ~4,000 there), and a
+/// hash of (seed, index) for independent per-network streams.
+/// </summary>
+public sealed class SplitMix(ulong seed)
+{
+    ulong state = seed;
+
+    public ulong NextULong()
+    {
+        ulong z = state += 0x9E3779B97F4A7C15UL;
+        return Mix(z);
+    }
+
+    static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>An independent seed for item <paramref name="index"/> of a run from <paramref name="seed"/>.</summary>
+    public static ulong Hash(ulong seed, ulong index) => Mix(Mix(seed ^ 0x6A09E667F3BCC909UL) + index * 0x9E3779B97F4A7C15UL);
+
+    /// <summary>A double in [0, 1) with 53 random bits.</summary>
+    public double NextDouble() => (NextULong() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>An integer in [0, max).</summary>
+    public int Next(int max) => (int)(NextULong() % (ulong)max);
+
+    /// <summary>An integer in [min, max).</summary>
+    public int Next(int min, int max) => min + Next(max - min);
 }

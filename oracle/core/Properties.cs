@@ -1,24 +1,47 @@
 using System.Globalization;
 using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Reference;
 
 namespace BackpropSpec.Oracle;
 
-/// <summary>A property of backprop, checked on one network against one implementation.
-/// Returns null when it holds, or what went wrong, in words a user can act on.</summary>
-public delegate string? NetworkProperty(IBackprop impl, Network network);
+/// <summary>A property's verdict on one network: its worst zone, the findings (worst first) and one line saying what differs.</summary>
+public sealed record PropertyVerdict(Zone Zone, IReadOnlyList<Finding> Findings, string Message)
+{
+    public static PropertyVerdict Holds { get; } = new(Zone.Agrees, [], "holds");
+
+    /// <summary>The gradient table, when the property judged gradients entry by entry.</summary>
+    public GradientReport? Table { get; init; }
+
+    public bool Fails(bool strict) => Zones.Fails(Zone, strict);
+
+    /// <summary>The verdict of a list of findings: the worst one names it.</summary>
+    public static PropertyVerdict Of(IEnumerable<Finding> findings, string? lead = null)
+    {
+        Finding[] all = findings.Where(f => f.Zone != Zone.Agrees)
+            .OrderByDescending(f => f.Zone).ThenByDescending(f => f.Deviation / Math.Max(f.Careful, double.Epsilon)).ToArray();
+        if (all.Length == 0) return Holds;
+        string more = all.Length > 1 ? $" (and {all.Length - 1} more)" : "";
+        return new PropertyVerdict(all[0].Zone, all, $"{lead}{all[0].Describe()}{more}");
+    }
+}
+
+/// <summary>A property of backprop, checked on one network against one implementation in the
+/// arithmetic it declares.</summary>
+public delegate PropertyVerdict NetworkProperty(IBackprop impl, Network network, Precision precision);
 
 /// <summary>
 /// The properties every implementation must satisfy. The property tests run them on the reference
-/// for thousands of random networks; the conformance kit and `check` run them on yours.
+/// for thousands of random networks; the conformance kit and `check` run them on yours. Each judges
+/// numbers with the tolerance model (<see cref="ErrorModel"/>): agrees, accuracy, range or wrong.
 /// </summary>
 public static class Properties
 {
     /// <summary>Every property, by name, in the order they are reported.</summary>
     public static IReadOnlyList<(string Name, NetworkProperty Check)> All { get; } =
     [
-        ("gradients agree with the derivative oracles", GradientsAgreeWithOracles),
-        ("forward outputs and loss agree with the reference", ForwardAgreesWithReference),
+        ("gradients agree with the exact derivatives", GradientsAgreeWithExactValues),
+        ("forward outputs and loss agree with the exact values", ForwardAgreesWithExactValues),
         ("a step is W - eta * dE/dW from the original weights", StepUsesOriginalWeights),
         ("the batch gradient is the sum or mean of per-example gradients", BatchGradientCombinesExamples),
         ("half-mse gradients are half-sse gradients over m", MeanLossScalesGradients),
@@ -28,167 +51,205 @@ public static class Properties
         ("a small enough step does not increase the loss", SmallStepDoesNotIncreaseLoss),
     ];
 
-    /// <summary>The first property that fails, with its name; null when all hold.</summary>
-    public static string? FirstFailure(IBackprop impl, Network network)
+    public static NetworkProperty Named(string name) =>
+        All.FirstOrDefault(p => p.Name == name).Check
+        ?? throw new ArgumentException($"no property named '{name}'; the properties are: {string.Join("; ", All.Select(p => p.Name))}");
+
+    /// <summary>Runs every property in order and returns the verdicts that are not <em>agrees</em>,
+    /// stopping after the first that fails (wrong; or accuracy and range too when strict).</summary>
+    public static IReadOnlyList<(string Name, PropertyVerdict Verdict)> Run(IBackprop impl, Network network, Precision precision = Precision.Float64, bool strict = false)
     {
+        var found = new List<(string, PropertyVerdict)>();
         foreach (var (name, check) in All)
-            if (Judge(check, impl, network) is { } failure) return $"{name}: {failure}";
+        {
+            PropertyVerdict v = Judge(check, impl, network, precision);
+            if (v.Zone == Zone.Agrees) continue;
+            found.Add((name, v));
+            if (v.Fails(strict)) break;
+        }
+        return found;
+    }
+
+    /// <summary>The first property that fails, with its name; null when none does.</summary>
+    public static (string Name, PropertyVerdict Verdict)? FirstFailure(IBackprop impl, Network network, Precision precision = Precision.Float64, bool strict = false)
+    {
+        foreach (var (name, verdict) in Run(impl, network, precision, strict))
+            if (verdict.Fails(strict)) return (name, verdict);
         return null;
     }
 
-    /// <summary>One property's verdict on one network; an exception of the implementation is a failure too.</summary>
-    public static string? Judge(NetworkProperty check, IBackprop impl, Network network)
+    /// <summary>One property's verdict on one network. An exception of the implementation is a
+    /// finding too: a range finding where the textbook formulations cannot represent some answer of
+    /// the network (ln 0, overflow), otherwise wrong.</summary>
+    public static PropertyVerdict Judge(NetworkProperty check, IBackprop impl, Network network, Precision precision = Precision.Float64)
     {
-        try { return check(impl, network); }
-        catch (Exception e) when (e is not OutOfMemoryException) { return $"the implementation threw {e.GetType().Name}: {e.Message}"; }
+        try { return check(impl, network, precision); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Truth truth = Truth.For(network, precision);
+            Zone zone = truth.OutOfRange ? Zone.Range : Zone.Wrong;
+            string why = truth.OutOfRange ? $"; here {truth.Textbook.Range[0]}" : "";
+            return new PropertyVerdict(zone, [new Finding(zone, "the implementation", double.NaN, double.NaN, 0, 0, $"threw {e.GetType().Name}")],
+                $"the implementation threw {e.GetType().Name}: {e.Message}{why}");
+        }
     }
 
-    public static string? GradientsAgreeWithOracles(IBackprop impl, Network n)
+    // ------------------------------------------------------------------ the exact values
+
+    public static PropertyVerdict GradientsAgreeWithExactValues(IBackprop impl, Network n, Precision precision)
     {
-        GradientReport report = GradientCheck.Compare(Oracles.Compute(n), impl.Gradients(n).Flatten());
-        return report.Passed ? null : $"{report.Worst.Parameter} {report.Worst.Problem}\n{report.Table()}";
+        GradientReport report = GradientCheck.Compare(Truth.For(n, precision), impl.Gradients(n).Flatten());
+        if (report.Zone == Zone.Agrees) return PropertyVerdict.Holds;
+        return PropertyVerdict.Of(report.Rows.Select(r => r.ToFinding())) with { Table = report };
     }
 
-    public static string? ForwardAgreesWithReference(IBackprop impl, Network n)
+    /// <summary>Outputs and loss (from the gradients reply, which carries them) against the exact values.</summary>
+    public static PropertyVerdict ForwardAgreesWithExactValues(IBackprop impl, Network n, Precision precision)
     {
-        Evaluation mine = impl.Forward(n);
-        ForwardPass<double> reference = Forward.Run(n);
-        double[][] bound = ForwardErrorBound(n, reference);
+        Gradients mine = impl.Gradients(n);
+        Truth truth = Truth.For(n, precision);
+        ExactValues x = truth.Exact;
+        var findings = new List<Finding>();
         for (int e = 0; e < n.BatchSize; e++)
             for (int k = 0; k < n.Output.Units; k++)
-                if (!(Math.Abs(mine.Outputs[e][k] - reference.Out[^1][e][k]) <= bound[e][k]))
-                    return $"outputs[{e}][{k}] is {R(mine.Outputs[e][k])}, the reference gives {R(reference.Out[^1][e][k])} (tolerance {bound[e][k]:G3})";
-        double lossBound = LossBound(n, reference.E);
-        return Math.Abs(mine.Loss - reference.E) <= lossBound ? null
-            : $"loss is {R(mine.Loss)}, the reference gives {R(reference.E)} (tolerance {lossBound:G3})";
+            {
+                double a = mine.Outputs[e][k];
+                Zone z = Zones.Of(a, x.Outputs[e][k], x.OutputsLo[e][k], truth.Careful.Outputs[e][k], truth.Textbook.Outputs[e][k]);
+                findings.Add(new Finding(z, $"outputs[{e}][{k}]", a, x.Outputs[e][k] + x.OutputsLo[e][k], truth.Careful.Outputs[e][k], truth.Textbook.Outputs[e][k])
+                    { On = AnswerKind.Output, Index = e * n.Output.Units + k });
+            }
+        Zone lossZone = Zones.Of(mine.Loss, x.Loss, x.LossLo, truth.Careful.Loss, truth.Textbook.Loss);
+        findings.Add(new Finding(lossZone, "loss", mine.Loss, x.Loss + x.LossLo, truth.Careful.Loss, truth.Textbook.Loss) { On = AnswerKind.Loss, Index = 0 });
+        return PropertyVerdict.Of(findings);
     }
 
-    /// <summary>How far a correct loss may lie from the reference's <paramref name="referenceLoss"/>:
-    /// the rounding noise of one evaluation of E, plus K·ε of |E| for summing its terms in another order.</summary>
-    public static double LossBound(Network n, double referenceLoss) =>
-        Oracles.EvaluationNoise(n) + Math.Abs(referenceLoss) * GradientCheck.K(n) * Validation.MachineEpsilon;
-
-    /// <summary>How far two correct computations of p − η·g may differ: p − η·g rounds twice, 2ε of
-    /// |p| + |η·g|, doubled for the two computations (plus the smallest subnormal, so 0 − 0 passes).</summary>
-    public static double StepBound(double parameter, double eta, double gradient) =>
-        4 * Validation.MachineEpsilon * (Math.Abs(parameter) + Math.Abs(eta * gradient)) + double.Epsilon;
+    // ------------------------------------------------------------------ the step
 
     /// <summary>
-    /// A first-order bound on how far a correct forward pass may differ from the reference's by
-    /// rounding alone: each net input carries (fan-in + 2)·ε of Σ|W·in| + |b|, passed on through
-    /// |f′| and |W| to the layers above. Doubled for the two computations being compared.
+    /// W⁺ against W − η·g with g the implementation's own gradient. Careful: the step's two roundings,
+    /// u·(|η·g| + |W⁺|) (and, in float32, storing W and η: u·|W| + u·|η·g|), plus η·2·(careful bound of g):
+    /// the step may compute its gradient again, anywhere within that bound of the exact one. Textbook:
+    /// the same with the textbook bound of g. A frozen bias comes back unchanged (as stored).
     /// </summary>
-    public static double[][] ForwardErrorBound(Network n, ForwardPass<double> f)
-    {
-        double eps = Validation.MachineEpsilon;
-        var bound = new double[n.BatchSize][];
-        for (int e = 0; e < n.BatchSize; e++)
-        {
-            double[] below = new double[n.Inputs];                       // inputs are exact
-            for (int l = 0; l < n.Layers.Count; l++)
-            {
-                Layer layer = n.Layers[l];
-                double[] input = l == 0 ? n.X[e] : f.Out[l - 1][e];
-                var err = new double[layer.Units];
-                double softmaxSpread = 0;
-                for (int j = 0; j < layer.Units; j++)
-                {
-                    double size = layer.B is null ? 0 : Math.Abs(layer.B[j]), carried = 0;
-                    for (int i = 0; i < layer.FanIn; i++) { size += Math.Abs(layer.W[j, i] * input[i]); carried += Math.Abs(layer.W[j, i]) * below[i]; }
-                    double netError = (layer.FanIn + 2) * eps * size + carried;
-                    if (layer.Activation == Activation.Softmax) { softmaxSpread = Math.Max(softmaxSpread, netError); continue; }
-                    double slope = Math.Abs(Activations.Derivative(layer.Activation, f.Net[l][e][j]));
-                    err[j] = slope * netError + 4 * eps * Math.Abs(f.Out[l][e][j]);
-                }
-                if (layer.Activation == Activation.Softmax)               // each out moves by ≤ 2·max net error, plus its own roundings
-                    for (int j = 0; j < layer.Units; j++) err[j] = 2 * softmaxSpread + (layer.Units + 4) * eps * f.Out[l][e][j];
-                below = err;
-            }
-            bound[e] = below.Select(b => 2 * b + double.Epsilon).ToArray();
-        }
-        return bound;
-    }
-
-    public static string? StepUsesOriginalWeights(IBackprop impl, Network n)
+    public static PropertyVerdict StepUsesOriginalWeights(IBackprop impl, Network n, Precision precision)
     {
         Gradients g = impl.Gradients(n);
         Parameters after = impl.Step(n);
+        Truth truth = Truth.For(n, precision);
+        PrecisionProfile p = PrecisionProfile.Of(precision);
         double eta = n.LearningRate;
-        for (int l = 0; l < n.Layers.Count; l++)
+        double[] before = Parameters.Of(n).Flatten(), stepped = after.Flatten(), gradient = g.Flatten();
+        string[] names = ParameterIndex.Names(n);
+        bool[] frozen = FrozenEntries(n);
+        if (stepped.Length != before.Length) return Wrong($"the step returned {stepped.Length} numbers for {before.Length} parameters");
+        var findings = new List<Finding>();
+        for (int k = 0; k < before.Length; k++)
         {
-            Layer layer = n.Layers[l];
-            if (after.W[l].GetLength(0) != layer.Units || after.W[l].GetLength(1) != layer.FanIn)
-                return $"layers[{l}].weights came back with the wrong shape";
-            for (int j = 0; j < layer.Units; j++)
-                for (int i = 0; i < layer.FanIn; i++)
-                {
-                    double expected = layer.W[j, i] - eta * g.dE_dW[l][j, i];
-                    double tol = StepBound(layer.W[j, i], eta, g.dE_dW[l][j, i]);
-                    if (!(Math.Abs(after.W[l][j, i] - expected) <= tol))
-                        return $"layers[{l}].weights[{j}][{i}] stepped to {R(after.W[l][j, i])}, but W - eta*dE/dW = {R(expected)} (eta = {R(eta)})";
-                }
-            if (layer.Bias == BiasMode.None) { if (after.B[l] is not null) return $"layers[{l}] has no bias, but the step returned biases"; continue; }
-            if (after.B[l] is null || after.B[l]!.Length != layer.Units) return $"layers[{l}].biases came back missing or with the wrong length";
-            for (int j = 0; j < layer.Units; j++)
+            if (frozen[k])
             {
-                double expected = layer.Bias == BiasMode.Frozen ? layer.B![j] : layer.B![j] - eta * g.dE_db[l]![j];
-                double tol = layer.Bias == BiasMode.Frozen ? 0 : StepBound(layer.B[j], eta, g.dE_db[l]![j]);
-                if (!(Math.Abs(after.B[l]![j] - expected) <= tol))
-                    return $"layers[{l}].biases[{j}] ({Validation.BiasName(layer.Bias)}) stepped to {R(after.B[l]![j])}, expected {R(expected)}";
+                double stored = p.StoreError(before[k]);
+                Zone zone = Math.Abs(stepped[k] - before[k]) <= stored ? Zone.Agrees : Zone.Wrong;
+                findings.Add(new Finding(zone, $"{names[k]} (frozen)", stepped[k], before[k], stored, stored, "it must stay"));
+                continue;
             }
+            double expected = before[k] - eta * gradient[k];
+            double rounding = p.U * (Math.Abs(eta * gradient[k]) + Math.Abs(stepped[k]))
+                              + (p.RoundsInputs ? p.U * (Math.Abs(before[k]) + Math.Abs(eta * gradient[k])) : 0) + 2 * p.Floor;
+            double careful = rounding + 2 * eta * truth.Careful.Gradient[k], textbook = rounding + 2 * eta * truth.Textbook.Gradient[k];
+            Zone z = Zones.Of(stepped[k], expected, 0, careful, textbook);
+            findings.Add(new Finding(z, $"{names[k]} after the step", stepped[k], expected, careful, textbook, $"W - eta*dE/dW (eta = {R(eta)}) is"));
         }
-        return null;
+        return PropertyVerdict.Of(findings);
     }
 
-    public static string? BatchGradientCombinesExamples(IBackprop impl, Network n)
+    static bool[] FrozenEntries(Network n)
     {
-        if (n.BatchSize == 1) return null;
+        var frozen = new List<bool>();
+        foreach (Layer l in n.Layers)
+        {
+            frozen.AddRange(Enumerable.Repeat(false, l.Units * l.FanIn));
+            if (l.B is not null) frozen.AddRange(Enumerable.Repeat(l.Bias == BiasMode.Frozen, l.Units));
+        }
+        return frozen.ToArray();
+    }
+
+    // ------------------------------------------------------------------ the laws
+
+    /// <summary>The batch gradient against the sum (half-sse) or mean of the implementation's own
+    /// per-example gradients; each side may lie within its own bound of the exact value.</summary>
+    public static PropertyVerdict BatchGradientCombinesExamples(IBackprop impl, Network n, Precision precision)
+    {
+        if (n.BatchSize == 1) return PropertyVerdict.Holds;
         double[] batch = impl.Gradients(n).Flatten();
-        var sum = new double[batch.Length];
-        var tolerance = new double[batch.Length];
+        Truth whole = Truth.For(n, precision);
+        double scale = Loss.IsMean(n.Loss) ? 1.0 / n.BatchSize : 1.0;
+        var law = new double[batch.Length];
+        var careful = (double[])whole.Careful.Gradient.Clone();
+        var textbook = (double[])whole.Textbook.Gradient.Clone();
         for (int e = 0; e < n.BatchSize; e++)
         {
             Network single = n.WithBatch([n.X[e]], [n.T[e]]);
             double[] g = impl.Gradients(single).Flatten();
-            OracleGradients o = Oracles.Compute(single, finiteDifferences: false, complexStep: false);
-            for (int k = 0; k < g.Length; k++) { sum[k] += g[k]; tolerance[k] += o.Tolerance(k); }
+            Truth t = Truth.For(single, precision);
+            for (int k = 0; k < g.Length; k++)
+            {
+                law[k] += scale * g[k];
+                careful[k] += scale * t.Careful.Gradient[k];
+                textbook[k] += scale * t.Textbook.Gradient[k];
+            }
         }
-        double scale = Loss.IsMean(n.Loss) ? 1.0 / n.BatchSize : 1.0;
-        // each per-example gradient is within its tolerance of exact, and so is the batch one
-        double[] batchTolerance = Tolerances(Oracles.Compute(n, finiteDifferences: false, complexStep: false));
-        return CompareVectors(n, batch, sum.Select(v => v * scale).ToArray(), tolerance.Select((t, k) => t * scale + batchTolerance[k]).ToArray(),
-            Loss.IsMean(n.Loss) ? "the mean of the per-example gradients" : "the sum of the per-example gradients");
+        // the law's own sum: m terms in any order
+        PrecisionProfile p = PrecisionProfile.Of(precision);
+        for (int k = 0; k < law.Length; k++) { double sum = n.BatchSize * p.U * Math.Abs(law[k]); careful[k] += sum; textbook[k] += sum; }
+        string what = Loss.IsMean(n.Loss) ? "the mean of the per-example gradients is" : "the sum of the per-example gradients is";
+        return Law(n, batch, law, careful, textbook, what, "the gradient of the batch");
     }
 
-    public static string? MeanLossScalesGradients(IBackprop impl, Network n)
+    public static PropertyVerdict MeanLossScalesGradients(IBackprop impl, Network n, Precision precision)
     {
-        if (n.Loss is not (LossKind.HalfSse or LossKind.HalfMse)) return null;
+        if (n.Loss is not (LossKind.HalfSse or LossKind.HalfMse)) return PropertyVerdict.Holds;
         Network sse = With(n, LossKind.HalfSse), mse = With(n, LossKind.HalfMse);
         double[] gSse = impl.Gradients(sse).Flatten(), gMse = impl.Gradients(mse).Flatten();
-        OracleGradients o = Oracles.Compute(sse, finiteDifferences: false, complexStep: false);
-        return CompareVectors(n, gMse, gSse.Select(v => v / n.BatchSize).ToArray(),
-            Tolerances(o).Select(t => 2 * t / n.BatchSize).ToArray(), "half-sse's gradient / m");
+        Truth tSse = Truth.For(sse, precision), tMse = Truth.For(mse, precision);
+        int m = n.BatchSize;
+        return Law(mse, gMse, gSse.Select(v => v / m).ToArray(),
+            Add(tMse.Careful.Gradient, tSse.Careful.Gradient, 1.0 / m), Add(tMse.Textbook.Gradient, tSse.Textbook.Gradient, 1.0 / m),
+            "half-sse's gradient / m is", "the half-mse gradient");
     }
 
-    public static string? DuplicatedBatchDoublesGradients(IBackprop impl, Network n)
+    public static PropertyVerdict DuplicatedBatchDoublesGradients(IBackprop impl, Network n, Precision precision)
     {
-        if (n.Loss != LossKind.HalfSse) return null;
+        if (n.Loss != LossKind.HalfSse) return PropertyVerdict.Holds;
         Network twice = n.WithBatch([.. n.X, .. n.X], [.. n.T, .. n.T]);
         double[] g = impl.Gradients(n).Flatten(), g2 = impl.Gradients(twice).Flatten();
-        OracleGradients o = Oracles.Compute(n, finiteDifferences: false, complexStep: false);
-        return CompareVectors(n, g2, g.Select(v => 2 * v).ToArray(), Tolerances(o).Select(t => 4 * t).ToArray(),
-            "twice the gradient of the single batch");
+        Truth t = Truth.For(n, precision), t2 = Truth.For(twice, precision);
+        return Law(twice, g2, g.Select(v => 2 * v).ToArray(),
+            Add(t2.Careful.Gradient, t.Careful.Gradient, 2), Add(t2.Textbook.Gradient, t.Textbook.Gradient, 2),
+            "twice the gradient of the single batch is", "the gradient of the doubled batch");
     }
 
-    public static string? PermutingHiddenUnitsPermutesGradients(IBackprop impl, Network n)
+    public static PropertyVerdict PermutingHiddenUnitsPermutesGradients(IBackprop impl, Network n, Precision precision)
     {
-        if (n.Layers.Count < 2) return null;
-        int l = 0, units = n.Layers[0].Units;
-        if (units < 2) return null;
-        if (ReluAboveWithinRoundingOfKink(n)) return null;
+        if (n.Layers.Count < 2 || n.Layers[0].Units < 2) return PropertyVerdict.Holds;
+        int units = n.Layers[0].Units;
         int[] perm = Enumerable.Range(0, units).Select(j => (j + 1) % units).ToArray();   // a rotation: every unit moves
+        Network permuted = Permute(n, perm);
+        Gradients g = impl.Gradients(n), gp = impl.Gradients(permuted);
+        Truth t = Truth.For(n, precision), tp = Truth.For(permuted, precision);
+        double[] Moved(Func<int, double> value) => PermuteFlat(n, perm, value);
+        double[] flat = g.Flatten();
+        return Law(permuted, gp.Flatten(), Moved(k => flat[k]),
+            Add(tp.Careful.Gradient, Moved(k => t.Careful.Gradient[k]), 1), Add(tp.Textbook.Gradient, Moved(k => t.Textbook.Gradient[k]), 1),
+            "the original gradient, permuted the same way, is", "the permuted network's gradient");
+    }
+
+    /// <summary>Layer 0's units rotated by <paramref name="perm"/> (unit j moves to perm[j]), with the
+    /// layer above's columns moved to match: the same function of the inputs.</summary>
+    static Network Permute(Network n, int[] perm)
+    {
         var layers = n.Layers.ToArray();
-        Layer h = layers[l], above = layers[l + 1];
+        Layer h = layers[0], above = layers[1];
+        int units = h.Units;
         var w = new double[units, h.FanIn];
         var wAbove = new double[above.Units, units];
         double[]? b = h.B is null ? null : new double[units];
@@ -198,92 +259,101 @@ public static class Properties
             if (b is not null) b[perm[j]] = h.B![j];
             for (int k = 0; k < above.Units; k++) wAbove[k, perm[j]] = above.W[k, j];
         }
-        layers[l] = new Layer(h.Activation, w, b, h.Bias);
-        layers[l + 1] = new Layer(above.Activation, wAbove, above.B, above.Bias);
-        Network permuted = n.WithLayers(layers);
-        Gradients g = impl.Gradients(n), gp = impl.Gradients(permuted);
-        // move the original gradients to where the permutation put their parameters
-        var expectedW = g.dE_dW.Select(x => (double[,])x.Clone()).ToArray();
-        var expectedB = g.dE_db.Select(x => (double[]?)x?.Clone()).ToArray();
-        for (int j = 0; j < units; j++)
+        layers[0] = new Layer(h.Activation, w, b, h.Bias);
+        layers[1] = new Layer(above.Activation, wAbove, above.B, above.Bias);
+        return n.WithLayers(layers);
+    }
+
+    /// <summary>A per-parameter quantity of the original network, moved to where <see cref="Permute"/> put each parameter.</summary>
+    static double[] PermuteFlat(Network n, int[] perm, Func<int, double> value)
+    {
+        var p = Parameters.Of(n);
+        var w = p.W.Select(x => (double[,])x.Clone()).ToArray();
+        var b = p.B.Select(x => (double[]?)x?.Clone()).ToArray();
+        int k = 0;
+        for (int l = 0; l < n.Layers.Count; l++)
         {
-            for (int i = 0; i < h.FanIn; i++) expectedW[l][perm[j], i] = g.dE_dW[l][j, i];
-            if (expectedB[l] is not null) expectedB[l]![perm[j]] = g.dE_db[l]![j];
-            for (int k = 0; k < above.Units; k++) expectedW[l + 1][k, perm[j]] = g.dE_dW[l + 1][k, j];
+            for (int j = 0; j < w[l].GetLength(0); j++)
+                for (int i = 0; i < w[l].GetLength(1); i++) w[l][j, i] = value(k++);
+            if (b[l] is { } bias) for (int j = 0; j < bias.Length; j++) bias[j] = value(k++);
         }
-        OracleGradients o = Oracles.Compute(permuted, finiteDifferences: false, complexStep: false);
-        return CompareVectors(permuted, gp.Flatten(), ParameterIndex.Flatten(expectedW, expectedB),
-            Tolerances(o).Select(t => 2 * t).ToArray(), "the original gradients, permuted the same way");
+        var wm = w.Select(x => (double[,])x.Clone()).ToArray();
+        var bm = b.Select(x => (double[]?)x?.Clone()).ToArray();
+        Layer h = n.Layers[0], above = n.Layers[1];
+        for (int j = 0; j < h.Units; j++)
+        {
+            for (int i = 0; i < h.FanIn; i++) wm[0][perm[j], i] = w[0][j, i];
+            if (bm[0] is not null) bm[0]![perm[j]] = b[0]![j];
+            for (int q = 0; q < above.Units; q++) wm[1][q, perm[j]] = w[1][q, j];
+        }
+        return ParameterIndex.Flatten(wm, bm);
+    }
+
+    /// <summary>With every target equal to the implementation's own output, E is at its minimum:
+    /// the gradient must agree with the exact gradient there (0 up to the targets' own rounding).</summary>
+    public static PropertyVerdict ZeroErrorGivesZeroGradient(IBackprop impl, Network n, Precision precision)
+    {
+        double[][] outputs = impl.Gradients(n).Outputs;
+        Network exact;
+        try { exact = n.WithBatch(n.X, outputs.Select(r => (double[])r.Clone()).ToArray()); }
+        catch (NetworkFormatException) { return PropertyVerdict.Holds; }   // e.g. softmax outputs that do not sum to 1 within k·ε
+        GradientReport report = GradientCheck.Compare(Truth.For(exact, precision), impl.Gradients(exact).Flatten());
+        if (report.Zone == Zone.Agrees) return PropertyVerdict.Holds;
+        return PropertyVerdict.Of(report.Rows.Select(r => r.ToFinding()), "with every target equal to its output: ") with { Table = report };
     }
 
     /// <summary>
-    /// Whether a ReLU unit above layer 0 has a net input within rounding of 0. Permuting layer 0's
-    /// units reorders the sums of the layer above, which moves such a net across the kink (net = 0
-    /// exactly, placed by the generator, becomes ±1e-17) and with it relu′: the permuted network's
-    /// exact gradient really is different there. The property holds in exact arithmetic only, so it
-    /// does not apply to these networks (the other properties still check them). The margin is
-    /// (fan-in + 2)·ε of Σ|W·in| + |b| per layer, times the depth for what lower layers carry, doubled.
+    /// The exact slope of E along the step direction −g is s = −Σ_k (∂E/∂θ_k)·g_k, which is −‖g‖² when g
+    /// is the gradient. With g within its bound B of the exact gradient, s ≤ −‖g‖² + Σ_k |g_k|·B_k: the
+    /// step goes downhill unless the gradient is lost in its own rounding. Beyond that, E increases
+    /// along the step: the gradient points the wrong way.
     /// </summary>
-    static bool ReluAboveWithinRoundingOfKink(Network n)
-    {
-        ForwardPass<double> f = Forward.Run(n);
-        for (int l = 1; l < n.Layers.Count; l++)
-        {
-            Layer layer = n.Layers[l];
-            if (layer.Activation != Activation.Relu) continue;
-            for (int e = 0; e < n.BatchSize; e++)
-                for (int j = 0; j < layer.Units; j++)
-                {
-                    double size = layer.B is null ? 0 : Math.Abs(layer.B[j]);
-                    for (int i = 0; i < layer.FanIn; i++) size += Math.Abs(layer.W[j, i] * f.Out[l - 1][e][i]);
-                    if (Math.Abs(f.Net[l][e][j]) <= 2.0 * n.Layers.Count * (layer.FanIn + 2) * Validation.MachineEpsilon * size) return true;
-                }
-        }
-        return false;
-    }
-
-    public static string? ZeroErrorGivesZeroGradient(IBackprop impl, Network n)
-    {
-        double[][] outputs = impl.Forward(n).Outputs;      // the implementation's own outputs as targets: E at its minimum
-        Network exact;
-        try { exact = n.WithBatch(n.X, outputs.Select(r => (double[])r.Clone()).ToArray()); }
-        catch (NetworkFormatException) { return null; }   // e.g. softmax outputs that do not sum to 1 within k·ε
-        double[] g = impl.Gradients(exact).Flatten();
-        string[] names = ParameterIndex.Names(exact);
-        for (int k = 0; k < g.Length; k++)
-            if (g[k] != 0) return $"with every target equal to its output, {names[k]} has gradient {R(g[k])}, not 0";
-        return null;
-    }
-
-    public static string? SmallStepDoesNotIncreaseLoss(IBackprop impl, Network n)
+    public static PropertyVerdict SmallStepDoesNotIncreaseLoss(IBackprop impl, Network n, Precision precision)
     {
         double[] g = impl.Gradients(n).Flatten();
         double norm2 = g.Sum(v => v * v);
-        if (norm2 == 0 || !double.IsFinite(norm2)) return null;
-        // The exact slope of E along the step direction −g is −‖g‖² when g is the gradient; dual numbers give it with no step size.
-        var (slope, magnitude, errorBound) = Oracles.Directional(n, g.Select(v => -v).ToArray());
-        double tol = GradientCheck.Tolerance(n, 0, magnitude, errorBound);
-        if (slope > tol)
-            return $"E increases along the step direction -dE/dW: its exact slope there is {R(slope)} > 0 (a correct gradient gives -{R(norm2)})";
-        return null;
+        if (norm2 == 0 || !double.IsFinite(norm2)) return PropertyVerdict.Holds;
+        Truth t = Truth.For(n, precision);
+        double slope = 0, size = 0, careful = 0, textbook = 0;
+        for (int k = 0; k < g.Length; k++)
+        {
+            double term = -(t.Exact.Gradient[k] + t.Exact.GradientLo[k]) * g[k];
+            slope += term;
+            size += Math.Abs(term);
+            careful += Math.Abs(g[k]) * t.Careful.Gradient[k];
+            textbook += Math.Abs(g[k]) * t.Textbook.Gradient[k];
+        }
+        double rounding = g.Length * Validation.MachineEpsilon * size;
+        double cAllowed = Math.Max(0, careful - norm2) + rounding, tAllowed = Math.Max(0, textbook - norm2) + rounding;
+        Zone z = slope <= cAllowed ? Zone.Agrees : double.IsInfinity(tAllowed) ? Zone.Range : slope <= tAllowed ? Zone.Accuracy : Zone.Wrong;
+        if (z == Zone.Agrees) return PropertyVerdict.Holds;
+        var f = new Finding(z, "the exact slope of E along -dE/dW", slope, -norm2, cAllowed + norm2, tAllowed + norm2, "a correct gradient makes it");
+        return new PropertyVerdict(z, [f], $"E increases along the step direction -dE/dW: its exact slope there is {R(slope)} > 0 (a correct gradient gives -{R(norm2)})");
     }
+
+    // ------------------------------------------------------------------ helpers
+
+    /// <summary>Entry by entry, actual against what the law predicts from the implementation's other
+    /// answers, with the two sides' bounds added.</summary>
+    static PropertyVerdict Law(Network n, double[] actual, double[] predicted, double[] careful, double[] textbook, string what, string whose)
+    {
+        if (actual.Length != predicted.Length) return Wrong($"{whose} has {actual.Length} entries, expected {predicted.Length}");
+        string[] names = ParameterIndex.Names(n);
+        var findings = new List<Finding>();
+        for (int k = 0; k < actual.Length; k++)
+        {
+            Zone z = Zones.Of(actual[k], predicted[k], 0, careful[k], textbook[k]);
+            if (z != Zone.Agrees) findings.Add(new Finding(z, $"{names[k]}: {whose}", actual[k], predicted[k], careful[k], textbook[k], what) { On = AnswerKind.Gradient, Index = k });
+        }
+        return PropertyVerdict.Of(findings);
+    }
+
+    static double[] Add(double[] a, double[] b, double scale) => a.Select((v, k) => v + scale * b[k]).ToArray();
+
+    static PropertyVerdict Wrong(string message) =>
+        new(Zone.Wrong, [new Finding(Zone.Wrong, "the answer's shape", double.NaN, double.NaN, 0, 0, message)], message);
 
     static Network With(Network n, LossKind loss) => Network.Create(n.Inputs, n.Layers, loss, n.LearningRate, n.X, n.T, n.Name, n.Source);
-
-    static double[] Tolerances(OracleGradients o) => Enumerable.Range(0, o.Dual.Length).Select(o.Tolerance).ToArray();
-
-    /// <summary>Entry by entry: |actual − expected| ≤ tolerance, each side's rounding counted (GradientCheck.Tolerance).</summary>
-    static string? CompareVectors(Network n, double[] actual, double[] expected, double[] tolerance, string what)
-    {
-        string[] names = ParameterIndex.Names(n);
-        for (int i = 0; i < actual.Length; i++)
-        {
-            double tol = tolerance[i];
-            if (!(Math.Abs(actual[i] - expected[i]) <= tol))
-                return $"{names[i]} is {R(actual[i])}, but {what} is {R(expected[i])} (tolerance {tol:G3})";
-        }
-        return null;
-    }
 
     static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }

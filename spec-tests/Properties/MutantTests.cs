@@ -1,4 +1,5 @@
 using BackpropSpec.Oracle;
+using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Reference;
 using Xunit;
 using Xunit.Abstractions;
@@ -32,11 +33,11 @@ public class MutantTests(ITestOutputHelper output)
         {
             foreach (var (name, check) in Oracle.Properties.All)
             {
-                if (check(mutant, network) is null) continue;
-                // shrink while this same property keeps failing
-                var (minimal, steps) = Minimize.Run(network, NetworkGen.Shrink, n => check(mutant, n) is not null);
+                if (Oracle.Properties.Judge(check, mutant, network).Zone != Zone.Wrong) continue;
+                // shrink while this same property keeps finding it wrong
+                var (minimal, steps) = Minimize.Run(network, NetworkGen.Shrink, n => Oracle.Properties.Judge(check, mutant, n).Zone == Zone.Wrong);
                 output.WriteLine($"{bug}: rejected by \"{name}\" on {where}; shrunk in {steps} steps to {Trace.Shape(minimal)}, batch of {minimal.BatchSize}, {minimal.ParameterCount} parameters");
-                output.WriteLine(check(mutant, minimal));
+                output.WriteLine(Oracle.Properties.Judge(check, mutant, minimal).Message);
                 output.WriteLine(minimal.ToString());
                 Assert.True(minimal.Layers.Count <= 2, $"{bug}: {minimal.Layers.Count} layers after shrinking");
                 Assert.True(minimal.Layers.All(l => l.Units <= 2) && minimal.Inputs <= 2, $"{bug}: a layer wider than 2 after shrinking: {Trace.Shape(minimal)}");

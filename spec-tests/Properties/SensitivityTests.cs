@@ -1,5 +1,6 @@
 using BackpropSpec.Oracle;
 using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Reference;
 using Xunit;
 using Xunit.Abstractions;
@@ -11,40 +12,73 @@ public class SensitivityTests(ITestOutputHelper output)
 {
     /// <summary>
     /// torch.autograd.gradcheck (rtol 1e-3) misses a relative error of 1e-3 in one entry; this
-    /// check is meant to catch 1e-9. A 1e-9 relative error is planted in every nonzero entry of
-    /// the reference's gradient, one entry at a time, over random networks. It must be caught
-    /// wherever it exceeds twice the entry's derived tolerance (the unplanted value may already use
-    /// up one tolerance); the share of entries where that holds is printed and must be at least
-    /// 99%: the rest are entries whose chain-rule terms cancel by a factor of more than ~5,000.
+    /// check is meant to catch 1e-9 in float64. A 1e-9 relative error is planted in every nonzero
+    /// entry of the exact gradient, one entry at a time, over random networks. It must be reported
+    /// (not <em>agrees</em>) wherever it exceeds the entry's careful bound; the share of entries where
+    /// that holds is printed and must be at least 99%: the rest are entries whose chain-rule terms
+    /// cancel by many orders of magnitude. The share where it is <em>wrong</em> (beyond every
+    /// textbook formulation's rounding) is printed too. Networks with a ReLU within rounding of its
+    /// kink are left out and counted: there either derivative is correct (ErrorModel.ReluDerivativeError),
+    /// so no judge can hold the gradients through that unit to 1e-9.
     /// </summary>
     [Fact]
-    public void A_relative_error_of_1e_minus_9_in_any_single_entry_is_caught()
+    public void A_relative_error_of_1e_minus_9_in_any_single_entry_is_reported_in_float64()
     {
-        const int networks = 300;
-        int planted = 0, catchable = 0, caught = 0;
-        var reference = new ReferenceBackprop();
+        var (planted, catchable, wrong) = Plant(Precision.Float64, 1e-9, networks: 300);
+        output.WriteLine($"float64, 1e-9 planted in {planted} entries of 300 networks ({ambiguous} left out: a ReLU within rounding of its kink): reported wherever it exceeds the careful bound, {catchable} entries ({100.0 * catchable / planted:F2}%); beyond every textbook bound (wrong) in {wrong} ({100.0 * wrong / planted:F2}%)");
+        Assert.True(catchable >= 0.99 * planted, $"only {catchable} of {planted} entries can show a 1e-9 error");
+    }
+
+    /// <summary>The smallest relative error, planted in one entry, that each precision profile reports
+    /// (as accuracy or wrong) in at least 99% and in at least 90% of entries, and the share it calls
+    /// wrong: what the README's sensitivity table states. float64 must report 1e-9 in 99% of entries;
+    /// float32, whose inputs are rounded by 6e-8 and whose bounds grow with every saturated unit,
+    /// must report 1e-2 in 90%.</summary>
+    [Theory]
+    [InlineData(Precision.Float64, 1e-9, 0.99)]
+    [InlineData(Precision.Float32, 1e-2, 0.90)]
+    public void The_smallest_detectable_relative_error_of_each_profile(Precision precision, double promised, double share)
+    {
+        double? at99 = null, at90 = null;
+        for (int e = -13; e <= -1; e++)
+        {
+            double r = Math.Pow(10, e);
+            var (planted, catchable, wrong) = Plant(precision, r, networks: 100);
+            output.WriteLine($"{precision}: relative error 1e{e}: reported in {100.0 * catchable / planted:F2}% of {planted} entries, wrong in {100.0 * wrong / planted:F2}% ({ambiguous} networks left out: a ReLU within rounding of its kink)");
+            if (at99 is null && catchable >= 0.99 * planted) at99 = r;
+            if (at90 is null && catchable >= 0.90 * planted) at90 = r;
+            if (r == promised) Assert.True(catchable >= share * planted, $"{precision}: a relative error of {r} is reported in only {catchable} of {planted} entries");
+        }
+        output.WriteLine($"{precision}: smallest relative error reported in 99% of entries: {at99?.ToString("G1") ?? "none up to 0.1"}; in 90%: {at90?.ToString("G1") ?? "none up to 0.1"}");
+    }
+
+    int ambiguous;
+
+    (int planted, int catchable, int wrong) Plant(Precision precision, double r, int networks)
+    {
+        int planted = 0, catchable = 0, wrong = 0;
+        ambiguous = 0;
         for (int i = 0; i < networks; i++)
         {
             Network n = NetworkGen.Sample(PropertyRun.Seed, i, networks);
-            OracleGradients o = Oracles.Compute(n, finiteDifferences: false);
-            double[] g = reference.Gradients(n).Flatten();
+            Truth truth = Truth.For(n, precision);
+            if (truth.OutOfRange) continue;
+            if (truth.Careful.AmbiguousKinks.Count > 0) { ambiguous++; continue; }
+            double[] g = truth.Exact.Gradient;
             for (int k = 0; k < g.Length; k++)
             {
                 if (g[k] == 0) continue;                      // a relative error of 0 is no error
                 planted++;
-                double[] wrong = (double[])g.Clone();
-                wrong[k] = g[k] * (1 + 1e-9);
-                bool detected = !GradientCheck.Compare(o, wrong).Passed;
-                if (Math.Abs(g[k]) * 1e-9 > 2 * o.Tolerance(k))
+                Zone zone = truth.GradientZone(k, g[k] * (1 + r));
+                if (Math.Abs(g[k]) * r > 2 * truth.Careful.Gradient[k])
                 {
                     catchable++;
-                    Assert.True(detected, $"seed {PropertyRun.Seed}, network {i}, {o.Parameters[k]}: a 1e-9 error above twice the tolerance went unnoticed");
+                    Assert.True(zone != Zone.Agrees, $"seed {PropertyRun.Seed}, network {i}, entry {k}: a relative error of {r} above twice the careful bound went unnoticed");
                 }
-                if (detected) caught++;
+                if (zone == Zone.Wrong) wrong++;
             }
         }
-        output.WriteLine($"1e-9 planted in {planted} entries of {networks} networks: caught {caught} ({100.0 * caught / planted:F2}%); above twice the tolerance {catchable} ({100.0 * catchable / planted:F2}%)");
-        Assert.True(catchable >= 0.99 * planted, $"only {catchable} of {planted} entries can show a 1e-9 error");
+        return (planted, catchable, wrong);
     }
 
     /// <summary>ReLU at its kink: the gradient check must not raise an alarm, whether net is exactly 0
@@ -54,8 +88,8 @@ public class SensitivityTests(ITestOutputHelper output)
     {
         Network n = Examples.Load("004");
         OracleGradients o = Oracles.Compute(n);
-        GradientReport report = GradientCheck.Compare(o, new ReferenceBackprop().Gradients(n).Flatten());
-        Assert.True(report.Passed, report.Table());
+        GradientReport report = GradientCheck.Compare(Truth.For(n), new ReferenceBackprop().Gradients(n).Flatten());
+        Assert.True(report.Zone == Zone.Agrees, report.Table());
         Assert.Contains(true, o.Kink);                                     // the kink was seen, and the dual decided there
         output.WriteLine($"004: {o.Kink.Count(k => k)} of {o.Kink.Length} coordinates straddle a kink");
     }
@@ -73,7 +107,8 @@ public class SensitivityTests(ITestOutputHelper output)
         double[] g = new ReferenceBackprop().Gradients(n).Flatten();
 
         OracleGradients o = Oracles.Compute(n);
-        Assert.True(GradientCheck.Compare(o, g).Passed, GradientCheck.Compare(o, g).Table());
+        GradientReport report = GradientCheck.Compare(Truth.For(n), g);
+        Assert.True(report.Zone == Zone.Agrees, report.Table());
         Assert.True(o.Kink[0], "the straddled kink must be detected");
 
         // what gradcheck-style central differences would compare against: half the one-sided slope

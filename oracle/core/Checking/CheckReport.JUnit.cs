@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Xml;
 using System.Xml.Linq;
-using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Oracle.Protocol;
 using BackpropSpec.Reference;
 
@@ -41,6 +41,14 @@ public sealed partial class CheckReport
             else c.Add(new XElement("system-out", $"held on {NetworksChecked} random networks ({NetworksSkipped} skipped)"));
             random.Add(c);
         }
+        // accuracy and range findings: a testcase each, passing (with the finding as output) unless --strict
+        foreach (FindingSummary s in Accuracy.Concat(Range))
+        {
+            var c = new XElement("testcase", new XAttribute("classname", $"backprop-spec.{Zones.Name(s.Zone)}"), new XAttribute("name", s.Key));
+            string text = $"{s.Operation}: {s.Networks} networks\nworst: {s.WorstNetwork}, at {s.WorstWhere}: {s.Worst.Describe()}\nthe standard fix: {s.Fix}";
+            c.Add(new XElement("system-out", text));
+            random.Add(c);
+        }
         if (brokenInRandom || Broken is { Where: "hello" } || Unusable is not null)
         {
             var c = new XElement("testcase", new XAttribute("classname", "backprop-spec.protocol"), new XAttribute("name", Broken?.Where ?? "hello"));
@@ -60,8 +68,8 @@ public sealed partial class CheckReport
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
-    XElement Failure(Mismatch m) => new("failure", new XAttribute("message", FirstLine(m.Message)), new XAttribute("type", "mismatch"),
-        $"{m.Message}\n\nshrunk to:\n{m.Minimal}\n\nits failure: {m.MinimalMessage}\n\ndiagnosis: {DiagnosisText(m)}\n\nreplay: {m.Replay}");
+    XElement Failure(Mismatch m) => new("failure", new XAttribute("message", FirstLine(m.Verdict.Message)), new XAttribute("type", Zones.Name(m.Verdict.Zone)),
+        $"{m.Verdict.Message}\n\nshrunk to:\n{m.Minimal}\n\nits failure: {m.MinimalVerdict.Message}\n\ndiagnosis: {DiagnosisText(m)}\n\nreplay: {m.Replay}");
 
     static XElement Error(Broken b) => new("error", new XAttribute("message", FirstLine(b.Fault.Message)), new XAttribute("type", b.Fault.KindName),
         b.Fault.Message + (b.Fault.Network is { } n ? $"\n\nnetwork of the `{b.Fault.Op}` request:\n{n}" : "") + (b.Replay is null ? "" : $"\n\nreplay: {b.Replay}"));

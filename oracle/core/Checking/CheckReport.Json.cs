@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Xml;
 using System.Xml.Linq;
-using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Oracle.Protocol;
 using BackpropSpec.Reference;
 
@@ -25,6 +25,8 @@ public sealed partial class CheckReport
             w.WriteNumber("seed", Seed);
             w.WriteNumber("count", Count);
             w.WriteNumber("timeoutMs", TimeoutMs);
+            w.WriteString("precision", PrecisionProfile.Of(Precision).Name);
+            w.WriteBoolean("strict", Strict);
             if (Replay is not null) w.WriteString("replay", Replay);
             w.WriteStartObject("capabilities");
             w.WriteStartArray("activations");
@@ -44,13 +46,21 @@ public sealed partial class CheckReport
             w.WriteNumber("examplesSkipped", ExamplesSkipped);
             w.WriteNumber("networks", NetworksChecked);
             w.WriteNumber("skippedUnsupported", NetworksSkipped);
+            w.WriteNumber("withAccuracyFindings", NetworksWithAccuracy);
+            w.WriteNumber("withRangeFindings", NetworksWithRange);
             w.WriteEndObject();
+            WriteSummaries(w, "accuracy", Accuracy);
+            WriteSummaries(w, "range", Range);
+            w.WriteStartArray("oracleProblems");
+            foreach (string p in OracleProblems) w.WriteStringValue(p);
+            w.WriteEndArray();
             w.WriteStartArray("examples");
             foreach (CaseResult e in Examples)
             {
                 w.WriteStartObject();
                 w.WriteString("name", e.Name);
                 w.WriteString("result", e.Error is not null ? "protocol-error" : e.Failure is not null ? "mismatch" : e.Skipped is not null ? "skipped" : "pass");
+                if (e.Failure is not null) w.WriteString("zone", Zones.Name(e.Failure.Zone));
                 if (e.Skipped is not null) w.WriteString("reason", e.Skipped);
                 w.WriteEndObject();
             }
@@ -63,6 +73,40 @@ public sealed partial class CheckReport
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
+    static void WriteSummaries(Utf8JsonWriter w, string name, List<FindingSummary> summaries)
+    {
+        w.WriteStartArray(name);
+        foreach (FindingSummary s in summaries)
+        {
+            w.WriteStartObject();
+            w.WriteString("cause", s.Key);
+            w.WriteString("operation", s.Operation);
+            w.WriteString("fix", s.Fix);
+            w.WriteNumber("networks", s.Networks);
+            if (s.Zone == Zone.Accuracy) w.WriteNumber("digitsLost", Math.Round(s.DigitsLost, 2));
+            w.WriteString("worstNetwork", s.WorstNetwork);
+            w.WriteString("worstWhere", s.WorstWhere);
+            w.WritePropertyName("worst");
+            WriteFinding(w, s.Worst);
+            if (s.Replay is not null) w.WriteString("replay", s.Replay);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    static void WriteFinding(Utf8JsonWriter w, Finding f)
+    {
+        w.WriteStartObject();
+        w.WriteString("zone", Zones.Name(f.Zone));
+        w.WriteString("quantity", f.Quantity);
+        Number(w, "actual", f.Actual);
+        Number(w, "exact", f.Exact);
+        Number(w, "careful", f.Careful);
+        Number(w, "textbook", f.Textbook);
+        w.WriteString("message", f.Describe());
+        w.WriteEndObject();
+    }
+
     static void WriteMismatch(Utf8JsonWriter w, Mismatch m)
     {
         w.WriteStartObject("failure");
@@ -70,28 +114,38 @@ public sealed partial class CheckReport
         if (m.Index is { } i) w.WriteNumber("index", i);
         if (m.Example is not null) w.WriteString("example", m.Example);
         w.WriteString("property", m.Property);
-        w.WriteString("message", m.Message);
+        w.WriteString("zone", Zones.Name(m.Verdict.Zone));
+        w.WriteString("message", m.Verdict.Message);
         w.WritePropertyName("network");
         NetworkJson.Write(w, m.Original);
         w.WriteNumber("shrinkSteps", m.ShrinkSteps);
         w.WritePropertyName("minimalNetwork");
         NetworkJson.Write(w, m.Minimal);
-        w.WriteString("minimalProperty", m.MinimalProperty);
-        w.WriteString("minimalMessage", m.MinimalMessage);
+        w.WriteString("minimalMessage", m.MinimalVerdict.Message);
+        w.WriteStartArray("minimalFindings");
+        foreach (Finding f in m.MinimalVerdict.Findings.Take(50)) WriteFinding(w, f);
+        w.WriteEndArray();
         w.WriteStartArray("table");
         foreach (GradientRow r in m.Table?.Rows ?? [])
         {
             w.WriteStartObject();
             w.WriteString("parameter", r.Parameter.ToString());
-            Number(w, "implementation", r.Reverse);
-            Number(w, "dual", r.Dual);
-            Number(w, "finiteDifference", r.FiniteDifference);
-            Number(w, "finiteDifferenceError", r.FiniteDifferenceError);
-            Number(w, "complexStep", r.ComplexStep ?? double.NaN);
-            w.WriteBoolean("kink", r.Kink);
-            Number(w, "tolerance", r.Tolerance);
-            Number(w, "relativeError", r.RelativeError);
-            w.WriteString("verdict", r.Problem ?? "ok");
+            Number(w, "implementation", r.Actual);
+            Number(w, "exact", r.Exact);
+            Number(w, "careful", r.Careful);
+            Number(w, "textbook", r.Textbook);
+            w.WriteString("verdict", Zones.Name(r.Zone));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("causes");
+        foreach (Cause c in m.Causes)
+        {
+            w.WriteStartObject();
+            w.WriteString("cause", c.Key);
+            w.WriteString("operation", c.Operation);
+            w.WriteString("where", c.Where);
+            w.WriteString("fix", c.Fix);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -99,7 +153,7 @@ public sealed partial class CheckReport
         w.WriteEndObject();
         w.WriteStartObject("diagnosis");
         w.WriteStartArray("matches");
-        foreach (Bug b in m.Diagnosis ?? [])
+        foreach (Bug b in m.Diagnosis?.Classes ?? [])
         {
             w.WriteStartObject();
             w.WriteString("bug", Bugs.Name(b));
@@ -107,6 +161,7 @@ public sealed partial class CheckReport
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        if (m.Diagnosis is { Pattern.Length: > 0 } d) w.WriteString("pattern", d.Pattern);
         w.WriteNumber("classesCompared", Bugs.All.Count);
         if (m.DiagnosisNote is not null) w.WriteString("note", m.DiagnosisNote);
         w.WriteEndObject();

@@ -1,10 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Xml;
-using System.Xml.Linq;
-using BackpropSpec.Oracle.Derivatives;
-using BackpropSpec.Oracle.Protocol;
+using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Reference;
 
 namespace BackpropSpec.Oracle.Checking;
@@ -23,23 +19,32 @@ public sealed partial class CheckReport
             return sb.ToString();
         }
         sb.Append($"supports: activations {string.Join(", ", Capabilities.Activations.Select(Activations.Name))}; losses {string.Join(", ", Capabilities.Losses.Select(Loss.Name))}\n");
+        sb.Append($"judged in: {PrecisionProfile.Of(Precision).Name}{(Strict ? ", strict (accuracy and range findings fail)" : "")}\n");
         if (UnknownCapabilities.Count > 0) sb.Append($"ignored (unknown to this checker): {string.Join(", ", UnknownCapabilities)}\n");
         if (Unusable is not null) { sb.Append($"UNUSABLE: {Unusable}\n"); return sb.ToString(); }
         if (Examples.Count > 0 || Replay is null)
-            sb.Append($"golden examples: {ExamplesChecked} agree, {ExamplesSkipped} skipped{Skips(Examples.Where(e => e.Skipped is not null).Select(e => $"{e.Name}: {e.Skipped}"))}\n");
+            sb.Append($"golden examples: {ExamplesChecked} checked, {ExamplesSkipped} skipped{Skips(Examples.Where(e => e.Skipped is not null).Select(e => $"{e.Name}: {e.Skipped}"))}\n");
         if (RandomRunStarted && (Replay is null || Examples.Count == 0))
-            sb.Append($"random networks (seed {Seed}, count {Count}): {NetworksChecked} agree, {NetworksSkipped} skipped{Skips(SkipExamples)}\n");
+            sb.Append($"random networks (seed {Seed}, count {Count}): {NetworksChecked} checked, {NetworksSkipped} skipped{Skips(SkipExamples)}\n");
+        AppendFindings(sb, Accuracy, "accuracy findings (right, but numerically weaker than careful arithmetic)");
+        AppendFindings(sb, Range, "range findings (the textbook formulation cannot represent the answer there)");
+        if (OracleProblems.Count > 0)
+            sb.Append($"\noracle self-check problems (the exact values' own cross-checks; not a verdict on the implementation):\n{string.Join("\n", OracleProblems.Select(p => "  " + p))}\n");
 
         if (Mismatch is { } m)
         {
-            sb.Append($"\nMISMATCH in {m.Where}{(m.Index is null ? "" : $" (seed {Seed}, count {Count})")}\n");
-            sb.Append($"  {FirstLine(m.Message)}\n");
-            sb.Append($"\nshrunk in {m.ShrinkSteps} steps to this network ({Shape(m.Minimal)}):\n{m.Minimal}\n");
-            sb.Append($"\nits failure: {m.MinimalMessage}\n");
-            if (m.Table is not null) sb.Append($"\nper-parameter gradients of the shrunk network, worst first:\n{m.Table.Table()}");
-            sb.Append($"\ndiagnosis: {DiagnosisText(m)}\n");
+            string what = m.Verdict.Zone == Zone.Wrong ? "WRONG" : $"{Zones.Name(m.Verdict.Zone).ToUpperInvariant()} (fails under --strict)";
+            sb.Append($"\n{what} in {m.Where}{(m.Index is null ? "" : $" (seed {Seed}, count {Count})")}: {m.Property}\n");
+            sb.Append($"  {FirstLine(m.Verdict.Message)}\n");
+            sb.Append($"\nshrunk in {m.ShrinkSteps} steps to this network ({Shape(m.Minimal)}), on which the same property fails the same way:\n{m.Minimal}\n");
+            sb.Append($"\nits failure: {m.MinimalVerdict.Message}\n");
+            if (m.Table is not null) sb.Append($"\nper-parameter gradients of the shrunk network against the exact values, worst first:\n{m.Table.Table()}");
+            if (m.Causes.Count > 0) sb.Append($"\ncause: {string.Join("\n  ", m.Causes)}\n");
+            if (m.Verdict.Zone == Zone.Wrong) sb.Append($"\ndiagnosis: {DiagnosisText(m)}\n");
             sb.Append($"\nreplay: {m.Replay}\n");
-            sb.Append("FAIL: the implementation disagrees with the reference and the derivative oracles\n");
+            sb.Append(m.Verdict.Zone == Zone.Wrong
+                ? "FAIL: the implementation is wrong: an answer lies beyond every rounding bound of every standard formulation\n"
+                : "FAIL (--strict): an answer is less accurate than careful arithmetic allows\n");
         }
         else if (Broken is { } b)
         {
@@ -53,14 +58,34 @@ public sealed partial class CheckReport
             if (b.Replay is not null) sb.Append($"\nreplay: {b.Replay}\n");
             sb.Append($"BROKEN: the implementation does not speak the protocol ({b.Fault.KindName})\n");
         }
-        else sb.Append("PASS: every answer agrees with the reference and the derivative oracles\n");
+        else
+        {
+            int checkedAll = ExamplesChecked + NetworksChecked;
+            string findings = NetworksWithAccuracy + NetworksWithRange == 0 ? "every answer agrees with the exact values"
+                : $"{checkedAll - NetworksWithAccuracy - NetworksWithRange} of {checkedAll} networks agree throughout; {NetworksWithAccuracy} with accuracy findings, {NetworksWithRange} with range findings (--strict makes them fail)";
+            sb.Append($"PASS: nothing is wrong: {findings}\n");
+        }
         return sb.ToString();
+    }
+
+    static void AppendFindings(StringBuilder sb, List<FindingSummary> summaries, string title)
+    {
+        if (summaries.Count == 0) return;
+        sb.Append($"\n{title}:\n");
+        foreach (FindingSummary s in summaries)
+        {
+            string lost = s.Zone == Zone.Accuracy ? $", up to {s.DigitsLost.ToString("F1", CultureInfo.InvariantCulture)} digits lost" : "";
+            sb.Append($"  {s.Operation}: {s.Networks} network{(s.Networks == 1 ? "" : "s")}{lost}\n");
+            sb.Append($"    worst: {s.WorstNetwork}, at {s.WorstWhere}: {s.Worst.Describe()}\n");
+            sb.Append($"    the standard fix: {s.Fix}\n");
+            if (s.Replay is not null) sb.Append($"    replay: {s.Replay}\n");
+        }
     }
 
     static string Skips(IEnumerable<string> reasons)
     {
         string[] r = reasons.ToArray();
-        return r.Length == 0 ? "" : ":\n" + string.Join("\n", r.Select(x => "  " + x)) ;
+        return r.Length == 0 ? "" : ":\n" + string.Join("\n", r.Select(x => "  " + x));
     }
 
     static string FirstLine(string s) => s.Split('\n')[0];
@@ -70,10 +95,11 @@ public sealed partial class CheckReport
 
     static string DiagnosisText(Mismatch m)
     {
-        if (m.Diagnosis is null) return m.DiagnosisNote ?? "not run";
-        if (m.Diagnosis.Count == 0)
-            return "no known bug class reproduces these answers (the oracle's mutants of every class were compared on the shrunk and the original network)";
-        string classes = string.Join("\n", m.Diagnosis.Select(b => $"  {Bugs.Name(b)}: {Bugs.Describe(b)}"));
-        return $"the answers match {(m.Diagnosis.Count == 1 ? "the bug class" : "each of these bug classes")} (reproduced on the shrunk and the original network)\n{classes}";
+        if (m.Diagnosis is not { } d) return m.DiagnosisNote ?? "not run";
+        string pattern = d.Pattern.Length > 0 ? $"\n  the pattern: {d.Pattern}" : "";
+        if (d.Classes.Count == 0)
+            return $"no known bug class explains these answers (every class of {Bugs.All.Count} compared on the shrunk and the original network){pattern}";
+        string classes = string.Join("\n", d.Classes.Select(b => $"  {Bugs.Name(b)}: {Bugs.Describe(b)}"));
+        return $"the answers match {(d.Classes.Count == 1 ? "the bug class" : "each of these bug classes")} (on the shrunk and the original network)\n{classes}{pattern}";
     }
 }

@@ -1,34 +1,56 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using System.Xml;
-using System.Xml.Linq;
-using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Oracle.Protocol;
 using BackpropSpec.Reference;
 
 namespace BackpropSpec.Oracle.Checking;
 
+/// <summary>One golden example of a check: skipped, failed, broken, or (none set) agreed.</summary>
 public sealed class CaseResult(string name)
 {
     public string Name { get; } = name;
     public string? Skipped { get; set; }
-    public string? Failure { get; set; }
+    public PropertyVerdict? Failure { get; set; }
     public ProtocolException? Error { get; set; }
 }
 
-public sealed record Mismatch(string Where, int? Index, string? Example, string Property, string Message, Network Original, Network Minimal,
-                       int ShrinkSteps, string MinimalProperty, string MinimalMessage, string Replay)
+/// <summary>A property that failed: where, its verdict, the network shrunk while the same property
+/// failed with the same kind of finding, and what the diagnosis made of the answers.</summary>
+public sealed record Mismatch(string Where, int? Index, string? Example, string Property, PropertyVerdict Verdict, Network Original, Network Minimal,
+                              int ShrinkSteps, PropertyVerdict MinimalVerdict, string Replay)
 {
     public GradientReport? Table { get; set; }
-    public IReadOnlyList<Bug>? Diagnosis { get; set; }
+    public Diagnosis.Result? Diagnosis { get; set; }
     public string? DiagnosisNote { get; set; }
+    /// <summary>For an accuracy or range finding (under --strict): the operations that lose the digits.</summary>
+    public IReadOnlyList<Cause> Causes { get; set; } = [];
 }
 
+/// <summary>The implementation broke the protocol.</summary>
 public sealed record Broken(string Where, int? Index, string? Example, ProtocolException Fault, Network? Original, int ShrinkSteps, string Note)
 {
     public Network? Minimal { get; init; }
     public string? Replay { get; init; }
+}
+
+/// <summary>Accuracy or range findings of one kind across the run: the operation, how many networks
+/// showed it, and the worst one.</summary>
+public sealed class FindingSummary
+{
+    public required Zone Zone { get; init; }
+    public required string Key { get; init; }
+    public required string Operation { get; init; }
+    public required string Fix { get; init; }
+    public int Networks => seen.Count;
+    readonly HashSet<string> seen = [];
+    /// <summary>Counts a network once, however many of its answers show this finding.</summary>
+    public void Saw(string network) => seen.Add(network);
+    /// <summary>The worst finding: the fewest correct digits (accuracy), or the first (range).</summary>
+    public required Finding Worst { get; set; }
+    public required string WorstNetwork { get; set; }
+    public required string WorstWhere { get; set; }
+    /// <summary>Digits careful arithmetic keeps there, minus the digits the answer kept.</summary>
+    public double DigitsLost { get; set; }
+    public string? Replay { get; set; }
 }
 
 /// <summary>What a check found: the model behind the text, JSON and JUnit writers (CheckReport.*.cs).</summary>
@@ -38,15 +60,24 @@ public sealed partial class CheckReport
     public required ulong Seed { get; init; }
     public required int Count { get; init; }
     public required int TimeoutMs { get; init; }
+    public required bool Strict { get; init; }
     public string? Replay { get; init; }
     public string Implementation { get; set; } = "?";
     public Capabilities Capabilities { get; set; } = Capabilities.Everything;
+    /// <summary>The arithmetic judged: --precision, else hello's precision, else float64.</summary>
+    public Precision Precision { get; set; } = Precision.Float64;
     public IReadOnlyList<string> UnknownCapabilities { get; set; } = [];
     public string? Unusable { get; set; }
     public List<CaseResult> Examples { get; } = [];
     public int ExamplesChecked, ExamplesSkipped, NetworksChecked, NetworksSkipped;
+    /// <summary>Of the networks checked: how many had an accuracy finding, and how many a range finding.</summary>
+    public int NetworksWithAccuracy, NetworksWithRange;
     public List<string> SkipExamples { get; } = [];
     public bool RandomRunStarted { get; set; }
+    public List<FindingSummary> Accuracy { get; } = [];
+    public List<FindingSummary> Range { get; } = [];
+    /// <summary>Where the oracle's own cross-checks disagreed with the exact values (never a verdict on the implementation).</summary>
+    public List<string> OracleProblems { get; } = [];
     public Mismatch? Mismatch { get; set; }
     public Broken? Broken { get; set; }
 

@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Xml;
-using System.Xml.Linq;
-using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Oracle.Protocol;
 using BackpropSpec.Reference;
 
@@ -15,17 +12,22 @@ namespace BackpropSpec.Oracle.Checking;
 /// <param name="Seed">The seed of the random networks.</param>
 /// <param name="TimeoutMs">How long one request may take.</param>
 /// <param name="Replay">One network only: a random network's index, or an example name.</param>
+/// <param name="Strict">Accuracy and range findings fail too (exit 1).</param>
+/// <param name="Precision">Judge in this arithmetic, whatever hello declares.</param>
 public sealed record CheckOptions(string Impl, int Count = CheckOptions.DefaultCount, ulong Seed = RunSettings.DefaultSeed,
-                                  int TimeoutMs = CheckOptions.DefaultTimeoutMs, string? Replay = null)
+                                  int TimeoutMs = CheckOptions.DefaultTimeoutMs, string? Replay = null,
+                                  bool Strict = false, Precision? Precision = null)
 {
     public const int DefaultCount = 1000, DefaultTimeoutMs = 10000;
 }
 
 /// <summary>
 /// The check of an implementation over the process protocol: every golden example, then N random
-/// networks within what its hello lists, each through every property (<see cref="Properties.All"/>).
-/// The first mismatch is shrunk through the protocol to a minimal network and diagnosed against the
-/// known bug classes. The result is a <see cref="CheckReport"/>; the command line only prints it.
+/// networks within what its hello lists, each through every property (<see cref="Properties.All"/>),
+/// judged in the declared precision. Accuracy and range findings are collected and summarised by
+/// cause; the first wrong answer (or, with --strict, the first finding) is shrunk through the protocol
+/// to a minimal network that fails the same property the same way, and diagnosed. The result is a
+/// <see cref="CheckReport"/>; the command line only prints it.
 /// </summary>
 public static class CheckRun
 {
@@ -38,7 +40,8 @@ public static class CheckRun
 
     sealed class Checker(ProcessBackprop impl, CheckOptions o)
     {
-        readonly CheckReport report = new() { Command = o.Impl, Seed = o.Seed, Count = o.Count, TimeoutMs = o.TimeoutMs, Replay = o.Replay };
+        readonly CheckReport report = new() { Command = o.Impl, Seed = o.Seed, Count = o.Count, TimeoutMs = o.TimeoutMs, Replay = o.Replay, Strict = o.Strict };
+        Precision precision;
 
         public CheckReport Run()
         {
@@ -49,7 +52,9 @@ public static class CheckRun
                 return report;
             }
             report.Implementation = impl.Name;
-            report.Capabilities = Usable(impl.Capabilities, out string? unusable);
+            precision = o.Precision ?? impl.Capabilities.Precision;
+            report.Precision = precision;
+            report.Capabilities = Usable(impl.Capabilities, out string? unusable) with { Precision = precision };
             report.UnknownCapabilities = impl.UnknownCapabilities;
             if (unusable is not null) { report.Unusable = unusable; return report; }
 
@@ -84,51 +89,131 @@ public static class CheckRun
             if (report.SkipExamples.Count < 5) report.SkipExamples.Add($"random network {index}: {reason}");
         }
 
-        /// <summary>Runs every property on one network. False when the check must stop (a mismatch
-        /// or a broken protocol, recorded in the report).</summary>
+        /// <summary>Runs every property on one network. False when the check must stop (a failing
+        /// finding or a broken protocol, recorded in the report).</summary>
         bool CheckNetwork(Network n, string where, int? index, string? example, CaseResult result)
         {
             impl.ClearFaults();
-            string? failure = Properties.FirstFailure(impl, n);
+            var cached = new CachingBackprop(impl);
+            IReadOnlyList<(string Name, PropertyVerdict Verdict)> verdicts = Properties.Run(cached, n, precision, o.Strict);
             if (impl.Fault is { } fault)
             {
+                Network asked = fault.Network ?? n;
+                if (fault.Kind is ProtocolFailure.NonFinite or ProtocolFailure.ErrorReply && Truth.For(asked, precision).OutOfRange)
+                {
+                    // the textbook cannot represent some answer here: a range finding, not a broken protocol
+                    RangeFinding(n, where, index, example, asked, $"the implementation answered `{fault.Op}` with {(fault.Kind == ProtocolFailure.NonFinite ? "a non-finite number" : "an error")}: {FirstLine(fault.Message)}");
+                    if (!o.Strict) return true;
+                    result.Failure = new PropertyVerdict(Zone.Range, [], fault.Message);
+                    report.Mismatch = new Mismatch(where, index, example, "the answers are representable", result.Failure, n, asked, 0, result.Failure, ReplayCommand(index, example))
+                    { Causes = [], DiagnosisNote = "a range finding fails under --strict" };
+                    return false;
+                }
                 result.Error = fault;
                 report.Broken = ShrinkBroken(n, where, index, example, fault);
                 return false;
             }
             if (impl.Declined is { } declined) { result.Skipped = $"declined by the implementation (unsupported): {declined.Message}"; return true; }
-            if (failure is null) return true;
-            result.Failure = failure;
-            report.Mismatch = ShrinkMismatch(n, where, index, example, failure);
-            return false;
+
+            bool accuracy = false, range = false;
+            foreach (var (name, verdict) in verdicts)
+            {
+                if (verdict.Fails(o.Strict))
+                {
+                    result.Failure = verdict;
+                    report.Mismatch = ShrinkMismatch(n, where, index, example, name, verdict);
+                    return false;
+                }
+                foreach (Finding f in verdict.Findings)
+                {
+                    if (f.Zone == Zone.Accuracy) { accuracy = true; Summarise(report.Accuracy, n, where, index, example, f); }
+                    if (f.Zone == Zone.Range) { range = true; Summarise(report.Range, n, where, index, example, f); }
+                }
+            }
+            if (accuracy) report.NetworksWithAccuracy++;
+            if (range) report.NetworksWithRange++;
+            return true;
         }
 
-        Mismatch ShrinkMismatch(Network original, string where, int? index, string? example, string failure)
+        /// <summary>Adds a finding to the summary of its cause: a network more, and the worst kept.</summary>
+        void Summarise(List<FindingSummary> into, Network n, string where, int? index, string? example, Finding f)
         {
-            // A candidate counts only when it fails on a straight answer: a candidate the implementation
-            // declines, or on which it breaks the protocol, is not the same counterexample.
+            Truth truth = Truth.For(n, precision);
+            Cause cause = f.Zone == Zone.Range && truth.OutOfRange
+                ? new Cause(truth.Textbook.Range[0].Kind, truth.Textbook.Range[0].Reason, truth.Textbook.Range[0].Where, "compute from the logits, shift the softmax, or decline with `unsupported`")
+                : Causes.Explain(truth, f).FirstOrDefault() ?? new Cause("unexplained", "rounding beyond careful arithmetic", "—", "careful formulations");
+            double lost = Math.Max(0, CarefulDigits(f) - f.Digits);
+            FindingSummary? s = into.FirstOrDefault(x => x.Key == cause.Key);
+            if (s is null)
+            {
+                into.Add(s = new FindingSummary
+                {
+                    Zone = f.Zone, Key = cause.Key, Operation = cause.Operation, Fix = cause.Fix,
+                    Worst = f, WorstNetwork = where, WorstWhere = cause.Where, DigitsLost = lost, Replay = ReplayCommand(index, example),
+                });
+                s.Saw(where);
+                return;
+            }
+            s.Saw(where);
+            if (lost > s.DigitsLost)
+            {
+                s.Worst = f; s.WorstNetwork = where; s.WorstWhere = cause.Where; s.DigitsLost = lost; s.Replay = ReplayCommand(index, example);
+            }
+        }
+
+        void RangeFinding(Network n, string where, int? index, string? example, Network asked, string answered)
+        {
+            RangeIssue issue = Truth.For(asked, precision).Textbook.Range[0];
+            report.NetworksWithRange++;
+            FindingSummary? s = report.Range.FirstOrDefault(x => x.Key == issue.Kind);
+            var f = new Finding(Zone.Range, issue.Where, double.NaN, double.NaN, 0, double.PositiveInfinity, answered);
+            if (s is null)
+                report.Range.Add(s = new FindingSummary
+                {
+                    Zone = Zone.Range, Key = issue.Kind, Operation = issue.Reason, Fix = "compute from the logits, shift the softmax, or decline with `unsupported`",
+                    Worst = f, WorstNetwork = where, WorstWhere = issue.Where, Replay = ReplayCommand(index, example),
+                });
+            s.Saw(where);
+        }
+
+        static double CarefulDigits(Finding f) =>
+            f.Exact == 0 || f.Careful == 0 ? 17 : Math.Max(0, -Math.Log10(f.Careful / Math.Abs(f.Exact)));
+
+        Mismatch ShrinkMismatch(Network original, string where, int? index, string? example, string property, PropertyVerdict verdict)
+        {
+            NetworkProperty check = Properties.Named(property);
+            // A candidate counts only when the same property fails it the same way, on a straight
+            // answer: a candidate the implementation declines, or on which it breaks the protocol,
+            // or that fails another property or another way, is not the same counterexample.
             bool Fails(Network c)
             {
                 impl.ClearFaults();
-                bool failed = Properties.FirstFailure(impl, c) is not null;
-                return failed && impl.Fault is null && impl.Declined is null;
+                PropertyVerdict v = Properties.Judge(check, new CachingBackprop(impl), c, precision);
+                return v.Zone == verdict.Zone && impl.Fault is null && impl.Declined is null;
             }
             var (shrunk, steps) = Minimize.Run(original, NetworkGen.Shrink, Fails);
             // named for what it is: the shrinker keeps the original's name and source
             Network min = Network.Create(shrunk.Inputs, shrunk.Layers, shrunk.Loss, shrunk.LearningRate, shrunk.X, shrunk.T, $"shrunk from {original.Name ?? where}");
             impl.ClearFaults();
-            string minFailure = Properties.FirstFailure(impl, min) ?? "(passed when asked again: the implementation is not deterministic)";
+            PropertyVerdict minVerdict = Properties.Judge(check, new CachingBackprop(impl), min, precision);
+            if (minVerdict.Zone == Zone.Agrees)
+                minVerdict = minVerdict with { Message = "(passed when asked again: the implementation is not deterministic)" };
 
-            var m = new Mismatch(where, index, example, PropertyOf(failure), failure, original, min, steps, PropertyOf(minFailure), minFailure, ReplayCommand(index, example));
+            var m = new Mismatch(where, index, example, property, verdict, original, min, steps, minVerdict, ReplayCommand(index, example));
             try
             {
                 impl.ClearFaults();
-                m.Table = GradientCheck.Compare(Oracles.Compute(min), impl.Gradients(min).Flatten());
-                impl.ClearFaults();
-                IReadOnlyList<Diagnosis.Answer> answers = Diagnosis.Record(impl, min, original);
-                Exception? refused = (Exception?)impl.Fault ?? impl.Declined;
-                if (refused is not null) m.DiagnosisNote = $"could not ask the implementation again: {refused.Message}";
-                else m.Diagnosis = Diagnosis.Matching(answers);
+                m.Table = GradientCheck.Compare(Truth.For(min, precision), impl.Gradients(min).Flatten());
+                if (verdict.Zone is Zone.Accuracy or Zone.Range)
+                    m.Causes = minVerdict.Findings.Take(1).SelectMany(f => Causes.Explain(Truth.For(min, precision), f)).ToArray();
+                else
+                {
+                    impl.ClearFaults();
+                    Diagnosis.Result diagnosis = Diagnosis.Diagnose(impl, precision, min, original);
+                    Exception? refused = (Exception?)impl.Fault ?? impl.Declined;
+                    if (refused is not null) m.DiagnosisNote = $"could not ask the implementation again: {refused.Message}";
+                    else m.Diagnosis = diagnosis;
+                }
             }
             catch (Exception e) when (e is ProtocolException or UnsupportedNetworkException or ArgumentException)
             {
@@ -151,8 +236,9 @@ public static class CheckRun
             {
                 if (++tried > ProtocolShrinkBudget) return false;
                 impl.ClearFaults();
-                Properties.FirstFailure(impl, c);
+                Properties.Run(new CachingBackprop(impl), c, precision);
                 if (impl.Fault is not { } f || f.Kind != fault.Kind) return false;
+                if (Truth.For(f.Network ?? c, precision).OutOfRange && f.Kind is ProtocolFailure.NonFinite or ProtocolFailure.ErrorReply) return false;
                 last = f;
                 return true;
             }
@@ -167,6 +253,8 @@ public static class CheckRun
             if (index is { } i) sb.Append(CultureInfo.InvariantCulture, $" --seed {o.Seed} --count {o.Count} --replay {i}");
             else if (example is not null) sb.Append($" --replay {example}");
             if (o.TimeoutMs != CheckOptions.DefaultTimeoutMs) sb.Append(CultureInfo.InvariantCulture, $" --timeout-ms {o.TimeoutMs}");
+            if (o.Precision is { } p) sb.Append($" --precision {PrecisionProfile.Of(p).Name}");
+            if (o.Strict) sb.Append(" --strict");
             return sb.ToString();
         }
     }
@@ -179,7 +267,7 @@ public static class CheckRun
         unusable = caps.Activations.Count == 0 ? "its hello lists no activation this checker knows"
                  : losses.Length == 0 ? "its hello lists no loss this checker can build a network for"
                  : null;
-        return new Capabilities(caps.Activations, losses);
+        return caps with { Losses = losses };
     }
 
     /// <summary>Why a network is outside the capabilities, or null when it is inside.</summary>
@@ -191,10 +279,8 @@ public static class CheckRun
         return null;
     }
 
-    internal static string PropertyOf(string failure) =>
-        Properties.All.Select(p => p.Name).FirstOrDefault(name => failure.StartsWith(name + ": ", StringComparison.Ordinal)) ?? "(unknown property)";
+    static string FirstLine(string s) => s.Split('\n')[0];
 
     /// <summary>A word for /bin/sh: single quotes, with ' written as '\''.</summary>
     static string ShellQuote(string s) => "'" + s.Replace("'", "'\\''") + "'";
-
 }

@@ -42,8 +42,8 @@ public sealed class OracleGradients
     /// <summary>The running error bound of each <see cref="Dual"/> entry (Dual.ED).</summary>
     public required double[] ErrorBound { get; init; }
 
-    /// <summary>How far a correct reverse-mode value may lie from <see cref="Dual"/>[k] (GradientCheck.Tolerance).</summary>
-    public double Tolerance(int k) => GradientCheck.Tolerance(Network, Dual[k], Magnitude[k], ErrorBound[k]);
+    /// <summary>How far a correct reverse-mode value may lie from <see cref="Dual"/>[k] (<see cref="DualTolerance"/>).</summary>
+    public double Tolerance(int k) => DualTolerance.Of(Network, Dual[k], Magnitude[k], ErrorBound[k]);
     /// <summary>(3) Richardson-extrapolated central difference; NaN where skipped (a kink).</summary>
     public required double[] FiniteDifference { get; init; }
     /// <summary>The finite difference's own error estimate.</summary>
@@ -52,6 +52,34 @@ public sealed class OracleGradients
     public required bool[] Kink { get; init; }
     /// <summary>(3′) complex step, on networks without ReLU; null otherwise.</summary>
     public required double[]? ComplexStep { get; init; }
+}
+
+/// <summary>
+/// How far two careful double computations of the same derivative may differ when one is the dual
+/// number's forward mode: the per-parameter oracles' own agreement (the reference's proof on small
+/// networks). Implementations are judged by <see cref="Judging.ErrorModel"/> against the exact values.
+/// </summary>
+public static class DualTolerance
+{
+    /// <summary>
+    /// K for the reverse-vs-dual comparison: |reverse − dual| ≤ K·ε·(M + |dual|), with M the dual's
+    /// Σ|terms|. Both sides sum the same chain-rule products in different orders, so each is within
+    /// γ·M of the exact value, γ ≈ (roundings per term + terms per sum)·ε: per layer about 32 roundings
+    /// (net's product and sum, exp, the sigmoid's divide, 1 − out's inherited ≤ 16ε, δ's products),
+    /// and the longest sum is the larger of a fan-in + 1, a layer's units, or the m·outputs terms of E.
+    /// Twice that, for the two sides.
+    /// </summary>
+    public static double K(Network n)
+    {
+        int longestSum = Math.Max(n.BatchSize * n.Output.Units, n.Layers.Max(l => Math.Max(l.FanIn + 1, l.Units)));
+        return 2.0 * (32 * n.Layers.Count + longestSum + 16);
+    }
+
+    /// <summary>K·ε·(M + |dual|) + 2·ED: summing the same chain-rule terms in another order, and the
+    /// errors carried in from rounded values (ED bounds the dual's; reverse mode uses the same rounded
+    /// values, so at most as much again).</summary>
+    public static double Of(Network n, double dual, double magnitude, double errorBound) =>
+        K(n) * Validation.MachineEpsilon * (magnitude + Math.Abs(dual)) + 2 * errorBound + double.Epsilon;
 }
 
 public static class Oracles

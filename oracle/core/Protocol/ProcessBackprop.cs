@@ -428,8 +428,15 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
             catch (NetworkFormatException) { unknown.Add(s); }
         }
         Name = name.Length > 0 ? name : "(unnamed)";
+        // precision: optional, float64 unless declared; an unknown name is reported and ignored
+        Judging.Precision precision = Judging.Precision.Float64;
+        if (reply.TryGetProperty("precision", out JsonElement p))
+        {
+            if (p.ValueKind == JsonValueKind.String && p.GetString() is "float32" or "float64") precision = Judging.PrecisionProfile.Parse(p.GetString()!);
+            else unknown.Add($"precision {p.GetRawText()}");
+        }
         // the reference's order, whatever the hello's: the same seed gives the same networks
-        Capabilities = new Capabilities(Activations.All.Where(activations.Contains).ToArray(), Loss.All.Where(losses.Contains).ToArray());
+        Capabilities = new Capabilities(Activations.All.Where(activations.Contains).ToArray(), Loss.All.Where(losses.Contains).ToArray(), precision);
         UnknownCapabilities = unknown;
     }
 

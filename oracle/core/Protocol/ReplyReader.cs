@@ -89,7 +89,7 @@ sealed class ReplyReader(string op, long id, Network? network)
         if (e.GetArrayLength() != length) throw Fail(ProtocolFailure.WrongShape, path, $"expected {length} entries ({what}), got {e.GetArrayLength()}");
     }
 
-    /// <summary>A finite double. "NaN" and "Infinity" as strings (how some serialisers write them,
+    /// <summary>A finite double. null (JSON.stringify's NaN), "NaN" and "Infinity" as strings (how some serialisers write them,
     /// and how a bare NaN token reaches this reader) are non-finite; so is a literal beyond ±1.8e308.</summary>
     public double Number(JsonElement e, string path)
     {
@@ -102,7 +102,8 @@ sealed class ReplyReader(string op, long id, Network? network)
             case JsonValueKind.String when e.GetString() is "NaN" or "Infinity" or "-Infinity" or "+Infinity":
                 throw Fail(ProtocolFailure.NonFinite, path, $"{e.GetString()} is not a finite number");
             case JsonValueKind.Null:
-                throw Fail(ProtocolFailure.WrongShape, path, "expected a number, got null (JavaScript's JSON.stringify writes NaN and Infinity as null)");
+                // JavaScript's JSON.stringify writes NaN and ±Infinity as null: a number that is not finite
+                throw Fail(ProtocolFailure.NonFinite, path, "null where a number belongs (JavaScript's JSON.stringify writes NaN and Infinity as null)");
             default:
                 throw Fail(ProtocolFailure.WrongShape, path, $"expected a number, got {KindName(e)}");
         }

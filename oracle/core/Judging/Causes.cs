@@ -1,0 +1,114 @@
+using System.Globalization;
+using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Reference;
+
+namespace BackpropSpec.Oracle.Judging;
+
+/// <summary>An operation that loses digits, where in the network it does, and the standard fix.</summary>
+public sealed record Cause(string Key, string Operation, string Where, string Fix)
+{
+    public override string ToString() => $"{Operation} ({Where}); the standard fix: {Fix}";
+}
+
+/// <summary>
+/// Names the operation behind an accuracy finding. Each textbook formulation is switched on alone
+/// (<see cref="ErrorModel.Only"/>) and the magnitude pass run again: the formulations whose bound
+/// alone covers the finding's deviation explain it. When none does alone, the ones that widen the
+/// bound of that answer most are named. O(P) per formulation, and only for findings.
+/// </summary>
+public static class Causes
+{
+    /// <summary>The causes of a finding about <paramref name="truth"/>'s network (empty for a finding
+    /// that is not about an output, the loss or a gradient entry).</summary>
+    public static IReadOnlyList<Cause> Explain(Truth truth, Finding finding)
+    {
+        if (finding.On == AnswerKind.Other || finding.Index < 0) return [];
+        var candidates = new List<(Formulation f, double bound)>();
+        ErrorModel textbook = ErrorModel.Textbook(truth.Precision);
+        double careful = Bound(truth.Careful, finding);
+        foreach (Formulation f in new[] { Formulation.DerivativesFromOut, Formulation.LossesFromProbabilities, Formulation.UnshiftedSoftmax, Formulation.Careful })
+        {
+            if (f != Formulation.Careful && !Applies(f, truth.Network)) continue;
+            candidates.Add((f, Bound(RoundingBounds.Of(truth.Exact, textbook.Only(f)), finding)));
+        }
+        var alone = candidates.Where(c => finding.Deviation <= c.bound).Select(c => c.f).ToList();
+        if (alone.Count == 0)
+        {
+            double widest = candidates.Max(c => c.bound) - careful;
+            alone = candidates.Where(c => c.bound - careful >= 0.1 * widest).Select(c => c.f).ToList();
+        }
+        // The library's few extra ulps explain a finding only when no formulation does.
+        if (alone.Count > 1) alone.Remove(Formulation.Careful);
+        return alone.Select(f => Describe(f, truth)).ToArray();
+    }
+
+    static double Bound(RoundingBounds b, Finding f) => f.On switch
+    {
+        AnswerKind.Gradient => b.Gradient[f.Index],
+        AnswerKind.Loss => b.Loss,
+        AnswerKind.Output => b.Outputs[f.Index / b.Outputs[0].Length][f.Index % b.Outputs[0].Length],
+        _ => double.NaN,
+    };
+
+    static bool Applies(Formulation f, Network n) => f switch
+    {
+        Formulation.DerivativesFromOut => n.Layers.Any(l => l.Activation is Activation.Sigmoid or Activation.Tanh or Activation.Softmax),
+        Formulation.LossesFromProbabilities => Loss.IsFused(n.Loss),
+        Formulation.UnshiftedSoftmax => n.Layers.Any(l => l.Activation == Activation.Softmax),
+        _ => true,
+    };
+
+    static Cause Describe(Formulation f, Truth truth)
+    {
+        Network n = truth.Network;
+        ExactValues x = truth.Exact;
+        string P = truth.Precision == Precision.Float32 ? "float32" : "float64";
+        switch (f)
+        {
+            case Formulation.DerivativesFromOut:
+            {
+                var (l, e, j, net) = MostSaturated(n, x, a => a is Activation.Sigmoid or Activation.Tanh);
+                if (l < 0 || n.Layers[l].Activation == Activation.Softmax)
+                    return new Cause("softmax-jacobian-from-out", "the softmax Jacobian as out_j*(g_j - sum_k g_k*out_k), which cancels where out_j is near 1",
+                        "the softmax layer", "out_j*(g_j*sum_{k!=j} out_k - sum_{k!=j} g_k*out_k)");
+                return n.Layers[l].Activation == Activation.Sigmoid
+                    ? new Cause("sigmoid-derivative-from-out", "sigma' computed as out*(1 - out): 1 - out cancels where out is near 1",
+                        $"layers[{l}] unit {j}, example {e}, net = {G(net)}", "sigma'(net) = sigma(net)*sigma(-net)")
+                    : new Cause("tanh-derivative-from-out", "tanh' computed as 1 - out^2: it cancels where |out| is near 1",
+                        $"layers[{l}] unit {j}, example {e}, net = {G(net)}", "tanh'(net) = 1/cosh(net)^2");
+            }
+            case Formulation.LossesFromProbabilities:
+            {
+                var (_, e, k, z) = MostSaturated(n, x, a => a == n.Output.Activation, outputOnly: true);
+                return n.Loss == LossKind.BinaryCrossEntropy
+                    ? new Cause("cross-entropy-from-probabilities", "binary cross-entropy (or its derivative) from the probability o: ln(1 - o) and o*(1 - o) lose the digits o = sigma(z) rounded away",
+                        $"output {k}, example {e}, z = {G(z)}", "from the logit: E = softplus(z) - t*z, delta = (o - t)/m")
+                    : new Cause("cross-entropy-from-probabilities", "softmax cross-entropy (or its derivative) from the probabilities: ln o and t/o of a small softmax output",
+                        $"output {k}, example {e}, net = {G(z)}", "from the logits: ln o_k = z_k - max z - ln sum e^(z - max z), delta = (o - t)/m");
+            }
+            case Formulation.UnshiftedSoftmax:
+                return new Cause("unshifted-softmax", "softmax as e^net/sum e^net, without subtracting the largest net input",
+                    "the softmax layer", "e^(net - max net)/sum e^(net - max net)");
+            default:
+                return new Cause("library-functions", $"exp, ln or tanh in {P} less accurate than 1 ulp, or rounding beyond careful {P} arithmetic",
+                    "throughout", "correctly rounded library functions; sum in a fixed order");
+        }
+    }
+
+    /// <summary>The unit with the largest |net| among the layers whose activation matches.</summary>
+    static (int layer, int example, int unit, double net) MostSaturated(Network n, ExactValues x, Func<Activation, bool> which, bool outputOnly = false)
+    {
+        (int, int, int, double) best = (-1, 0, 0, 0);
+        double most = -1;
+        for (int l = outputOnly ? n.Layers.Count - 1 : 0; l < n.Layers.Count; l++)
+        {
+            if (!which(n.Layers[l].Activation)) continue;
+            for (int e = 0; e < n.BatchSize; e++)
+                for (int j = 0; j < n.Layers[l].Units; j++)
+                    if (Math.Abs(x.Net[l][e][j]) > most) { most = Math.Abs(x.Net[l][e][j]); best = (l, e, j, x.Net[l][e][j]); }
+        }
+        return best;
+    }
+
+    static string G(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,190 @@
+namespace BackpropSpec.Oracle.Judging;
+
+/// <summary>
+/// The ways a correct backprop may be written that round differently. Each is a standard textbook
+/// formulation; <see cref="ErrorModel.Textbook"/> allows all of them (and any mix: a bound is taken
+/// per operation), <see cref="ErrorModel.Careful"/> none.
+/// </summary>
+[Flags]
+public enum Formulation
+{
+    /// <summary>The careful forms the reference uses: σ′ = σ(net)·σ(−net), tanh′ = 1/cosh², the
+    /// cancellation-free softmax Jacobian, losses from the logits with the fused δ = (o − t)/m, the
+    /// softmax shifted by its largest net input.</summary>
+    Careful = 0,
+    /// <summary>Derivatives through out: σ′ = out·(1 − out), tanh′ = 1 − out², softmax Jacobian
+    /// out_j·(g_j − Σ_k g_k·out_k).</summary>
+    DerivativesFromOut = 1,
+    /// <summary>Cross-entropy losses from probabilities (−[t ln o + (1 − t) ln(1 − o)], −Σ t ln o),
+    /// and their δ through ∂E/∂o and the activation's derivative instead of the fused (o − t)/m.</summary>
+    LossesFromProbabilities = 2,
+    /// <summary>Softmax as e^{net_j}/Σ_k e^{net_k}, without subtracting the largest net input.</summary>
+    UnshiftedSoftmax = 4,
+    All = DerivativesFromOut | LossesFromProbabilities | UnshiftedSoftmax,
+}
+
+/// <summary>
+/// <b>The tolerance model, in one place.</b> A first-order, worst-case (running) error analysis of
+/// backprop in the arithmetic of a <see cref="PrecisionProfile"/>, for the formulations allowed. Every
+/// judged number (an output, the loss, a gradient entry, a stepped weight) gets a bound on how far
+/// a correct implementation's answer may lie from the <em>exact</em> value:
+/// <list type="bullet">
+/// <item><see cref="Careful"/> (float64): what careful, backward-stable double arithmetic gives: an
+/// answer within it <em>agrees</em>;</item>
+/// <item><see cref="Textbook"/> (the declared precision): what any standard textbook formulation
+/// gives: an answer beyond the careful bound but within this one is an <em>accuracy</em> finding;
+/// beyond it, the answer is <em>wrong</em>. Where this bound is infinite (ln 0, e^{net} overflowing,
+/// a division by a number that may round to 0), the textbook cannot represent the answer: a
+/// non-finite value or an error reply there is a <em>range</em> finding.</item>
+/// </list>
+/// <see cref="RoundingBounds"/> propagates the bounds through the network (the same loops as
+/// backprop, on absolute values); this class states what each operation adds. The rules, with
+/// e(·) the bound of a computed value and u the unit roundoff:
+/// <list type="number">
+/// <item>Reading: a float32 implementation stores every number of the document: e = u·|x|, or |x|
+/// below the smallest normal (flushed to 0); float64 reads exactly.</item>
+/// <item>A sum of k terms, in any order, with or without fused multiply-adds, pairwise or blocked:
+/// e ≤ Σ e(terms) + γ_k·Σ|terms| + k·floor, γ_k = k·u/(1 − k·u) (Higham, Accuracy and Stability of
+/// Numerical Algorithms, §3.1; the k·u also covers the k products' own roundings). A sum whose terms
+/// are exact, of one binary scale and small enough that every partial sum is representable, is
+/// exact in any order: e = Σ e(terms) (<see cref="RoundingBounds"/> checks this, so a ReLU placed
+/// exactly on its kink stays there in every implementation).</item>
+/// <item>A product: e(ab) = |a|·e(b) + |b|·e(a) + e(a)·e(b) + u·|ab|; a quotient a/b: relative
+/// e(a)/|a| + e(b)/(|b| − e(b)) + u, infinite when e(b) ≥ |b|.</item>
+/// <item>exp, ln, tanh, cosh from the library: within <see cref="LibmUlps"/> ulps of the exact
+/// function of the computed argument (glibc and V8's fdlibm port document &lt; 1 ulp in double; numpy's
+/// SIMD float32 kernels up to 4), so a relative <see cref="Fn"/> = 2·ulps·u, plus the argument's
+/// error through the function's largest slope within it (the mean value theorem: rigorous, not
+/// only first order).</item>
+/// <item>ln x with x in error by e: −ln(1 − e/x) (rigorous), infinite when e ≥ x: the textbook may
+/// take ln 0.</item>
+/// </list>
+/// Local bounds of the nonlinear steps are below, each with its derivation. First order means
+/// products of two rounding errors (u²) are dropped except where they are kept explicitly; at the
+/// sizes checked (at most 2²⁰ terms in a sum) they are below 2⁻³⁰ of the first-order terms.
+/// </summary>
+public sealed record ErrorModel(PrecisionProfile Profile, Formulation Formulations, double LibmUlps)
+{
+    /// <summary>Careful double arithmetic, the library functions within 1 ulp: <em>agrees</em>.</summary>
+    public static ErrorModel Careful(Precision p = Precision.Float64) => new(PrecisionProfile.Of(p), Formulation.Careful, 1);
+
+    /// <summary>Every standard formulation, in the declared precision, library functions within 4 ulps.</summary>
+    public static ErrorModel Textbook(Precision p) => new(PrecisionProfile.Of(p), Formulation.All, 4);
+
+    /// <summary>One formulation alone (or none), for naming the cause of an accuracy finding.</summary>
+    public ErrorModel Only(Formulation f) => this with { Formulations = f };
+
+    public double U => Profile.U;
+    public double Floor => Profile.Floor;
+
+    /// <summary>γ_k = k·u/(1 − k·u): the relative error of k roundings in a row.</summary>
+    public double Gamma(int k) => k * U / (1 - k * U);
+
+    /// <summary>Relative error of one exp, ln, tanh or cosh result: ulps × 2u.</summary>
+    public double Fn => 2 * LibmUlps * U;
+
+    public bool Allows(Formulation f) => (Formulations & f) == f && f != Formulation.Careful;
+
+    // ------------------------------------------------------------------ elementary rules
+
+    /// <summary>e(ln x) for x computed with error e: −ln(1 − e/x) + the library's own Fn·|ln x|;
+    /// infinite when x may be 0.</summary>
+    public double LogError(double x, double e)
+    {
+        if (!(x > 0) || e >= x) return double.PositiveInfinity;
+        return -Math.Log(1 - e / x) + Fn * Math.Abs(Math.Log(x)) + Floor;
+    }
+
+    /// <summary>Relative error of 1/b for b computed with error e: e/(|b| − e) + u; infinite when b may be 0.</summary>
+    public double ReciprocalRelativeError(double b, double e) =>
+        e >= Math.Abs(b) ? double.PositiveInfinity : e / (Math.Abs(b) - e) + U;
+
+    // ------------------------------------------------------------------ activations
+
+    /// <summary>σ(x) = 1/(1 + e^{−x}) or e^{x}/(1 + e^{x}): the exp's Fn enters at most twice (the
+    /// second form divides by 1 + e^{x}), the add and the divide one u each: (2·Fn + 2u)·σ. The
+    /// argument's error moves σ by at most max σ′ on [net − e, net + e] times e.</summary>
+    public double SigmoidError(double net, double eNet, double @out) =>
+        SigmoidSlope(net, eNet) * eNet + (2 * Fn + 2 * U) * @out + Floor;
+
+    /// <summary>tanh from the library: Fn·|tanh|, plus max sech² on the interval times e(net).</summary>
+    public double TanhError(double net, double eNet, double @out) =>
+        SechSquared(Math.Max(0, Math.Abs(net) - eNet)) * eNet + Fn * Math.Abs(@out) + Floor;
+
+    /// <summary>
+    /// e(σ′). Careful: σ(net)·σ(−net) (each σ within <see cref="SigmoidError"/>; the reference
+    /// uses out·(1 − out) below net = 2.75, where 1 − out carries out's relative error times
+    /// out/(1 − out) ≤ e^{2.75} &lt; 16) plus the product's u; the argument's error through
+    /// |σ″| ≤ max σ′. From out (DerivativesFromOut): out·(1 − out) with 1 − out exact arithmetic on a
+    /// rounded out: e = |1 − 2·out|·e(out) + out·u·|1 − out| + u·σ′ ≤ e(out) + 2u·σ′. At net = 30
+    /// that is e(out) ≈ 6u absolute against σ′ ≈ 1e-13: the textbook keeps three digits.
+    /// </summary>
+    public double SigmoidDerivativeError(double net, double eNet, double eOut, double sigmoidPrime)
+    {
+        double relOut = 2 * Fn + 2 * U;
+        double careful = SigmoidSlope(net, eNet) * eNet
+                         + sigmoidPrime * (relOut * (1 + Math.Min(Math.Exp(Math.Min(net, 710)), 16)) + relOut + 2 * U) + Floor;
+        return Allows(Formulation.DerivativesFromOut) ? Math.Max(careful, eOut + 2 * U * sigmoidPrime + Floor) : careful;
+    }
+
+    /// <summary>
+    /// e(tanh′). Careful: 1/cosh² (cosh within Fn, the square and the divide u each: (2·Fn + 2u)·sech²),
+    /// the argument's error through |d sech²/dx| = 2·sech²·|tanh| ≤ min(0.77, 8·e^{−2|x|}) on the
+    /// interval. From out: 1 − out², e = 2|out|·e(out) + u (the square's and the difference's roundings,
+    /// u·out² + u·(1 − out²)). At net = −8, e(out) ≈ Fn: relative 2e-10 of sech² ≈ 4.5e-7.
+    /// </summary>
+    public double TanhDerivativeError(double net, double eNet, double @out, double eOut, double sech2)
+    {
+        double slope = Math.Min(0.7698, 8 * Math.Exp(-2 * Math.Max(0, Math.Abs(net) - eNet)));
+        double careful = slope * eNet + (2 * Fn + 2 * U) * sech2 + Floor;
+        return Allows(Formulation.DerivativesFromOut) ? Math.Max(careful, 2 * Math.Abs(@out) * eOut + U + Floor) : careful;
+    }
+
+    /// <summary>relu′ ∈ {0, 1}: when the net input lies within its own rounding of 0, an implementation
+    /// summing in another order may see either sign, so either derivative is correct: e = 1.
+    /// An exactly computed net of 0 (e = 0) has relu′(0) = 0 by the convention, no choice.</summary>
+    public static double ReluDerivativeError(double net, double eNet) => eNet > 0 && Math.Abs(net) <= eNet ? 1 : 0;
+
+    /// <summary>max σ′ on [x − e, x + e]: σ′ at the point nearest 0.</summary>
+    public static double SigmoidSlope(double x, double e)
+    {
+        double d = Math.Max(0, Math.Abs(x) - e);
+        double s = 1 / (1 + Math.Exp(-d));
+        return Math.Exp(-d) * s * s;                          // σ(d)·σ(−d) = e^{−d}·σ(d)², no cancellation
+    }
+
+    static double SechSquared(double x)
+    {
+        double q = Math.Exp(-2 * Math.Abs(x));                // sech² x = 4q/(1 + q)²
+        return 4 * q / ((1 + q) * (1 + q));
+    }
+
+    /// <summary>
+    /// Relative error of softmax output j. Its logarithm moves by at most e(net_j) + max_k e(net_k)
+    /// (∂ln o_j/∂net_k = [j = k] − o_k, and Σ o_k = 1), hence expm1 of that. Roundings: each exp
+    /// within Fn of e^{net_k − c} (whose own subtraction is u·|net_k − c| in the exponent), the sum
+    /// γ_K, the divide u. Unshifted, the subtraction is gone but e^{net} may overflow (range) or
+    /// underflow: a sum of exponentials near the underflow floor loses floor/Σe^{net} of it.
+    /// </summary>
+    public double SoftmaxRelativeError(double[] net, double[] eNet, double[] @out, int j, double maxENet)
+    {
+        double c = net.Max();
+        double shiftRounding = U * Math.Abs(net[j] - c);
+        for (int k = 0; k < net.Length; k++) shiftRounding += @out[k] * U * Math.Abs(net[k] - c);
+        double rounding = shiftRounding + 2 * Fn + Gamma(net.Length + 2);
+        if (Allows(Formulation.UnshiftedSoftmax))
+        {
+            // Σ_k e^{net_k} = e^{LSE}; each underflowing term errs by ≤ floor.
+            double lse = c + Math.Log(net.Sum(z => Math.Exp(z - c)));
+            rounding += net.Length * Math.Exp(Math.Log(Floor) - lse);
+        }
+        return ExpM1Upper(eNet[j] + maxENet) + rounding;
+    }
+
+    /// <summary>An upper bound on e^x − 1 for x ≥ 0 without cancellation: x(1 + x) ≥ e^x − 1 for x ≤ 1.</summary>
+    static double ExpM1Upper(double x) => x <= 1e-3 ? x * (1 + x) : Math.Exp(x) - 1;
+
+    /// <summary>Whether e^{x} overflows in this precision (the unshifted softmax, e^{−net} in a sigmoid
+    /// overflows harmlessly to out = 0).</summary>
+    public bool ExpOverflows(double x) => x > Math.Log(Profile.Max);
+}

@@ -1,0 +1,509 @@
+using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Reference;
+
+namespace BackpropSpec.Oracle.Judging;
+
+/// <summary>Why a formulation cannot represent an answer of a network: where, and what happens there.
+/// <see cref="Kind"/> groups them in reports: ln-of-zero, division-by-zero, exp-overflow, beyond-range.</summary>
+public sealed record RangeIssue(string Where, string Reason, string Kind = "beyond-range")
+{
+    public override string ToString() => $"{Where}: {Reason}";
+}
+
+/// <summary>
+/// How far a correct implementation's answers may lie from the exact ones, under one
+/// <see cref="ErrorModel"/>: a bound for every output, the loss and every gradient entry, computed
+/// in one pass over the network (the magnitude pass: backprop's own loops on absolute values, each
+/// operation adding its rounding as <see cref="ErrorModel"/> states it), so O(P) like backprop.
+/// Infinite bounds mark answers the formulations may fail to represent (<see cref="Range"/>).
+/// </summary>
+public sealed class RoundingBounds
+{
+    public required ErrorModel Model { get; init; }
+    public required double[][] Outputs { get; init; }   // [m][outputs]
+    public required double Loss { get; init; }
+    public required double[] Gradient { get; init; }    // [P] in ParameterIndex order
+    /// <summary>Where the formulations may produce ln 0, an overflow or a division by 0: a non-finite
+    /// answer or an error reply on this network is then a range finding, not a bug.</summary>
+    public required IReadOnlyList<RangeIssue> Range { get; init; }
+    /// <summary>ReLU units whose net input lies within its own rounding of 0: either derivative is
+    /// correct there (<see cref="ErrorModel.ReluDerivativeError"/>), so the gradients through them
+    /// have bounds as large as their values.</summary>
+    public required IReadOnlyList<string> AmbiguousKinks { get; init; }
+
+    public static RoundingBounds Of(ExactValues x, ErrorModel model) => new Pass(x, model).Run();
+
+    /// <summary>One run of the magnitude pass. Arrays carry the documents' names with an e for
+    /// "error bound of": eNet, eOut, eG (of ∂E/∂out), eDelta.</summary>
+    sealed class Pass(ExactValues x, ErrorModel model)
+    {
+        readonly Network n = x.Network;
+        readonly PrecisionProfile p = model.Profile;
+        readonly double U = model.U, floor = model.Floor;
+        readonly List<RangeIssue> range = [];
+        readonly List<string> kinks = [];
+        double[][][] eNet = [], eOut = [];                    // [layers][m][units]
+
+        public RoundingBounds Run()
+        {
+            CheckInputsInRange();
+            (eNet, eOut) = ForwardErrors();
+            double loss = LossError();
+            double[][][] eDelta = BackwardErrors();
+            double[] gradient = GradientErrors(eDelta);
+            return new RoundingBounds
+            {
+                Model = model, Outputs = eOut[^1], Loss = loss, Gradient = gradient, Range = range, AmbiguousKinks = kinks,
+            };
+        }
+
+        double Read(double v) => p.RoundsInputs ? p.StoreError(v) : 0;
+
+        void CheckInputsInRange()
+        {
+            void Check(string where, double v)
+            {
+                if (!p.InRange(v)) range.Add(new RangeIssue(where, $"{v:R} is beyond the largest {p.Name}"));
+            }
+            for (int l = 0; l < n.Layers.Count; l++)
+            {
+                Layer layer = n.Layers[l];
+                for (int j = 0; j < layer.Units; j++)
+                {
+                    for (int i = 0; i < layer.FanIn; i++) Check($"layers[{l}].weights[{j}][{i}]", layer.W[j, i]);
+                    if (layer.B is { } b) Check($"layers[{l}].biases[{j}]", b[j]);
+                }
+            }
+            for (int e = 0; e < n.BatchSize; e++)
+                for (int i = 0; i < n.Inputs; i++) Check($"batch.inputs[{e}][{i}]", n.X[e][i]);
+        }
+
+        // ---------------------------------------------------------------- forward
+
+        (double[][][] eNet, double[][][] eOut) ForwardErrors()
+        {
+            int L = n.Layers.Count, m = n.BatchSize;
+            var eNet = new double[L][][];                      // [layers][m][units]
+            var eOut = new double[L][][];                      // [layers][m][units]
+            for (int l = 0; l < L; l++) { eNet[l] = new double[m][]; eOut[l] = new double[m][]; }
+            for (int e = 0; e < m; e++)
+            {
+                double[] input = n.X[e];
+                double[] eIn = input.Select(Read).ToArray();
+                for (int l = 0; l < L; l++)
+                {
+                    Layer layer = n.Layers[l];
+                    eNet[l][e] = new double[layer.Units];
+                    for (int j = 0; j < layer.Units; j++) eNet[l][e][j] = NetError(l, layer, j, input, eIn);
+                    eOut[l][e] = OutErrors(l, e, layer.Activation, x.Net[l][e], eNet[l][e], x.Out[l][e]);
+                    input = x.Out[l][e];
+                    eIn = eOut[l][e];
+                }
+            }
+            return (eNet, eOut);
+        }
+
+        /// <summary>net_j = Σ_i W[j, i]·in_i + b_j: a sum of fan-in + 1 terms in any order (rule 2),
+        /// exact when its terms allow (<see cref="ExactSum"/>).</summary>
+        double NetError(int l, Layer layer, int j, double[] input, double[] eIn)
+        {
+            int terms = layer.FanIn + (layer.B is null ? 0 : 1);
+            double size = 0, carried = 0;
+            for (int i = 0; i < layer.FanIn; i++)
+            {
+                double w = layer.W[j, i], eW = Read(w);
+                size += Math.Abs(w * input[i]);
+                carried += Math.Abs(w) * eIn[i] + eW * Math.Abs(input[i]) + eW * eIn[i];
+            }
+            if (layer.B is { } b) { size += Math.Abs(b[j]); carried += Read(b[j]); }
+            if (carried == 0 && ExactSum(layer, j, input)) return 0;
+            return carried + model.Gamma(terms) * size + terms * floor;
+        }
+
+        /// <summary>
+        /// Whether every implementation computes this net input exactly, in any order: each product
+        /// W·in is exact in the precision (checked with a fused multiply-add in double; a float32
+        /// product of two float32s is exact in double), every term is a multiple of 2^q for the
+        /// smallest q among them, and Σ|terms| &lt; 2^{q + bits}, so every partial sum is a multiple
+        /// of 2^q smaller than 2^{q + bits}: representable. Simple weights (the generator's k/2) and
+        /// a ReLU placed exactly on its kink are exact; most sums are not.
+        /// </summary>
+        bool ExactSum(Layer layer, int j, double[] input)
+        {
+            var terms = new List<double>(layer.FanIn + 1);
+            for (int i = 0; i < layer.FanIn; i++)
+            {
+                double w = layer.W[j, i], product = w * input[i];
+                bool exact = p.Precision == Precision.Float64
+                    ? Math.FusedMultiplyAdd(w, input[i], -product) == 0
+                    : p.Exact(w) && p.Exact(input[i]);
+                if (!exact || !p.Exact(product)) return false;
+                terms.Add(product);
+            }
+            if (layer.B is { } b) { if (!p.Exact(b[j])) return false; terms.Add(b[j]); }
+            double[] nonzero = terms.Where(t => t != 0).ToArray();
+            if (nonzero.Length == 0) return true;
+            int q = nonzero.Min(LowestBit);
+            return nonzero.Sum(Math.Abs) < Math.ScaleB(1, q + p.Bits);
+        }
+
+        /// <summary>The exponent of the lowest set bit of a nonzero double: v is a multiple of 2^that.</summary>
+        static int LowestBit(double v)
+        {
+            long bits = BitConverter.DoubleToInt64Bits(v);
+            int exponent = (int)((bits >> 52) & 0x7FF);
+            long mantissa = bits & ((1L << 52) - 1);
+            if (exponent == 0) return -1074 + System.Numerics.BitOperations.TrailingZeroCount(mantissa);
+            return exponent - 1075 + System.Numerics.BitOperations.TrailingZeroCount(mantissa | (1L << 52));
+        }
+
+        double[] OutErrors(int l, int e, Activation f, double[] net, double[] eNetRow, double[] @out)
+        {
+            var err = new double[net.Length];                  // [units]
+            for (int j = 0; j < net.Length; j++)
+                if (!p.InRange(net[j]))
+                    range.Add(new RangeIssue($"layers[{l}] unit {j}, example {e}", $"the net input {net[j]:G4} is beyond the largest {p.Name}"));
+            if (f == Activation.Softmax)
+            {
+                double maxENet = eNetRow.Max();
+                if (model.Allows(Formulation.UnshiftedSoftmax) && model.ExpOverflows(net.Max()))
+                    range.Add(new RangeIssue($"layers[{l}] unit {Array.IndexOf(net, net.Max())}, example {e}",
+                        $"e^net overflows {p.Name} at net = {net.Max():G4} in a softmax without the max shift", "exp-overflow"));
+                for (int j = 0; j < net.Length; j++)
+                    err[j] = @out[j] * model.SoftmaxRelativeError(net, eNetRow, @out, j, maxENet) + (net.Length + 2) * floor;
+                return err;
+            }
+            for (int j = 0; j < net.Length; j++)
+                err[j] = f switch
+                {
+                    Activation.Identity or Activation.Relu => eNetRow[j],       // exact maps, 1-Lipschitz
+                    Activation.Sigmoid => model.SigmoidError(net[j], eNetRow[j], @out[j]),
+                    Activation.Tanh => model.TanhError(net[j], eNetRow[j], @out[j]),
+                    _ => throw new ArgumentOutOfRangeException(nameof(f)),
+                };
+            return err;
+        }
+
+        // ---------------------------------------------------------------- loss
+
+        double LossError()
+        {
+            int L = n.Layers.Count, m = n.BatchSize, K = n.Output.Units;
+            double bound = 0, size = 0;
+            for (int e = 0; e < m; e++)
+            {
+                double[] z = x.Net[L - 1][e], o = x.Out[L - 1][e], t = n.T[e];
+                double[] eZ = eNet[L - 1][e], eO = eOut[L - 1][e];
+                if (n.Loss == LossKind.SoftmaxCrossEntropy) { (double b, double s) = SoftmaxCrossEntropyError(e, z, eZ, o, eO, t); bound += b; size += s; continue; }
+                for (int k = 0; k < K; k++)
+                {
+                    double eT = Read(t[k]);
+                    if (n.Loss == LossKind.BinaryCrossEntropy)
+                    {
+                        (double b, double s) = BinaryCrossEntropyError(e, k, z[k], eZ[k], o[k], eO[k], t[k], eT);
+                        bound += b; size += s;
+                        continue;
+                    }
+                    // ½(t − o)²: d = t − o with e(d) = e(o) + e(t) + u|d|; the square u·d², the ½ exact
+                    double d = t[k] - o[k], eD = eO[k] + eT + U * Math.Abs(d);
+                    bound += Math.Abs(d) * eD + eD * eD / 2 + U * d * d;
+                    size += d * d / 2;
+                }
+            }
+            bound += model.Gamma(m * K) * size + m * K * floor;
+            double E = Math.Abs(x.Loss);
+            if (!p.InRange(E)) range.Add(new RangeIssue("loss", $"{x.Loss:G4} is beyond the largest {p.Name}"));
+            return Reference.Loss.IsMean(n.Loss) ? bound / m + 2 * U * E : bound;
+        }
+
+        /// <summary>
+        /// One term of binary cross-entropy. From the logit z (careful): softplus(z) − t·z, whose
+        /// exact derivative in z is σ(z) − t; its roundings are a few u of |z| + |t·z| + ln(1 + e^{−|z|})
+        /// (the subtraction may cancel: at t = 1, z = 40 the term is 4e-18 from two numbers of 40). From
+        /// the probability o: −[t·ln o + (1 − t)·ln(1 − o)], each ln through <see cref="ErrorModel.LogError"/>;
+        /// 1 − o carries o's error, so ln(1 − o) loses e(o)/(1 − o): at z = 30 three digits are left, and
+        /// once o may round to 1 it is ln 0 (and 0·ln 0 = NaN even where t = 1): range.
+        /// </summary>
+        (double bound, double size) BinaryCrossEntropyError(int e, int k, double z, double eZ, double o, double eO, double t, double eT)
+        {
+            double softplus = Math.Max(z, 0) + Math.Log(1 + Math.Exp(-Math.Abs(z)));
+            double careful = Math.Abs(o - t) * eZ + Math.Abs(z) * eT
+                             + (2 * model.Fn + 4 * U) * (Math.Abs(z) + Math.Abs(t * z) + softplus - Math.Max(z, 0)) + floor;
+            double size = Math.Abs(softplus) + Math.Abs(t * z);
+            if (!model.Allows(Formulation.LossesFromProbabilities)) return (careful, size);
+
+            double oneMinusO = 1 / (1 + Math.Exp(z));                          // σ(−z), exact to double
+            double lnO = z >= 0 ? -Math.Log(1 + Math.Exp(-z)) : z - Math.Log(1 + Math.Exp(z));  // ln σ(z)
+            double lnOneMinusO = lnO - z;                                     // ln σ(−z) = ln σ(z) − z
+            double eA = model.LogError(o, eO), eB = model.LogError(oneMinusO, eO + U * oneMinusO);
+            if (double.IsInfinity(eA) || double.IsInfinity(eB))
+            {
+                range.Add(new RangeIssue($"output {k}, example {e}", $"ln({(double.IsInfinity(eA) ? "o" : "1 - o")}) with o = sigmoid({z:G4}), which may round to {(double.IsInfinity(eA) ? 0 : 1)}", "ln-of-zero"));
+                return (double.PositiveInfinity, size);
+            }
+            double fromProbabilities = Math.Abs(t) * eA + Math.Abs(lnO) * eT + Math.Abs(1 - t) * eB + Math.Abs(lnOneMinusO) * eT
+                                       + 3 * U * (Math.Abs(t * lnO) + Math.Abs((1 - t) * lnOneMinusO)) + floor;
+            return (Math.Max(careful, fromProbabilities), Math.Max(size, Math.Abs(t * lnO) + Math.Abs((1 - t) * lnOneMinusO)));
+        }
+
+        /// <summary>
+        /// One example of softmax cross-entropy. From the logits (careful): −Σ_k t_k·(z_k − LSE) with
+        /// LSE = c + ln Σ e^{z_k − c}: LSE moves by Σ o_k·e(z_k) and rounds by the shift, the exps, the sum
+        /// and the ln. From probabilities: −Σ t_k·ln o_k, each ln through <see cref="ErrorModel.LogError"/>;
+        /// an o_k that may underflow to 0 makes ln 0 (and 0·ln 0 = NaN where t_k = 0): range.
+        /// </summary>
+        (double bound, double size) SoftmaxCrossEntropyError(int e, double[] z, double[] eZ, double[] o, double[] eO, double[] t)
+        {
+            int K = z.Length;
+            double c = z.Max(), S = z.Sum(v => Math.Exp(v - c)), lse = c + Math.Log(S);
+            double eLse = model.Gamma(K) + model.Fn + model.Fn * Math.Abs(Math.Log(S)) + U * Math.Abs(lse);
+            for (int k = 0; k < K; k++) eLse += o[k] * (eZ[k] + U * Math.Abs(z[k] - c));
+            double careful = 0, size = 0;
+            for (int k = 0; k < K; k++)
+            {
+                double logO = z[k] - lse, eT = Read(t[k]);
+                careful += t[k] * (eZ[k] + eLse + 2 * U * Math.Abs(logO)) + eT * Math.Abs(logO);
+                size += t[k] * Math.Abs(logO);
+            }
+            careful += model.Gamma(K) * size + K * floor;
+            if (!model.Allows(Formulation.LossesFromProbabilities)) return (careful, size);
+
+            double fromProbabilities = 0;
+            for (int k = 0; k < K; k++)
+            {
+                double logO = z[k] - lse, eLog = model.LogError(o[k], eO[k]);
+                if (double.IsInfinity(eLog))
+                {
+                    range.Add(new RangeIssue($"output {k}, example {e}", $"ln(o) with o = softmax output {o[k]:G4} (net {z[k]:G4}), which may underflow to 0", "ln-of-zero"));
+                    return (double.PositiveInfinity, size);
+                }
+                fromProbabilities += t[k] * (eLog + U * Math.Abs(logO)) + Read(t[k]) * Math.Abs(logO);
+            }
+            fromProbabilities += model.Gamma(K) * size + K * floor;
+            return (Math.Max(careful, fromProbabilities), size);
+        }
+
+        // ---------------------------------------------------------------- backward
+
+        double[][][] BackwardErrors()
+        {
+            int L = n.Layers.Count, m = n.BatchSize;
+            var eDelta = new double[L][][];                    // [layers][m][units]
+            for (int l = 0; l < L; l++) eDelta[l] = new double[m][];
+            for (int e = 0; e < m; e++)
+            {
+                eDelta[L - 1][e] = OutputDeltaErrors(e);
+                for (int l = L - 2; l >= 0; l--)
+                {
+                    double[] eG = ErrorsFromAboveErrors(n.Layers[l + 1], x.Delta[l + 1][e], eDelta[l + 1][e]);
+                    eDelta[l][e] = DeltaErrors(l, e, x.dE_dout[l][e], eG);
+                }
+            }
+            return eDelta;
+        }
+
+        /// <summary>e(∂E/∂out_i) = Σ_j (|W[j, i]|·e(δ_j) + e(W[j, i])·|δ_j|) + γ·Σ_j |W[j, i]·δ_j| (rule 2).</summary>
+        double[] ErrorsFromAboveErrors(Layer above, double[] delta, double[] eDeltaAbove)
+        {
+            var eG = new double[above.FanIn];                  // [fanIn of above]
+            for (int i = 0; i < above.FanIn; i++)
+            {
+                double size = 0, carried = 0;
+                for (int j = 0; j < above.Units; j++)
+                {
+                    double w = above.W[j, i], eW = Read(w);
+                    size += Math.Abs(w * delta[j]);
+                    carried += Math.Abs(w) * eDeltaAbove[j] + eW * Math.Abs(delta[j]) + eW * eDeltaAbove[j];
+                }
+                eG[i] = carried + model.Gamma(above.Units) * size + above.Units * floor;
+            }
+            return eG;
+        }
+
+        /// <summary>δ = ∂E/∂out · f′(net) (rule 3), with e(f′) from <see cref="ErrorModel"/>; a softmax
+        /// layer through its Jacobian.</summary>
+        double[] DeltaErrors(int l, int e, double[] g, double[] eG)
+        {
+            Layer layer = n.Layers[l];
+            double[] net = x.Net[l][e], @out = x.Out[l][e], eN = eNet[l][e], eO = eOut[l][e];
+            if (layer.Activation == Activation.Softmax) return SoftmaxJacobianErrors(@out, eO, g, eG, x.Delta[l][e]);
+            var err = new double[layer.Units];                 // [units]
+            for (int j = 0; j < layer.Units; j++)
+            {
+                double fPrime = Activations.Derivative(layer.Activation, net[j]);
+                double eF = layer.Activation switch
+                {
+                    Activation.Identity => 0,
+                    Activation.Relu => Kink(l, e, j, ErrorModel.ReluDerivativeError(net[j], eN[j])),
+                    Activation.Sigmoid => model.SigmoidDerivativeError(net[j], eN[j], eO[j], fPrime),
+                    Activation.Tanh => model.TanhDerivativeError(net[j], eN[j], @out[j], eO[j], fPrime),
+                    _ => throw new ArgumentOutOfRangeException(),
+                };
+                err[j] = Math.Abs(fPrime) * eG[j] + Math.Abs(g[j]) * eF + eG[j] * eF + 2 * U * Math.Abs(x.Delta[l][e][j]) + floor;
+            }
+            return err;
+        }
+
+        double Kink(int l, int e, int j, double eF)
+        {
+            if (eF > 0) kinks.Add($"layers[{l}] unit {j}, example {e}");
+            return eF;
+        }
+
+        /// <summary>
+        /// The softmax Jacobian applied to g. Careful: o_j·(g_j·Σ_{k≠j} o_k − Σ_{k≠j} g_k·o_k), the
+        /// roundings of its K + 2 operations on the magnitudes of its terms. From out: o_j·(g_j − Σ_k g_k·o_k),
+        /// which keeps u·|g_j| of the difference even when o_j ≈ 1 makes δ_j tiny.
+        /// </summary>
+        double[] SoftmaxJacobianErrors(double[] o, double[] eO, double[] g, double[] eG, double[] delta)
+        {
+            int K = o.Length;
+            var err = new double[K];                           // [units]
+            for (int j = 0; j < K; j++)
+            {
+                double restO = 0, restGO = 0, eRestO = 0, eRestGO = 0;
+                for (int k = 0; k < K; k++)
+                {
+                    if (k == j) continue;
+                    restO += o[k];
+                    restGO += Math.Abs(g[k]) * o[k];
+                    eRestO += eO[k];
+                    eRestGO += eG[k] * o[k] + Math.Abs(g[k]) * eO[k];
+                }
+                double inner = Math.Abs(g[j]) * restO + restGO;
+                double careful = eO[j] * inner + o[j] * (eG[j] * restO + Math.Abs(g[j]) * eRestO + eRestGO + model.Gamma(K + 2) * inner)
+                                 + U * Math.Abs(delta[j]) + K * floor;
+                if (model.Allows(Formulation.DerivativesFromOut))
+                {
+                    double innerOut = Math.Abs(g[j]) + restGO + Math.Abs(g[j]) * o[j];
+                    double eInner = eG[j] * (1 + o[j]) + eRestGO + Math.Abs(g[j]) * eO[j] + model.Gamma(K + 1) * innerOut;
+                    careful = Math.Max(careful, eO[j] * innerOut + o[j] * eInner + U * Math.Abs(delta[j]) + K * floor);
+                }
+                err[j] = careful;
+            }
+            return err;
+        }
+
+        /// <summary>δ of the output layer: through ∂E/∂out and f′ for the squared losses; the fused
+        /// (o − t)/m for cross-entropy, or (LossesFromProbabilities) ∂E/∂o through f′ or the Jacobian.</summary>
+        double[] OutputDeltaErrors(int e)
+        {
+            int L = n.Layers.Count, m = n.BatchSize, K = n.Output.Units;
+            double[] o = x.Out[L - 1][e], z = x.Net[L - 1][e], t = n.T[e], eO = eOut[L - 1][e], eZ = eNet[L - 1][e];
+            double[] eT = t.Select(Read).ToArray();
+            if (!Reference.Loss.IsFused(n.Loss))
+            {
+                // ∂E/∂out = o − t (/m): e = e(o) + e(t) + u|o − t| (+ u for the 1/m)
+                double scale = n.Loss == LossKind.HalfMse ? 1.0 / m : 1.0;
+                double[] eG = Enumerable.Range(0, K).Select(k =>
+                    (eO[k] + eT[k]) * scale + (n.Loss == LossKind.HalfMse ? 2 : 1) * U * Math.Abs(o[k] - t[k]) * scale).ToArray();
+                return DeltaErrors(L - 1, e, x.dE_dout[L - 1][e], eG);
+            }
+            // fused: δ = (o − t)/m, two roundings
+            double[] careful = Enumerable.Range(0, K).Select(k => (eO[k] + eT[k] + 2 * U * Math.Abs(o[k] - t[k])) / m + floor).ToArray();
+            if (!model.Allows(Formulation.LossesFromProbabilities)) return careful;
+            double[] unfused = n.Loss == LossKind.BinaryCrossEntropy
+                ? UnfusedBinaryCrossEntropyDeltaErrors(e, z, eZ, o, eO, t, eT)
+                : UnfusedSoftmaxCrossEntropyDeltaErrors(e, o, eO, t, eT);
+            return careful.Zip(unfused, Math.Max).ToArray();
+        }
+
+        /// <summary>
+        /// δ = g·σ′ with g = (o − t)/(o·(1 − o))/m. g's relative error is that of o − t, plus that of
+        /// D = o·(1 − o) (<see cref="ErrorModel.ReciprocalRelativeError"/>), plus two divides; σ′ is taken
+        /// either from out or carefully (a mix cancels nothing), so its error is the larger of the two.
+        /// D may round to 0 once o may round to 0 or 1: 0/0, range.
+        /// </summary>
+        double[] UnfusedBinaryCrossEntropyDeltaErrors(int e, double[] z, double[] eZ, double[] o, double[] eO, double[] t, double[] eT)
+        {
+            int m = n.BatchSize;
+            var err = new double[o.Length];
+            for (int k = 0; k < o.Length; k++)
+            {
+                double oneMinusO = 1 / (1 + Math.Exp(z[k]));
+                double D = o[k] * oneMinusO, eD = oneMinusO * eO[k] + o[k] * (eO[k] + U * oneMinusO) + U * D;
+                double rec = model.ReciprocalRelativeError(D, eD);
+                if (double.IsInfinity(rec) || D == 0)
+                {
+                    range.Add(new RangeIssue($"output {k}, example {e}", $"dE/do = (o - t)/(o(1 - o)) with o = sigmoid({z[k]:G4}), where o(1 - o) may round to 0", "division-by-zero"));
+                    err[k] = double.PositiveInfinity;
+                    continue;
+                }
+                double diff = Math.Abs(o[k] - t[k]), eDiff = eO[k] + eT[k] + U * diff;
+                double g = diff / D / m, eG = eDiff / D / m * (1 + rec) + g * (rec + 2 * U);
+                double eF = model.Only(Formulation.DerivativesFromOut).SigmoidDerivativeError(z[k], eZ[k], eO[k], D);
+                err[k] = D * eG + g * eF + eG * eF + U * diff / m + floor;
+            }
+            return err;
+        }
+
+        /// <summary>δ = J·g with g_k = −t_k/(o_k·m): g_k's relative error that of t_k plus that of 1/o_k plus
+        /// two divides, then the Jacobian (<see cref="SoftmaxJacobianErrors"/>). An o_k that may be 0 divides by 0.</summary>
+        double[] UnfusedSoftmaxCrossEntropyDeltaErrors(int e, double[] o, double[] eO, double[] t, double[] eT)
+        {
+            int m = n.BatchSize, K = o.Length;
+            var g = new double[K];
+            var eG = new double[K];
+            for (int k = 0; k < K; k++)
+            {
+                double rec = model.ReciprocalRelativeError(o[k], eO[k]);
+                if (double.IsInfinity(rec))
+                {
+                    range.Add(new RangeIssue($"output {k}, example {e}", $"dE/do = -t/o with the softmax output o = {o[k]:G4}, which may underflow to 0", "division-by-zero"));
+                    return Enumerable.Repeat(double.PositiveInfinity, K).ToArray();
+                }
+                g[k] = t[k] / o[k] / m;
+                eG[k] = (eT[k] / o[k] / m) * (1 + rec) + g[k] * (rec + 2 * U);
+            }
+            ErrorModel fromOut = model.Only(Formulation.DerivativesFromOut);
+            return new Pass(x, fromOut) { eNet = eNet, eOut = eOut }.SoftmaxJacobianErrors(o, eO, g, eG, x.Delta[^1][e]);
+        }
+
+        // ---------------------------------------------------------------- gradients
+
+        /// <summary>∂E/∂W[j, i] = Σ_n δ_j·in_i and ∂E/∂b_j = Σ_n δ_j: sums of m products (rule 2), plus
+        /// 2u for where the 1/m of a mean loss is applied (to δ, to the sum, or to ∂E/∂out).</summary>
+        double[] GradientErrors(double[][][] eDelta)
+        {
+            int L = n.Layers.Count, m = n.BatchSize;
+            var bounds = new double[x.Gradient.Length];
+            int k = 0;
+            for (int l = 0; l < L; l++)
+            {
+                Layer layer = n.Layers[l];
+                for (int j = 0; j < layer.Units; j++)
+                    for (int i = 0; i < layer.FanIn; i++)
+                    {
+                        double size = 0, carried = 0;
+                        for (int e = 0; e < m; e++)
+                        {
+                            double delta = x.Delta[l][e][j], input = l == 0 ? n.X[e][i] : x.Out[l - 1][e][i];
+                            double eIn = l == 0 ? Read(n.X[e][i]) : eOut[l - 1][e][i];
+                            size += Math.Abs(delta * input);
+                            carried += Math.Abs(delta) * eIn + Math.Abs(input) * eDelta[l][e][j] + eDelta[l][e][j] * eIn;
+                        }
+                        bounds[k] = Finish(k, l, carried + model.Gamma(m) * size + m * floor);
+                        k++;
+                    }
+                if (layer.B is null) continue;
+                for (int j = 0; j < layer.Units; j++)
+                {
+                    double size = 0, carried = 0;
+                    for (int e = 0; e < m; e++) { size += Math.Abs(x.Delta[l][e][j]); carried += eDelta[l][e][j]; }
+                    bounds[k] = Finish(k, l, carried + model.Gamma(m) * size + m * floor);
+                    k++;
+                }
+            }
+            return bounds;
+        }
+
+        /// <summary>The entry's bound: its sums, 2u of it for the 1/m's place, and the exact value's
+        /// own error (double-double: 2⁻¹⁰⁰ relative to the terms, far below u of them).</summary>
+        double Finish(int k, int l, double bound)
+        {
+            double g = x.Gradient[k];
+            if (!p.InRange(g)) range.Add(new RangeIssue($"gradient {k} (layer {l})", $"{g:G4} is beyond the largest {p.Name}"));
+            return bound + 2 * U * Math.Abs(g) + bound * Math.ScaleB(1, -40);
+        }
+    }
+}

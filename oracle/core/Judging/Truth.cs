@@ -1,0 +1,98 @@
+using System.Runtime.CompilerServices;
+using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Reference;
+
+namespace BackpropSpec.Oracle.Judging;
+
+/// <summary>
+/// What the judge knows about one network in one precision: the exact answers (double-double
+/// reverse mode, <see cref="Exact"/>) and the two bounds of the tolerance model around them
+/// (<see cref="ErrorModel.Careful"/> for <em>agrees</em>, <see cref="ErrorModel.Textbook"/> for
+/// <em>accuracy</em>). All O(P).
+/// </summary>
+public sealed class Truth
+{
+    public required Network Network { get; init; }
+    public required Precision Precision { get; init; }
+    public required ExactValues Exact { get; init; }
+    public required RoundingBounds Careful { get; init; }
+    public required RoundingBounds Textbook { get; init; }
+
+    /// <summary>Whether a standard formulation may fail to represent some answer of this network.</summary>
+    public bool OutOfRange => Textbook.Range.Count > 0;
+
+    public int Parameters => Exact.Gradient.Length;
+
+    /// <summary>The zone of a gradient answer for entry k.</summary>
+    public Zone GradientZone(int k, double actual) =>
+        Zones.Of(actual, Exact.Gradient[k], Exact.GradientLo[k], Careful.Gradient[k], Textbook.Gradient[k]);
+
+    /// <summary>
+    /// The truth for a network, remembered: the properties of one network ask for it several times,
+    /// and the test suite judges the same seeded networks in several tests. Remembered per network
+    /// object while it lives, and for small networks by document in a memo bounded by bytes.
+    /// </summary>
+    public static Truth For(Network network, Precision precision = Precision.Float64)
+    {
+        var perObject = ByObject.GetOrCreateValue(network);
+        lock (perObject)
+        {
+            if (perObject.TryGetValue(precision, out Truth? known)) return known;
+        }
+        Truth truth = ByDocument(network, precision) ?? Compute(network, precision);
+        lock (perObject) perObject[precision] = truth;
+        return truth;
+    }
+
+    public static Truth Compute(Network network, Precision precision)
+    {
+        ExactValues exact = Derivatives.Exact.Compute(network);
+        return new Truth
+        {
+            Network = network,
+            Precision = precision,
+            Exact = exact,
+            Careful = RoundingBounds.Of(exact, ErrorModel.Careful(precision)),
+            Textbook = RoundingBounds.Of(exact, ErrorModel.Textbook(precision)),
+        };
+    }
+
+    static readonly ConditionalWeakTable<Network, Dictionary<Precision, Truth>> ByObject = new();
+
+    // ------------------------------------------------------------------ the memo by document
+
+    /// <summary>At most this many bytes of remembered truths (about 16 doubles per parameter and
+    /// per unit of every example); a network larger than 1/64 of it is never remembered by document.</summary>
+    const long MemoBytes = 64L << 20;
+    static readonly Dictionary<string, Truth> Memo = new();
+    static readonly Queue<(string key, long bytes)> MemoOrder = new();
+    static long memoUsed;
+
+    static Truth? ByDocument(Network network, Precision precision)
+    {
+        long bytes = Bytes(network);
+        if (bytes > MemoBytes / 64) return null;
+        string key = $"{precision}|{network}";
+        lock (Memo)
+        {
+            if (Memo.TryGetValue(key, out Truth? known)) return known;
+        }
+        Truth computed = Compute(network, precision);
+        lock (Memo)
+        {
+            if (Memo.ContainsKey(key)) return Memo[key];
+            while (memoUsed + bytes > MemoBytes && MemoOrder.TryDequeue(out var old))
+            {
+                Memo.Remove(old.key);
+                memoUsed -= old.bytes;
+            }
+            Memo[key] = computed;
+            MemoOrder.Enqueue((key, bytes));
+            memoUsed += bytes;
+        }
+        return computed;
+    }
+
+    static long Bytes(Network n) =>
+        16L * 8 * (n.ParameterCount + (long)n.BatchSize * (n.Inputs + n.Layers.Sum(l => l.Units)));
+}
