@@ -86,13 +86,19 @@ public static class Backward
         int m = network.BatchSize;
         var delta = new T[m][];                                        // [m][units]
         var dout_dnet = layer.Activation == Activation.Softmax ? null : new T[m][];
+        var oneMinusOut = new T[layer.Units];                          // [units]  1 − out of a sigmoid unit
         for (int n = 0; n < m; n++)
         {
             delta[n] = new T[layer.Units];
+            if (layer.Activation == Activation.Sigmoid)
+                for (int j = 0; j < layer.Units; j++) oneMinusOut[j] = Activations.SigmoidOneMinusOut(net[n][j], @out[n][j]);
             if (dout_dnet is not null)
             {
                 dout_dnet[n] = new T[layer.Units];
-                for (int j = 0; j < layer.Units; j++) dout_dnet[n][j] = Activations.Derivative(layer.Activation, net[n][j]);
+                for (int j = 0; j < layer.Units; j++)
+                    dout_dnet[n][j] = layer.Activation == Activation.Sigmoid
+                        ? @out[n][j] * oneMinusOut[j]                           // 002: out(1 − out), from the cached out
+                        : Activations.Derivative(layer.Activation, net[n][j]);
             }
 
             if (isOutput && Loss.IsFused(network.Loss))
@@ -110,7 +116,7 @@ public static class Backward
                 // 002 In[69]: δ = −(target − out) * out * (1 − out), multiplied left to right as the
                 // document does, so its 17-digit prints come out to the last bit.
                 for (int j = 0; j < layer.Units; j++)
-                    delta[n][j] = dE_dout[n][j] * @out[n][j] * Activations.SigmoidOneMinusOut(net[n][j], @out[n][j]);
+                    delta[n][j] = dE_dout[n][j] * @out[n][j] * oneMinusOut[j];
             }
             else
             {

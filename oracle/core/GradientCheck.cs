@@ -7,8 +7,11 @@ using BackpropSpec.Reference;
 namespace BackpropSpec.Oracle;
 
 /// <summary>One gradient entry of the implementation under test beside the exact value and the two bounds.</summary>
-public sealed record GradientRow(int Index, ParameterRef Parameter, double Actual, double Exact, double Careful, double Textbook, Zone Zone)
+public sealed record GradientRow(int Index, ParameterRef Parameter, double Actual, double Exact, double Careful, Truth Truth, Zone Zone)
 {
+    /// <summary>The textbook bound (computed on first use).</summary>
+    public double Textbook => Truth.Textbook.Gradient[Index];
+
     public double Deviation => Math.Abs(Actual - Exact);
 
     /// <summary>How many careful bounds away the answer is (∞ for a non-finite answer): the sort key.</summary>
@@ -61,7 +64,7 @@ public static class GradientCheck
         for (int k = 0; k < actual.Length; k++)
         {
             double exact = truth.Exact.Gradient[k] + truth.Exact.GradientLo[k];
-            rows[k] = new GradientRow(k, ps[k], actual[k], exact, truth.Careful.Gradient[k], truth.Textbook.Gradient[k], truth.GradientZone(k, actual[k]));
+            rows[k] = new GradientRow(k, ps[k], actual[k], exact, truth.Careful.Gradient[k], truth, truth.GradientZone(k, actual[k]));
         }
         return new GradientReport
         {

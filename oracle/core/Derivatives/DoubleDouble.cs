@@ -129,34 +129,21 @@ public readonly record struct DoubleDouble(double Hi, double Lo) : IScalar<Doubl
     }
 
     /// <summary>
-    /// The product, with every partial product split exactly: relative error ≤ u² + 50u³, which
-    /// is the granularity of a double-double itself (its Lo is rounded to 53 bits). Derivation,
-    /// with P = x·y and P₀ = xh·yh, so |xl·yh|, |xh·yl| ≤ u|P₀| and |P₀| ≤ (1 + 3u)|P|:
-    /// <list type="number">
-    /// <item>(p, e) = xh·yh, (a, ea) = xh·yl, (b, eb) = xl·yh exactly (TwoProd); c = fl(xl·yl),
-    /// off by ≤ u·u²|P₀|. So P = p + (e + a + b) + (ea + eb + xl·yl), magnitudes 1 : 3u : 3u².</item>
-    /// <item>e + a + b = s2 + t1 + t2 exactly (two TwoSums), |s2| ≤ 3.01u|P₀|,
-    /// |t1| ≤ 2.01u²|P₀|, |t2| ≤ 3.01u²|P₀|.</item>
-    /// <item>low = t1 + t2 + ea + eb + c: five terms of total size ≤ 8.1u²|P₀|, four roundings each
-    /// ≤ u·8.1u²|P₀|: off by ≤ 34u³|P₀| (with c's).</item>
-    /// <item>(h, m) = p + s2 exactly (|p| ≫ |s2|), |m| ≤ u|h|; then fl(m + low) rounds by
-    /// ≤ u(u|h| + 8.1u²|P₀|), and the last Fast2Sum is exact.</item>
-    /// </list>
-    /// Total ≤ u²|h| + 43u³|P₀| ≤ (u² + 50u³)|P|. The product of two doubles is exact (it is p + e).
+    /// The product (Joldes, Muller, Popescu, ACM TOMS 44(2), 2017, Algorithm 12, "DWTimesDW3"):
+    /// relative error ≤ 4u², proved there. p = xh·yh with its error e exactly (one FMA); the cross
+    /// terms xh·yl + xl·yh + xl·yl are accumulated by two FMAs onto the rounded xl·yl, each rounding
+    /// ≤ u of a quantity ≤ 2u|P|; e + that rounds once more; the final Fast2Sum is exact. Seven
+    /// operations, a third of an all-exact split, and the product of two doubles is exact (p + e).
     /// </summary>
     public static DoubleDouble operator *(DoubleDouble x, DoubleDouble y)
     {
         double p = x.Hi * y.Hi;
         if (p == 0 || !double.IsFinite(p)) return new(p, 0);
         double e = Math.FusedMultiplyAdd(x.Hi, y.Hi, -p);
-        var (a, ea) = TwoProd(x.Hi, y.Lo);
-        var (b, eb) = TwoProd(x.Lo, y.Hi);
-        double c = x.Lo * y.Lo;
-        var (s1, t1) = TwoSum(e, a);
-        var (s2, t2) = TwoSum(s1, b);
-        double low = t1 + t2 + ea + eb + c;
-        var (h, m) = FastTwoSum(p, s2);
-        return Finish(FastTwoSum(h, m + low));
+        double cross = Math.FusedMultiplyAdd(x.Lo, y.Hi, Math.FusedMultiplyAdd(x.Hi, y.Lo, x.Lo * y.Lo));
+        double low = e + cross;
+        double h = p + low;
+        return Finish(new(h, low - (h - p)));
     }
 
     /// <summary>
@@ -274,13 +261,14 @@ public readonly record struct DoubleDouble(double Hi, double Lo) : IScalar<Doubl
 
     /// <summary>
     /// e^t − 1 for |t| ≤ 0.35 (ln 2 / 2 = 0.3466 with a margin), by its Taylor series to t²³ in
-    /// Horner form, q ← 1/n! + t·q, then t·q: relative error ≤ 5u². Derivation:
+    /// Horner form, q ← 1/n! + t·q, then t·q: relative error ≤ 8.5u². Derivation:
     /// <list type="bullet">
-    /// <item>Truncation: Σ_{n≥24} |t|ⁿ/n! ≤ 1.02·0.35²⁴/24! ≤ 2⁻¹¹⁴|t| against |e^t − 1| ≥ 0.84|t|.</item>
-    /// <item>Step n of Horner rounds its product (≤ u² + 50u³) and its sum (≤ 3u² + 13u³) and carries
+    /// <item>Truncation: Σ_{n≥24} |t|ⁿ/n! ≤ 1.02·0.35²⁴/24! ≤ 2⁻¹¹⁴|t| against |e^t − 1| ≥ 0.84|t|.
+    /// The terms from t¹⁴ on are summed in double (their share is below 2⁻⁵⁶, so u of it is 2⁻¹⁰⁹).</item>
+    /// <item>Step n of Horner rounds its product (≤ 4u²) and its sum (≤ 3u² + 13u³) and carries
     /// the error of q(n+1) scaled by ρn = |t·Q(n+1)|/|Q(n)| ≤ 0.185 for n = 1 and ≤ 0.12 for n ≥ 2
-    /// (Q the exact partial sums). So δ₂ ≤ (3u² + 0.12u²)/(1 − 0.12) ≤ 3.6u², δ₁ ≤ 3u² + 0.185·4.6u²
-    /// ≤ 3.9u², and the final ·t adds u²: 4.9u² with the coefficients' 0.02u².</item>
+    /// (Q the exact partial sums). So δ₂ ≤ (3u² + 0.12·4u²)/(1 − 0.12) ≤ 4u², δ₁ ≤ 3u² + 0.185·8u²
+    /// ≤ 4.5u², and the final ·t adds 4u²: 8.5u² with the coefficients' 0.02u² (measured: under 2u²).</item>
     /// </list>
     /// The series runs on t itself, with no scaling by 2⁻ˢ and squaring back: each squaring
     /// (e^{2t} − 1 = m(2 + m)) would add about 3u² and carry the error before it, so five of them
@@ -288,8 +276,12 @@ public readonly record struct DoubleDouble(double Hi, double Lo) : IScalar<Doubl
     /// </summary>
     static DoubleDouble Expm1Small(DoubleDouble t)
     {
-        DoubleDouble q = InvFactorial[23];
-        for (int n = 22; n >= 1; n--) q = InvFactorial[n] + t * q;
+        // The terms from t¹⁴ on, Σ_{n≥14} tⁿ⁻¹⁴/n!, in double: their sum times t¹³ is below
+        // 0.35¹³/14! ≈ 2⁻⁵⁶ of the result, so double's u of it is below 2⁻¹⁰⁹ of the result.
+        double th = t.Hi, qd = InvFactorial[23].Hi;
+        for (int n = 22; n >= 14; n--) qd = Math.FusedMultiplyAdd(th, qd, InvFactorial[n].Hi);
+        DoubleDouble q = new(qd, 0);
+        for (int n = 13; n >= 1; n--) q = InvFactorial[n] + t * q;
         return t * q;
     }
 
@@ -316,9 +308,9 @@ public readonly record struct DoubleDouble(double Hi, double Lo) : IScalar<Doubl
     }
 
     /// <summary>
-    /// e^x, relative error ≤ 5u² ≈ 2⁻¹⁰³·⁷ wherever e^x ≥ 2⁻⁹⁶⁹: e^x = 2ᵏ(1 + m) with m = e^r − 1
-    /// from <see cref="Expm1Reduced"/>. The reduction's 0.7u², m's 4.9u² scaled by
-    /// |m|/|1 + m| ≤ 0.414 (2.03u²), and the sum 1 + m's 2u² add up to 4.73u². The scaling by 2ᵏ
+    /// e^x, relative error ≤ 6.3u² ≈ 2⁻¹⁰³·⁴ wherever e^x ≥ 2⁻⁹⁶⁹: e^x = 2ᵏ(1 + m) with m = e^r − 1
+    /// from <see cref="Expm1Reduced"/>. The reduction's 0.7u², m's 8.5u² scaled by
+    /// |m|/|1 + m| ≤ 0.414 (3.52u²), and the sum 1 + m's 2u² add up to 6.3u² (about 1.1u² measured). The scaling by 2ᵏ
     /// is exact. e^0 = 1 exactly (m = 0). Overflow (x &gt; 709.7827) gives +∞; below
     /// 2⁻¹⁰²² the result is the double-double rounded once to the subnormal grid (Lo = 0), and 0
     /// below 2⁻¹⁰⁷⁵ (x &lt; −745.13).

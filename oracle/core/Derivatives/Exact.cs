@@ -39,11 +39,11 @@ public static class Exact
         Parameters<T> p = Parameters<T>.Of(network);
         ForwardPass<T> f = Forward.Evaluate(network, p);
         LayerGradients<T>[] g = Backward.Run(network, p, f);
-        double[][][] Hi(T[][][] v) => v.Select(l => l.Select(r => r.Select(x => split(x).hi).ToArray()).ToArray()).ToArray();
 
-        var gradient = new List<double>();
-        var gradientLo = new List<double>();
-        void Add(T x) { var (hi, lo) = split(x); gradient.Add(hi); gradientLo.Add(lo); }
+        var gradient = new double[network.ParameterCount];
+        var gradientLo = new double[gradient.Length];
+        int k = 0;
+        void Add(T x) { (gradient[k], gradientLo[k]) = split(x); k++; }
         foreach (LayerGradients<T> layer in g)
         {
             for (int j = 0; j < layer.dE_dW.GetLength(0); j++)
@@ -54,16 +54,34 @@ public static class Exact
         return new ExactValues
         {
             Network = network,
-            Net = Hi(f.Net),
-            Out = Hi(f.Out),
-            dE_dout = Hi(g.Select(l => l.dE_dout).ToArray()),
-            Delta = Hi(g.Select(l => l.delta).ToArray()),
-            Outputs = f.Out[^1].Select(r => r.Select(x => split(x).hi).ToArray()).ToArray(),
-            OutputsLo = f.Out[^1].Select(r => r.Select(x => split(x).lo).ToArray()).ToArray(),
+            Net = Hi(f.Net, split),
+            Out = Hi(f.Out, split),
+            dE_dout = Hi(g.Select(l => l.dE_dout).ToArray(), split),
+            Delta = Hi(g.Select(l => l.delta).ToArray(), split),
+            Outputs = Part(f.Out[^1], split, lo: false),
+            OutputsLo = Part(f.Out[^1], split, lo: true),
             Loss = loss,
             LossLo = lossLo,
-            Gradient = gradient.ToArray(),
-            GradientLo = gradientLo.ToArray(),
+            Gradient = gradient,
+            GradientLo = gradientLo,
         };
+    }
+
+    static double[][][] Hi<T>(T[][][] values, Func<T, (double hi, double lo)> split)
+    {
+        var r = new double[values.Length][][];                       // [layers][m][units]
+        for (int l = 0; l < values.Length; l++) r[l] = Part(values[l], split, lo: false);
+        return r;
+    }
+
+    static double[][] Part<T>(T[][] rows, Func<T, (double hi, double lo)> split, bool lo)
+    {
+        var r = new double[rows.Length][];                           // [m][units]
+        for (int n = 0; n < rows.Length; n++)
+        {
+            r[n] = new double[rows[n].Length];
+            for (int j = 0; j < rows[n].Length; j++) r[n][j] = lo ? split(rows[n][j]).lo : split(rows[n][j]).hi;
+        }
+        return r;
     }
 }

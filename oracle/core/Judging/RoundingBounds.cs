@@ -61,22 +61,22 @@ public sealed class RoundingBounds
 
         void CheckInputsInRange()
         {
-            void Check(string where, double v)
-            {
-                if (!p.InRange(v)) range.Add(new RangeIssue(where, $"{v:R} is beyond the largest {p.Name}"));
-            }
             for (int l = 0; l < n.Layers.Count; l++)
             {
                 Layer layer = n.Layers[l];
                 for (int j = 0; j < layer.Units; j++)
                 {
-                    for (int i = 0; i < layer.FanIn; i++) Check($"layers[{l}].weights[{j}][{i}]", layer.W[j, i]);
-                    if (layer.B is { } b) Check($"layers[{l}].biases[{j}]", b[j]);
+                    for (int i = 0; i < layer.FanIn; i++)
+                        if (!p.InRange(layer.W[j, i])) OutOfRange($"layers[{l}].weights[{j}][{i}]", layer.W[j, i]);
+                    if (layer.B is { } b && !p.InRange(b[j])) OutOfRange($"layers[{l}].biases[{j}]", b[j]);
                 }
             }
             for (int e = 0; e < n.BatchSize; e++)
-                for (int i = 0; i < n.Inputs; i++) Check($"batch.inputs[{e}][{i}]", n.X[e][i]);
+                for (int i = 0; i < n.Inputs; i++)
+                    if (!p.InRange(n.X[e][i])) OutOfRange($"batch.inputs[{e}][{i}]", n.X[e][i]);
         }
+
+        void OutOfRange(string where, double v) => range.Add(new RangeIssue(where, $"{v:R} is beyond the largest {p.Name}"));
 
         // ---------------------------------------------------------------- forward
 

@@ -16,7 +16,11 @@ public sealed class Truth
     public required Precision Precision { get; init; }
     public required ExactValues Exact { get; init; }
     public required RoundingBounds Careful { get; init; }
-    public required RoundingBounds Textbook { get; init; }
+    /// <summary>The textbook bounds, computed on first use: an implementation whose answers all
+    /// agree never needs them.</summary>
+    public RoundingBounds Textbook => textbook.Value;
+    public required Lazy<RoundingBounds> TextbookPass { init => textbook = value; }
+    Lazy<RoundingBounds> textbook = null!;
 
     /// <summary>Whether a standard formulation may fail to represent some answer of this network.</summary>
     public bool OutOfRange => Textbook.Range.Count > 0;
@@ -25,7 +29,7 @@ public sealed class Truth
 
     /// <summary>The zone of a gradient answer for entry k.</summary>
     public Zone GradientZone(int k, double actual) =>
-        Zones.Of(actual, Exact.Gradient[k], Exact.GradientLo[k], Careful.Gradient[k], Textbook.Gradient[k]);
+        Zones.Of(actual, Exact.Gradient[k], Exact.GradientLo[k], Careful.Gradient[k], () => Textbook.Gradient[k]);
 
     /// <summary>
     /// The truth for a network, remembered: the properties of one network ask for it several times,
@@ -53,7 +57,7 @@ public sealed class Truth
             Precision = precision,
             Exact = exact,
             Careful = RoundingBounds.Of(exact, ErrorModel.Careful(precision)),
-            Textbook = RoundingBounds.Of(exact, ErrorModel.Textbook(precision)),
+            TextbookPass = new Lazy<RoundingBounds>(() => RoundingBounds.Of(exact, ErrorModel.Textbook(precision))),
         };
     }
 

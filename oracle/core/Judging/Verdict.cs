@@ -38,6 +38,14 @@ public static class Zones
         return d <= textbook ? Zone.Accuracy : Zone.Wrong;
     }
 
+    /// <summary>The same, with the textbook bound computed only when the careful one is exceeded
+    /// (most answers agree, and the textbook pass is then never needed).</summary>
+    public static Zone Of(double actual, double hi, double lo, double careful, Func<double> textbook)
+    {
+        if (double.IsFinite(actual) && Math.Abs(actual - hi - lo) <= careful) return Zone.Agrees;
+        return Of(actual, hi, lo, careful, textbook());
+    }
+
     /// <summary>Whether a run that found <paramref name="z"/> fails: wrong always, accuracy and range under --strict.</summary>
     public static bool Fails(Zone z, bool strict) => z == Zone.Wrong || strict && z != Zone.Agrees;
 }
