@@ -1,5 +1,6 @@
 using BackpropSpec.Oracle;
 using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Reference;
 using FsCheck;
 using FsCheck.Fluent;
@@ -11,22 +12,75 @@ namespace BackpropSpec.SpecTests.Properties;
 /// <summary>The oracles, the generator and the laws the documents state, on random networks.</summary>
 public class OracleProperties(ITestOutputHelper output)
 {
+    /// <summary>
+    /// What proves the O(P) path: on small random networks the exact gradient (the reference's backprop
+    /// in double-double) agrees entry by entry with the per-parameter oracles that share nothing with
+    /// it: forward mode on dual numbers (within the duals' own derived tolerance), Richardson
+    /// differences (within their estimate, where they converge) and the complex step.
+    /// </summary>
     [Fact]
-    public void The_three_derivative_oracles_agree_with_each_other()
+    public void The_exact_gradient_agrees_with_the_per_parameter_oracles_entry_by_entry()
     {
-        PropertyRun.Check(output, "dual, finite differences and complex step agree", NetworkGen.Arbitrary(), n =>
+        PropertyRun.Check(output, "exact gradient against dual, finite differences and complex step", NetworkGen.Arbitrary(), n =>
         {
             OracleGradients o = Oracles.Compute(n);
+            Truth truth = Truth.For(n);
+            ExactValues x = truth.Exact;
+            // at a ReLU within rounding of its kink the double computations may take either derivative
+            bool kinks = truth.Careful.AmbiguousKinks.Count > 0;
             for (int k = 0; k < o.Dual.Length; k++)
             {
-                double tol = o.Tolerance(k);
-                if (!o.Kink[k] && !(Math.Abs(o.FiniteDifference[k] - o.Dual[k]) <= o.FiniteDifferenceError[k] + tol))
-                    return $"{o.Parameters[k]}: dual {o.Dual[k]:R}, finite difference {o.FiniteDifference[k]:R} ± {o.FiniteDifferenceError[k]:G3}";
-                if (o.ComplexStep is { } cs && !double.IsNaN(cs[k]) && !(Math.Abs(cs[k] - o.Dual[k]) <= tol))
-                    return $"{o.Parameters[k]}: dual {o.Dual[k]:R}, complex step {cs[k]:R} (tolerance {tol:G3})";
+                double exact = x.Gradient[k] + x.GradientLo[k];
+                // the duals' bound; the exact value's own 2⁻¹⁰⁰, and below 2⁻⁹⁶⁹, where a double-double's
+                // Lo is subnormal, 2⁻¹⁰⁷⁴ per operation (fewer than 10⁵ along any chain of these networks)
+                double tol = o.Tolerance(k) + Math.ScaleB(Math.Abs(exact), -98) + 1e5 * double.Epsilon
+                             + (kinks ? truth.Careful.Gradient[k] : 0);
+                if (!(Math.Abs(o.Dual[k] - exact) <= tol))
+                    return $"{o.Parameters[k]}: exact {exact:R}, dual {o.Dual[k]:R} (tolerance {tol:G3})";
+                if (!double.IsNaN(o.FiniteDifference[k]) && !(Math.Abs(o.FiniteDifference[k] - exact) <= o.FiniteDifferenceError[k] + tol))
+                    return $"{o.Parameters[k]}: exact {exact:R}, finite difference {o.FiniteDifference[k]:R} ± {o.FiniteDifferenceError[k]:G3}";
+                if (o.ComplexStep is { } cs && !double.IsNaN(cs[k]) && !(Math.Abs(cs[k] - exact) <= tol))
+                    return $"{o.Parameters[k]}: exact {exact:R}, complex step {cs[k]:R} (tolerance {tol:G3})";
             }
             return null;
         });
+    }
+
+    /// <summary>Independence at O(P): on every network, forward mode and Richardson differences along
+    /// random directions agree with the exact gradient.</summary>
+    [Fact]
+    public void The_directional_cross_checks_agree_with_the_exact_gradient()
+    {
+        PropertyRun.Check(output, "directional cross-checks of the exact gradient", NetworkGen.Arbitrary(), n =>
+        {
+            DirectionalCheck d = Directional.Verify(Truth.For(n));
+            return d.Agrees ? null : string.Join("\n", d.Problems);
+        });
+    }
+
+    /// <summary>The directional cross-check can fail: an exact gradient with one entry moved by 1e-6 of
+    /// itself is caught on 002's network (and the unmoved one is not).</summary>
+    [Fact]
+    public void A_planted_error_in_the_exact_gradient_is_caught_by_the_directional_check()
+    {
+        Truth truth = Truth.For(Examples.Load("002"));
+        Assert.True(Directional.Verify(truth).Agrees);
+        ExactValues x = truth.Exact;
+        double[] moved = (double[])x.Gradient.Clone();
+        moved[4] *= 1 + 1e-6;                                          // ∂E/∂w5
+        var wrong = new Truth
+        {
+            Network = truth.Network, Precision = truth.Precision, Careful = truth.Careful,
+            TextbookPass = new Lazy<RoundingBounds>(() => truth.Textbook),
+            Exact = new ExactValues
+            {
+                Network = x.Network, Net = x.Net, Out = x.Out, dE_dout = x.dE_dout, Delta = x.Delta, Outputs = x.Outputs,
+                OutputsLo = x.OutputsLo, Loss = x.Loss, LossLo = x.LossLo, Gradient = moved, GradientLo = x.GradientLo,
+            },
+        };
+        DirectionalCheck check = Directional.Verify(wrong);
+        output.WriteLine(string.Join("\n", check.Problems));
+        Assert.False(check.Agrees);
     }
 
     [Fact]

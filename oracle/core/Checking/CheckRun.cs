@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using BackpropSpec.Oracle.Derivatives;
 using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Oracle.Protocol;
 using BackpropSpec.Reference;
@@ -132,6 +133,9 @@ public static class CheckRun
             }
             if (accuracy) report.NetworksWithAccuracy++;
             if (range) report.NetworksWithRange++;
+            // the exact values' own cross-check, on every network: a problem of the oracle, never a verdict
+            foreach (string problem in Directional.Verify(Truth.For(n, precision), seed: o.Seed).Problems)
+                if (report.OracleProblems.Count < 20) report.OracleProblems.Add($"{where}: {problem}");
             return true;
         }
 

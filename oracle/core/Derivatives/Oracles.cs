@@ -212,6 +212,15 @@ public static class Oracles
                 fdError[k] = double.NaN;
                 continue;
             }
+            // Unless the three differences shrink like h² (beyond the noise), the function is not smooth
+            // at this scale (a saturated unit that the step pulls out of saturation): no estimate is a
+            // bound there, and the coordinate has no finite-difference value (NaN), like a kink.
+            if (Math.Abs(d[1] - d[2]) > 16 * noise / (h / 4) && Math.Abs(d[0] - d[1]) < 2 * Math.Abs(d[1] - d[2]))
+            {
+                fd[k] = double.NaN;
+                fdError[k] = double.NaN;
+                continue;
+            }
             double r1 = (4 * d[1] - d[0]) / 3, r2 = (4 * d[2] - d[1]) / 3;   // h² term removed
             double r = (16 * r2 - r1) / 15;                                   // h⁴ term removed
             // Error estimate: |r2 − r1| is the size of the h⁴ term of r1, far above what is left in
@@ -259,7 +268,7 @@ public static class Oracles
     }
 
     /// <summary>The sign (−1, 0, +1) of every ReLU pre-activation, for every example.</summary>
-    static sbyte[] ReluPattern(Network network, ForwardPass<Real> pass)
+    internal static sbyte[] ReluPattern(Network network, ForwardPass<Real> pass)
     {
         var pattern = new List<sbyte>();
         for (int l = 0; l < network.Layers.Count; l++)
