@@ -68,7 +68,11 @@ function derivative(activation, z) {
   switch (activation) {
     case 'identity': return 1.0;
     case 'sigmoid': return sigmoid(z) * sigmoid(-z); // keeps its digits when sigmoid(z) rounds to 1
-    case 'tanh': return Math.abs(z) > 350 ? 0.0 : 1.0 / Math.cosh(z) ** 2;
+    case 'tanh': {
+      if (Math.abs(z) <= 20) return 1.0 / Math.cosh(z) ** 2;
+      const q = Math.exp(-2 * Math.abs(z)); // sech^2 = 4q/(1 + q)^2: no overflow of cosh^2, no cut-off to 0
+      return (4 * q) / ((1 + q) * (1 + q));
+    }
     case 'relu': return z > 0 ? 1.0 : 0.0; // relu'(0) = 0
     default: throw new BadRequest(`no elementwise derivative for ${JSON.stringify(activation)}`);
   }

@@ -244,7 +244,10 @@ class Backprop:
         if activation == "sigmoid":
             return sigmoid(z) * sigmoid(-z)      # keeps its digits when sigmoid(z) rounds to 1
         if activation == "tanh":
-            return 0.0 if abs(z) > 350 else 1.0 / math.cosh(z) ** 2
+            if abs(z) <= 20:
+                return 1.0 / math.cosh(z) ** 2
+            q = math.exp(-2.0 * abs(z))          # sech^2 = 4q/(1 + q)^2: no overflow of cosh^2, no cut-off to 0
+            return 4.0 * q / ((1.0 + q) * (1.0 + q))
         if activation == "relu":
             return 1.0 if z > 0 else 0.0         # relu'(0) = 0
         raise BadRequest(f"no elementwise derivative for {activation!r}")

@@ -33,69 +33,74 @@ public static class Directional
         ExactValues x = truth.Exact;
         var problems = new List<string>();
         var rng = new SplitMix(SplitMix.Hash(seed, (ulong)x.Gradient.Length));
+        ParameterRef[] ps = ParameterRef.All(n);
+        var theta = Parameters<Real>.Of(n);
         for (int d = 0; d < directions; d++)
         {
-            var u = new double[x.Gradient.Length];                        // [P]  entries ±1
-            for (int k = 0; k < u.Length; k++) u[k] = (rng.NextULong() & 1) == 0 ? 1 : -1;
-            // uᵀg in double-double: exact to 2⁻¹⁰⁰ of Σ|g|
+            // v_k = ±max(1, |θ_k|)·2⁻¹⁰/√P: every parameter moves by at most 2⁻¹⁰ of its size, and the
+            // whole step stays as short as one parameter's step of the per-parameter differences
+            var v = new double[x.Gradient.Length];                        // [P]
+            double shrink = Math.ScaleB(1, -10) / Math.Sqrt(Math.Max(1, v.Length));
+            for (int k = 0; k < v.Length; k++)
+                v[k] = ((rng.NextULong() & 1) == 0 ? 1 : -1) * Math.Max(1, Math.Abs(ps[k].Get(theta).Value)) * shrink;
+            // vᵀg in double-double: exact to 2⁻¹⁰⁰ of Σ|v·g|
             DoubleDouble exact = new(0, 0);
             double size = 0;
-            for (int k = 0; k < u.Length; k++)
+            for (int k = 0; k < v.Length; k++)
             {
-                exact += new DoubleDouble(u[k] * x.Gradient[k], u[k] * x.GradientLo[k]);
-                size += Math.Abs(x.Gradient[k]);
+                exact += DoubleDouble.TwoProd(v[k], x.Gradient[k]) + new DoubleDouble(v[k] * x.GradientLo[k], 0);
+                size += Math.Abs(v[k] * x.Gradient[k]);
             }
-            double uTg = exact.Hi + exact.Lo, own = size * Math.ScaleB(1, -98);
+            double vTg = exact.Hi + exact.Lo, own = size * Math.ScaleB(1, -98);
 
-            var (dual, magnitude, errorBound) = Oracles.Directional(n, u);
+            var (dual, magnitude, errorBound) = Oracles.Directional(n, v);
             // a ReLU within rounding of its kink: the double computations may take either derivative
             // there, by as much as the careful bounds of the entries through it
-            double kinks = truth.Careful.AmbiguousKinks.Count == 0 ? 0 : truth.Careful.Gradient.Sum();
+            double kinks = truth.Careful.AmbiguousKinks.Count == 0 ? 0 : v.Select((vk, k) => Math.Abs(vk) * truth.Careful.Gradient[k]).Sum();
             double tolerance = DualTolerance.Of(n, dual, magnitude, errorBound) + own + kinks;
-            if (!(Math.Abs(dual - uTg) <= tolerance))
-                problems.Add($"direction {d}: the exact u·g is {uTg:R}, forward mode on dual numbers gives {dual:R} (tolerance {tolerance:G3})");
+            if (!(Math.Abs(dual - vTg) <= tolerance))
+                problems.Add($"direction {d}: the exact v·g is {vTg:R}, forward mode on dual numbers gives {dual:R} (tolerance {tolerance:G3})");
 
-            // θ ± s·u rounds each θ_k by ≤ ε/2·|θ_k|: the step along u is off by that over s ≤ 2⁻¹²·max|θ|,
-            // which moves the difference by ≤ 2¹²·ε·Σ|g| (a bound on Σ|∂E/∂θ_k|·|δθ_k|/s)
-            double stepRounding = 4096 * Validation.MachineEpsilon * size;
-            if (Richardson(n, u) is { } fd && !(Math.Abs(fd.value - uTg) <= fd.estimate + tolerance + stepRounding))
-                problems.Add($"direction {d}: the exact u·g is {uTg:R}, the Richardson difference gives {fd.value:R} ± {fd.estimate:G3}");
+            // θ + s·v rounds each θ_k by ≤ ε/2·|θ_k| ≤ ε/2·2¹⁰·√P·|v_k|: the step along v is off by that
+            // over s ≥ 1/4, which moves the difference by ≤ 2¹²·√P·ε·Σ|v·g|
+            double stepRounding = 4096 * Math.Sqrt(v.Length) * Validation.MachineEpsilon * size;
+            if (Richardson(n, v) is { } fd && !(Math.Abs(fd.value - vTg) <= fd.estimate + tolerance + stepRounding))
+                problems.Add($"direction {d}: the exact v·g is {vTg:R}, the Richardson difference gives {fd.value:R} ± {fd.estimate:G3}");
         }
         return new DirectionalCheck(directions, problems);
     }
 
     /// <summary>
-    /// (E(θ + s·u) − E(θ − s·u))/2s at s = h, h/2, h/4 with h = 2⁻¹⁰·max(1, max|θ|), extrapolated
-    /// twice. Null when a ReLU changes sign within the steps (a kink: no difference converges) or
-    /// when the three differences do not shrink like h² (|D₀ − D₁| ≥ 2|D₁ − D₂|, beyond the noise):
-    /// then the function is not smooth enough at this scale for the estimate to be a bound.
+    /// (E(θ + s·v) − E(θ − s·v))/2s at s = 1, 1/2, 1/4, extrapolated twice. Null when a ReLU changes
+    /// sign within the steps (a kink: no difference converges) or when the three differences do not
+    /// shrink like s² (their successive changes in a ratio between 3 and 5, unless both are within
+    /// the noise): then the function is not smooth at this scale and no estimate is a bound.
     /// </summary>
-    static (double value, double estimate)? Richardson(Network n, double[] u)
+    static (double value, double estimate)? Richardson(Network n, double[] v)
     {
         var p = Parameters<Real>.Of(n);
         ParameterRef[] ps = ParameterRef.All(n);
         var theta = new double[ps.Length];
-        double scale = 1;
-        for (int k = 0; k < ps.Length; k++) { theta[k] = ps[k].Get(p).Value; scale = Math.Max(scale, Math.Abs(theta[k])); }
+        for (int k = 0; k < ps.Length; k++) theta[k] = ps[k].Get(p).Value;
         sbyte[] basePattern = Oracles.ReluPattern(n, Forward.Evaluate(n, p));
-        double noise = Oracles.EvaluationNoise(n), h = scale / 1024;
+        double noise = Oracles.EvaluationNoise(n);
         var d = new double[3];
         for (int rung = 0; rung < 3; rung++)
         {
-            double s = h / (1 << rung);
+            double s = 1.0 / (1 << rung);
             double E(double sign)
             {
-                for (int k = 0; k < ps.Length; k++) ps[k].Set(p, new Real(theta[k] + sign * s * u[k]));
+                for (int k = 0; k < ps.Length; k++) ps[k].Set(p, new Real(theta[k] + sign * s * v[k]));
                 ForwardPass<Real> f = Forward.Evaluate(n, p);
                 if (!Oracles.ReluPattern(n, f).AsSpan().SequenceEqual(basePattern)) return double.NaN;
                 return f.E.Value;
             }
             d[rung] = (E(1) - E(-1)) / (2 * s);
-            if (double.IsNaN(d[rung]) || !double.IsFinite(d[rung])) return null;
+            if (!double.IsFinite(d[rung])) return null;
         }
-        double floor = 16 * noise / (h / 4);
-        if (Math.Abs(d[1] - d[2]) > floor && Math.Abs(d[0] - d[1]) < 2 * Math.Abs(d[1] - d[2])) return null;
+        double floor = 16 * noise / 0.25, first = Math.Abs(d[0] - d[1]), second = Math.Abs(d[1] - d[2]);
+        if (second > floor && (first < 3 * second || first > 5 * second)) return null;
         double r1 = (4 * d[1] - d[0]) / 3, r2 = (4 * d[2] - d[1]) / 3;
-        return ((16 * r2 - r1) / 15, Math.Abs(r2 - r1) + 8 * noise / (h / 4));
+        return ((16 * r2 - r1) / 15, Math.Abs(r2 - r1) + 8 * noise / 0.25);
     }
 }

@@ -59,6 +59,16 @@ public sealed class RoundingBounds
 
         double Read(double v) => p.RoundsInputs ? p.StoreError(v) : 0;
 
+        /// <summary>An infinite bound times a zero (∞·0) is NaN: it stays infinite, as the answer
+        /// it bounds may be NaN there (0·∞ in the implementation too).</summary>
+        static double Sane(double e) => double.IsNaN(e) ? double.PositiveInfinity : e;
+
+        static double[] Sane(double[] e)
+        {
+            for (int i = 0; i < e.Length; i++) e[i] = Sane(e[i]);
+            return e;
+        }
+
         void CheckInputsInRange()
         {
             for (int l = 0; l < n.Layers.Count; l++)
@@ -94,8 +104,8 @@ public sealed class RoundingBounds
                 {
                     Layer layer = n.Layers[l];
                     eNet[l][e] = new double[layer.Units];
-                    for (int j = 0; j < layer.Units; j++) eNet[l][e][j] = NetError(l, layer, j, input, eIn);
-                    eOut[l][e] = OutErrors(l, e, layer.Activation, x.Net[l][e], eNet[l][e], x.Out[l][e]);
+                    for (int j = 0; j < layer.Units; j++) eNet[l][e][j] = Sane(NetError(l, layer, j, input, eIn));
+                    eOut[l][e] = Sane(OutErrors(l, e, layer.Activation, x.Net[l][e], eNet[l][e], x.Out[l][e]));
                     input = x.Out[l][e];
                     eIn = eOut[l][e];
                 }
@@ -213,7 +223,7 @@ public sealed class RoundingBounds
             bound += model.Gamma(m * K) * size + m * K * floor;
             double E = Math.Abs(x.Loss);
             if (!p.InRange(E)) range.Add(new RangeIssue("loss", $"{x.Loss:G4} is beyond the largest {p.Name}"));
-            return Reference.Loss.IsMean(n.Loss) ? bound / m + 2 * U * E : bound;
+            return Sane(Reference.Loss.IsMean(n.Loss) ? bound / m + 2 * U * E : bound);
         }
 
         /// <summary>
@@ -292,11 +302,11 @@ public sealed class RoundingBounds
             for (int l = 0; l < L; l++) eDelta[l] = new double[m][];
             for (int e = 0; e < m; e++)
             {
-                eDelta[L - 1][e] = OutputDeltaErrors(e);
+                eDelta[L - 1][e] = Sane(OutputDeltaErrors(e));
                 for (int l = L - 2; l >= 0; l--)
                 {
-                    double[] eG = ErrorsFromAboveErrors(n.Layers[l + 1], x.Delta[l + 1][e], eDelta[l + 1][e]);
-                    eDelta[l][e] = DeltaErrors(l, e, x.dE_dout[l][e], eG);
+                    double[] eG = Sane(ErrorsFromAboveErrors(n.Layers[l + 1], x.Delta[l + 1][e], eDelta[l + 1][e]));
+                    eDelta[l][e] = Sane(DeltaErrors(l, e, x.dE_dout[l][e], eG));
                 }
             }
             return eDelta;
@@ -503,7 +513,7 @@ public sealed class RoundingBounds
         {
             double g = x.Gradient[k];
             if (!p.InRange(g)) range.Add(new RangeIssue($"gradient {k} (layer {l})", $"{g:G4} is beyond the largest {p.Name}"));
-            return bound + 2 * U * Math.Abs(g) + bound * Math.ScaleB(1, -40);
+            return Sane(bound + 2 * U * Math.Abs(g) + bound * Math.ScaleB(1, -40));
         }
     }
 }

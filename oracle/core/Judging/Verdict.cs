@@ -31,6 +31,7 @@ public static class Zones
     /// hi + lo, with the careful and textbook bounds of the tolerance model.</summary>
     public static Zone Of(double actual, double hi, double lo, double careful, double textbook)
     {
+        if (double.IsNaN(textbook)) textbook = double.PositiveInfinity;    // an undefined bound bounds nothing
         if (!double.IsFinite(actual)) return double.IsInfinity(textbook) ? Zone.Range : Zone.Wrong;
         double d = Math.Abs(actual - hi - lo);
         if (d <= careful) return Zone.Agrees;
