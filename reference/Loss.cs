@@ -13,6 +13,8 @@ public static class Loss
         T E = T.FromDouble(0);
         for (int n = 0; n < m; n++)
         {
+            // softmax cross-entropy: the shift c and ln Σ e^{z − c} of this example, once
+            var (c, logSum) = loss == LossKind.SoftmaxCrossEntropy ? LogSumExp(net[n]) : (0.0, T.FromDouble(0));
             for (int k = 0; k < t[n].Length; k++)
             {
                 switch (loss)
@@ -30,7 +32,7 @@ public static class Loss
                         break;
                     case LossKind.SoftmaxCrossEntropy:
                         // −t_k ln o_k, with ln o_k = z_k − logΣexp(z) (log-sum-exp, no ln 0)
-                        E -= T.FromDouble(t[n][k]) * LogSoftmax(net[n], k);
+                        E -= T.FromDouble(t[n][k]) * (net[n][k] - T.FromDouble(c) - logSum);
                         break;
                     default:
                         throw new ArgumentOutOfRangeException(nameof(loss));
@@ -78,12 +80,13 @@ public static class Loss
         return T.RealPart(z) >= 0 ? z + T.Log(one + T.Exp(-z)) : T.Log(one + T.Exp(z));
     }
 
-    static T LogSoftmax<T>(T[] z, int k) where T : IScalar<T>
+    /// <summary>The shift c = max z and ln Σ_k e^{z_k − c}: ln o_k = z_k − c − ln Σ e^{z − c}.</summary>
+    static (double c, T logSum) LogSumExp<T>(T[] z) where T : IScalar<T>
     {
         double c = z.Max(T.RealPart);
         T sum = T.FromDouble(0);
         foreach (T zi in z) sum += T.Exp(zi - T.FromDouble(c));
-        return z[k] - T.FromDouble(c) - T.Log(sum);
+        return (c, T.Log(sum));
     }
 
     public static string Name(LossKind loss) => loss switch

@@ -66,10 +66,11 @@ public static class GradientCheck
             double exact = truth.Exact.Gradient[k] + truth.Exact.GradientLo[k];
             rows[k] = new GradientRow(k, ps[k], actual[k], exact, truth.Careful.Gradient[k], truth, truth.GradientZone(k, actual[k]));
         }
+        bool allAgree = rows.All(r => r.Zone == Zone.Agrees);
         return new GradientReport
         {
             Network = truth.Network,
-            Rows = rows.OrderByDescending(r => r.Zone).ThenByDescending(r => r.Score).ToArray(),
+            Rows = allAgree ? rows : rows.OrderByDescending(r => r.Zone).ThenByDescending(r => r.Score).ToArray(),
         };
     }
 

@@ -218,7 +218,7 @@ public static class Properties
     public static PropertyVerdict MeanLossScalesGradients(IBackprop impl, Network n, Precision precision)
     {
         if (n.Loss is not (LossKind.HalfSse or LossKind.HalfMse)) return PropertyVerdict.Holds;
-        Network sse = With(n, LossKind.HalfSse), mse = With(n, LossKind.HalfMse);
+        Network sse = n.Loss == LossKind.HalfSse ? n : With(n, LossKind.HalfSse), mse = n.Loss == LossKind.HalfMse ? n : With(n, LossKind.HalfMse);
         double[] gSse = impl.Gradients(sse).Flatten(), gMse = impl.Gradients(mse).Flatten();
         Truth tSse = Truth.For(sse, precision), tMse = Truth.For(mse, precision);
         int m = n.BatchSize;

@@ -329,10 +329,10 @@ public class DoubleDoubleTests(ITestOutputHelper output)
     [Fact]
     public void Exp_is_accurate_to_2_pow_minus_100_relative_across_the_double_range()
     {
-        // 6.3u² (≈ 2⁻¹⁰³·⁴), derived at Exp, wherever e^x ≥ 2⁻⁹⁶⁹. Between 2⁻¹⁰²² and 2⁻⁹⁶⁹ Lo is
+        // 7.3u² (≈ 2⁻¹⁰³·²), derived at Exp, wherever e^x ≥ 2⁻⁹⁶⁹. Between 2⁻¹⁰²² and 2⁻⁹⁶⁹ Lo is
         // subnormal and rounds to the grid 2⁻¹⁰⁷⁴: add half of that grid, 2⁻¹⁰⁷⁵, absolute. Below
         // 2⁻¹⁰²² the result is a single correctly rounded double (a test of its own, below).
-        const double bound = 6.3 * U2;
+        const double bound = 7.3 * U2;
         BigFloat halfGrid = new(BigInteger.One, -1075);
         Random rng = NewRandom("exp");
         var worst = new Worst("Exp");
@@ -530,7 +530,7 @@ public class DoubleDoubleTests(ITestOutputHelper output)
     [Fact]
     public void Cosh_is_accurate_to_2_pow_minus_100_relative_up_to_overflow()
     {
-        const double bound = 9 * U2;                       // derived at Cosh
+        const double bound = 10.3 * U2;                    // derived at Cosh
         Random rng = NewRandom("cosh");
         var worst = new Worst("Cosh");
         for (int i = 0; i < 1000; i++)
@@ -592,8 +592,8 @@ public class DoubleDoubleTests(ITestOutputHelper output)
     [Fact]
     public void Generic_IScalar_code_runs_on_DoubleDouble_and_agrees_with_the_reference()
     {
-        // 1/(1 + e^−x): exp's 5u², the sum's 3u² (scaled by e^−x/(1 + e^−x) ≤ 1) and the division's u²
-        const double bound = 9 * U2 + 100 * U3;
+        // 1/(1 + e^−x): exp's 7.3u², the sum's 3u² (scaled by e^−x/(1 + e^−x) ≤ 1) and the division's u²
+        const double bound = 11.3 * U2 + 100 * U3;
         var worst = new Worst("generic sigmoid");
         Random rng = NewRandom("generic sigmoid");
         for (int i = 0; i < 200; i++)

@@ -37,7 +37,8 @@ public static class Exact
     public static ExactValues Compute<T>(Network network, Func<T, (double hi, double lo)> split) where T : IScalar<T>
     {
         Parameters<T> p = Parameters<T>.Of(network);
-        ForwardPass<T> f = Forward.Evaluate(network, p);
+        ForwardPass<T> f = typeof(T) == typeof(DoubleDouble) ? (ForwardPass<T>)(object)Remembered(network, (Parameters<DoubleDouble>)(object)p)
+                                                             : Forward.Evaluate(network, p);
         LayerGradients<T>[] g = Backward.Run(network, p, f);
 
         var gradient = new double[network.ParameterCount];
@@ -66,6 +67,47 @@ public static class Exact
             GradientLo = gradientLo,
         };
     }
+
+    /// <summary>
+    /// The forward pass in double-double, one example at a time with the reference's own
+    /// <see cref="Forward.LayerForward"/>, each example's net and out remembered per input row and
+    /// layers: the properties judge networks that share them (one example of the batch, the batch
+    /// twice, the mean loss instead of the sum, the targets moved to the outputs), and the
+    /// exponentials of a double-double forward pass are its dearest part. Then E, as the reference's
+    /// <see cref="Forward.Evaluate"/> computes it.
+    /// </summary>
+    static ForwardPass<DoubleDouble> Remembered(Network network, Parameters<DoubleDouble> p)
+    {
+        int L = network.Layers.Count, m = network.BatchSize;
+        var net = new DoubleDouble[L][][];                     // [layers][m][units]
+        var @out = new DoubleDouble[L][][];                    // [layers][m][units]
+        for (int l = 0; l < L; l++) { net[l] = new DoubleDouble[m][]; @out[l] = new DoubleDouble[m][]; }
+        Layer[] layers = network.Layers.ToArray();
+        for (int n = 0; n < m; n++)
+        {
+            List<(Layer[] layers, DoubleDouble[][] net, DoubleDouble[][] @out)> known = ByRow.GetOrCreateValue(network.X[n]);
+            (Layer[] layers, DoubleDouble[][] net, DoubleDouble[][] @out)? hit = null;
+            lock (known) hit = known.FirstOrDefault(k => k.layers.AsSpan().SequenceEqual(layers));
+            if (hit is not { net: not null } h)
+            {
+                var rowNet = new DoubleDouble[L][];
+                var rowOut = new DoubleDouble[L][];
+                DoubleDouble[] below = network.X[n].Select(DoubleDouble.FromDouble).ToArray();
+                for (int l = 0; l < L; l++)
+                {
+                    (rowNet[l], rowOut[l]) = Forward.LayerForward(layers[l].Activation, p.W[l], p.B[l], below);
+                    below = rowOut[l];
+                }
+                h = (layers, rowNet, rowOut);
+                lock (known) { if (known.Count >= 8) known.RemoveAt(0); known.Add(h); }
+            }
+            for (int l = 0; l < L; l++) { net[l][n] = h.net[l]; @out[l][n] = h.@out[l]; }
+        }
+        DoubleDouble e = Loss.Evaluate(network.Loss, net[L - 1], @out[L - 1], network.T);
+        return new ForwardPass<DoubleDouble>(net, @out, e);
+    }
+
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<double[], List<(Layer[] layers, DoubleDouble[][] net, DoubleDouble[][] @out)>> ByRow = new();
 
     static double[][][] Hi<T>(T[][][] values, Func<T, (double hi, double lo)> split)
     {

@@ -184,6 +184,10 @@ public sealed record ErrorModel(PrecisionProfile Profile, Formulation Formulatio
     /// <summary>An upper bound on e^x − 1 for x ≥ 0 without cancellation: x(1 + x) ≥ e^x − 1 for x ≤ 1.</summary>
     static double ExpM1Upper(double x) => x <= 1e-3 ? x * (1 + x) : Math.Exp(x) - 1;
 
+    /// <summary>Whether e^{x} lies below the smallest normal number of this precision: its relative
+    /// precision is gone (or it flushes to 0), so a sum of such terms may be 0.</summary>
+    public bool ExpUnderflows(double x) => x < Math.Log(Profile.MinNormal);
+
     /// <summary>Whether e^{x} overflows in this precision (the unshifted softmax, e^{−net} in a sigmoid
     /// overflows harmlessly to out = 0).</summary>
     public bool ExpOverflows(double x) => x > Math.Log(Profile.Max);

@@ -179,6 +179,14 @@ public sealed class RoundingBounds
                 if (model.Allows(Formulation.UnshiftedSoftmax) && model.ExpOverflows(net.Max()))
                     range.Add(new RangeIssue($"layers[{l}] unit {Array.IndexOf(net, net.Max())}, example {e}",
                         $"e^net overflows {p.Name} at net = {net.Max():G4} in a softmax without the max shift", "exp-overflow"));
+                if (model.Allows(Formulation.UnshiftedSoftmax) && model.ExpUnderflows(net.Max()))
+                {
+                    // every e^net rounds to 0 (or to a subnormal with no digits): Σ e^net = 0, and 0/0
+                    range.Add(new RangeIssue($"layers[{l}], example {e}",
+                        $"every e^net underflows {p.Name} (the largest net is {net.Max():G4}) in a softmax without the max shift: 0/0", "division-by-zero"));
+                    Array.Fill(err, double.PositiveInfinity);
+                    return err;
+                }
                 for (int j = 0; j < net.Length; j++)
                     err[j] = @out[j] * model.SoftmaxRelativeError(net, eNetRow, @out, j, maxENet) + (net.Length + 2) * floor;
                 return err;

@@ -32,9 +32,10 @@ public sealed class Truth
         Zones.Of(actual, Exact.Gradient[k], Exact.GradientLo[k], Careful.Gradient[k], () => Textbook.Gradient[k]);
 
     /// <summary>
-    /// The truth for a network, remembered: the properties of one network ask for it several times,
-    /// and the test suite judges the same seeded networks in several tests. Remembered per network
-    /// object while it lives, and for small networks by document in a memo bounded by bytes.
+    /// The truth for a network, remembered per network object while it lives (a ConditionalWeakTable:
+    /// its memory goes with the network's): the properties of one network ask for it several times.
+    /// The expensive part, the double-double forward pass, is remembered per input row and layers
+    /// (<see cref="Derivatives.Exact"/>), so networks derived from one another share it.
     /// </summary>
     public static Truth For(Network network, Precision precision = Precision.Float64)
     {
@@ -43,7 +44,7 @@ public sealed class Truth
         {
             if (perObject.TryGetValue(precision, out Truth? known)) return known;
         }
-        Truth truth = ByDocument(network, precision) ?? Compute(network, precision);
+        Truth truth = Compute(network, precision);
         lock (perObject) perObject[precision] = truth;
         return truth;
     }
@@ -62,41 +63,4 @@ public sealed class Truth
     }
 
     static readonly ConditionalWeakTable<Network, Dictionary<Precision, Truth>> ByObject = new();
-
-    // ------------------------------------------------------------------ the memo by document
-
-    /// <summary>At most this many bytes of remembered truths (about 16 doubles per parameter and
-    /// per unit of every example); a network larger than 1/64 of it is never remembered by document.</summary>
-    const long MemoBytes = 64L << 20;
-    static readonly Dictionary<string, Truth> Memo = new();
-    static readonly Queue<(string key, long bytes)> MemoOrder = new();
-    static long memoUsed;
-
-    static Truth? ByDocument(Network network, Precision precision)
-    {
-        long bytes = Bytes(network);
-        if (bytes > MemoBytes / 64) return null;
-        string key = $"{precision}|{network}";
-        lock (Memo)
-        {
-            if (Memo.TryGetValue(key, out Truth? known)) return known;
-        }
-        Truth computed = Compute(network, precision);
-        lock (Memo)
-        {
-            if (Memo.ContainsKey(key)) return Memo[key];
-            while (memoUsed + bytes > MemoBytes && MemoOrder.TryDequeue(out var old))
-            {
-                Memo.Remove(old.key);
-                memoUsed -= old.bytes;
-            }
-            Memo[key] = computed;
-            MemoOrder.Enqueue((key, bytes));
-            memoUsed += bytes;
-        }
-        return computed;
-    }
-
-    static long Bytes(Network n) =>
-        16L * 8 * (n.ParameterCount + (long)n.BatchSize * (n.Inputs + n.Layers.Sum(l => l.Units)));
 }
