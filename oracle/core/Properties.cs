@@ -191,7 +191,7 @@ public static class Properties
         var singles = new List<Truth>();
         for (int e = 0; e < n.BatchSize; e++)
         {
-            Network single = n.WithBatch([n.X[e]], [n.T[e]]);
+            Network single = Derived.Single(n, e);
             double[] g = impl.Gradients(single).Flatten();
             Truth t = Truth.For(single, precision);
             singles.Add(t);
@@ -218,7 +218,7 @@ public static class Properties
     public static PropertyVerdict MeanLossScalesGradients(IBackprop impl, Network n, Precision precision)
     {
         if (n.Loss is not (LossKind.HalfSse or LossKind.HalfMse)) return PropertyVerdict.Holds;
-        Network sse = n.Loss == LossKind.HalfSse ? n : With(n, LossKind.HalfSse), mse = n.Loss == LossKind.HalfMse ? n : With(n, LossKind.HalfMse);
+        Network sse = Derived.WithLoss(n, LossKind.HalfSse), mse = Derived.WithLoss(n, LossKind.HalfMse);
         double[] gSse = impl.Gradients(sse).Flatten(), gMse = impl.Gradients(mse).Flatten();
         Truth tSse = Truth.For(sse, precision), tMse = Truth.For(mse, precision);
         int m = n.BatchSize;
@@ -230,7 +230,7 @@ public static class Properties
     public static PropertyVerdict DuplicatedBatchDoublesGradients(IBackprop impl, Network n, Precision precision)
     {
         if (n.Loss != LossKind.HalfSse) return PropertyVerdict.Holds;
-        Network twice = n.WithBatch([.. n.X, .. n.X], [.. n.T, .. n.T]);
+        Network twice = Derived.Twice(n);
         double[] g = impl.Gradients(n).Flatten(), g2 = impl.Gradients(twice).Flatten();
         Truth t = Truth.For(n, precision), t2 = Truth.For(twice, precision);
         return Law(twice, g2, g.Select(v => 2 * v).ToArray(),
@@ -243,7 +243,7 @@ public static class Properties
         if (n.Layers.Count < 2 || n.Layers[0].Units < 2) return PropertyVerdict.Holds;
         int units = n.Layers[0].Units;
         int[] perm = Enumerable.Range(0, units).Select(j => (j + 1) % units).ToArray();   // a rotation: every unit moves
-        Network permuted = Permute(n, perm);
+        Network permuted = Derived.Permuted(n);
         Gradients g = impl.Gradients(n), gp = impl.Gradients(permuted);
         Truth t = Truth.For(n, precision), tp = Truth.For(permuted, precision);
         double[] Moved(Func<int, double> value) => PermuteFlat(n, perm, value);
@@ -255,7 +255,7 @@ public static class Properties
 
     /// <summary>Layer 0's units rotated by <paramref name="perm"/> (unit j moves to perm[j]), with the
     /// layer above's columns moved to match: the same function of the inputs.</summary>
-    static Network Permute(Network n, int[] perm)
+    internal static Network Permute(Network n, int[] perm)
     {
         var layers = n.Layers.ToArray();
         Layer h = layers[0], above = layers[1];
@@ -369,7 +369,71 @@ public static class Properties
     static PropertyVerdict Wrong(string message) =>
         new(Zone.Wrong, [new Finding(Zone.Wrong, "the answer's shape", double.NaN, double.NaN, 0, 0, message)], message);
 
-    static Network With(Network n, LossKind loss) => Network.Create(n.Inputs, n.Layers, loss, n.LearningRate, n.X, n.T, n.Name, n.Source);
 
     static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// The networks the properties derive from a network, made once per network object and remembered
+/// with it: the properties and `check`'s pipelined requests must ask about the same objects.
+/// </summary>
+public static class Derived
+{
+    sealed class Set
+    {
+        public Network?[] Singles = [];
+        public Network? Sse, Mse, Twice, Permuted;
+    }
+
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Network, Set> Sets = new();
+
+    static Set Of(Network n)
+    {
+        Set s = Sets.GetOrCreateValue(n);
+        lock (s) if (s.Singles.Length != n.BatchSize) s.Singles = new Network?[n.BatchSize];
+        return s;
+    }
+
+    /// <summary>Example <paramref name="e"/> alone.</summary>
+    public static Network Single(Network n, int e)
+    {
+        Set s = Of(n);
+        lock (s) return s.Singles[e] ??= n.WithBatch([n.X[e]], [n.T[e]]);
+    }
+
+    /// <summary>The same network and batch under another squared loss (itself when it has it).</summary>
+    public static Network WithLoss(Network n, LossKind loss)
+    {
+        if (n.Loss == loss) return n;
+        Set s = Of(n);
+        lock (s)
+            return loss == LossKind.HalfSse ? s.Sse ??= Create(n, loss) : s.Mse ??= Create(n, loss);
+
+        static Network Create(Network n, LossKind loss) => Network.Create(n.Inputs, n.Layers, loss, n.LearningRate, n.X, n.T, n.Name, n.Source);
+    }
+
+    /// <summary>The batch twice over.</summary>
+    public static Network Twice(Network n)
+    {
+        Set s = Of(n);
+        lock (s) return s.Twice ??= n.WithBatch([.. n.X, .. n.X], [.. n.T, .. n.T]);
+    }
+
+    /// <summary>Layer 0's units rotated by one (and the layer above's columns with them).</summary>
+    public static Network Permuted(Network n)
+    {
+        Set s = Of(n);
+        lock (s) return s.Permuted ??= Properties.Permute(n, Enumerable.Range(0, n.Layers[0].Units).Select(j => (j + 1) % n.Layers[0].Units).ToArray());
+    }
+
+    /// <summary>Every network whose gradients the properties will ask for, besides the network itself,
+    /// as far as it is known before any answer: the requests `check` can send ahead.</summary>
+    public static IEnumerable<Network> Ahead(Network n)
+    {
+        if (n.BatchSize > 1) for (int e = 0; e < n.BatchSize; e++) yield return Single(n, e);
+        if (n.Loss is LossKind.HalfSse or LossKind.HalfMse)
+            yield return WithLoss(n, n.Loss == LossKind.HalfSse ? LossKind.HalfMse : LossKind.HalfSse);
+        if (n.Loss == LossKind.HalfSse) yield return Twice(n);
+        if (n.Layers.Count >= 2 && n.Layers[0].Units >= 2) yield return Permuted(n);
+    }
 }

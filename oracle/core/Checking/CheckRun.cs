@@ -72,16 +72,34 @@ public static class CheckRun
                 if (result.Skipped is null) report.ExamplesChecked++; else report.ExamplesSkipped++;
             }
             report.RandomRunStarted = true;
-            IEnumerable<int> indices = !replayOne ? Enumerable.Range(0, o.Count) : replayIndex is { } only ? [only] : [];
-            foreach (int i in indices)
+            int[] indices = !replayOne ? Enumerable.Range(0, o.Count).ToArray() : replayIndex is { } only ? [only] : [];
+            Network? next = indices.Length > 0 ? Ahead(indices[0]) : null;
+            for (int k = 0; k < indices.Length; k++)
             {
-                Network n = NetworkGen.Sample(o.Seed, i, o.Count, report.Capabilities);
+                int i = indices[k];
+                Network n = next!;
+                // the next network's requests go out before this one is judged: the implementation
+                // computes them while the checker judges
+                next = k + 1 < indices.Length ? Ahead(indices[k + 1]) : null;
                 var result = new CaseResult($"random network {i}");
                 if (Outside(n, report.Capabilities) is { } reason) { Skip(i, reason); continue; }
-                if (!CheckNetwork(n, $"random network {i}", i, null, result)) return report;
+                bool go = CheckNetwork(n, $"random network {i}", i, null, result);
+                impl.Forget(n);
+                if (!go) return report;
                 if (result.Skipped is { } declined) Skip(i, declined); else report.NetworksChecked++;
             }
             return report;
+        }
+
+        /// <summary>Random network <paramref name="i"/>, with every request known before any answer sent ahead.</summary>
+        Network Ahead(int i)
+        {
+            Network n = NetworkGen.Sample(o.Seed, i, o.Count, report.Capabilities);
+            if (Outside(n, report.Capabilities) is not null) return n;
+            impl.Prefetch("gradients", n, n);
+            impl.Prefetch("step", n, n);
+            foreach (Network d in Derived.Ahead(n)) impl.Prefetch("gradients", d, n);
+            return n;
         }
 
         void Skip(int index, string reason)

@@ -150,9 +150,58 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
         {
             throw Record(new ProtocolException(ProtocolFailure.Crash, "hello", 0, null, $"could not start /bin/sh -c \"{CommandLine}\": {e.Message}"));
         }
-        JsonElement hello = Exchange("hello", null, startedAt);
-        ReadHello(hello);
+        waiting.Start();
+        try
+        {
+            Pending request = Send("hello", null, null, startedAt);
+            string line = NextLine(request, startedAt);
+            pending.RemoveFirst();
+            ReadHello(ParseReply(line, "hello", request.Id, null));
+        }
+        catch (ProtocolException e) { throw Record(e); }
+        finally { waiting.Stop(); }
     }
+
+    /// <summary>
+    /// Sends a request now and reads its reply later, when it is asked for (<see cref="Gradients"/>,
+    /// <see cref="Step"/>, <see cref="Forward"/> on the same network object): the implementation
+    /// works while the checker computes. Replies still come in order; one read ahead of its turn is
+    /// kept until asked for. A request that cannot be written is simply not sent: asking for it then
+    /// sends it again and reports what goes wrong. <paramref name="group"/> ties requests to a network
+    /// of the check, for <see cref="Forget"/>.
+    /// </summary>
+    public void Prefetch(string op, Network network, object? group = null)
+    {
+        if (disposed || op is not ("forward" or "gradients" or "step") || Find(op, network) is not null) return;
+        try
+        {
+            Start();
+            Send(op, network, group, Stopwatch.StartNew());
+        }
+        catch (ProtocolException) { }
+        catch (UnsupportedNetworkException) { }
+    }
+
+    /// <summary>The replies of requests sent for <paramref name="group"/> are no longer wanted:
+    /// dropped when they arrive (they must still be read, in order).</summary>
+    public void Forget(object group)
+    {
+        forgotten.Add(group);
+        foreach (long id in received.Where(r => ReferenceEquals(r.Value.Request.Group, group)).Select(r => r.Key).ToArray()) received.Remove(id);
+        forgotten.RemoveWhere(g => !pending.Any(p => ReferenceEquals(p.Group, g)));
+    }
+
+    /// <summary>A request written whose reply has not been read yet, in the order of writing.</summary>
+    sealed record Pending(long Id, string Op, Network? Network, object? Group);
+
+    readonly LinkedList<Pending> pending = new();
+    /// <summary>Replies read ahead of their turn, by request id; parsed when asked for.</summary>
+    readonly Dictionary<long, (Pending Request, string Line)> received = new();
+    readonly HashSet<object> forgotten = new(ReferenceEqualityComparer.Instance);
+
+    Pending? Find(string op, Network network) =>
+        pending.FirstOrDefault(p => p.Op == op && ReferenceEquals(p.Network, network))
+        ?? received.Values.Select(r => r.Request).FirstOrDefault(p => p.Op == op && ReferenceEquals(p.Network, network));
 
     public Evaluation Forward(Network network) => Ask("forward", network, ReadForward);
 
@@ -221,10 +270,14 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
         try
         {
             Start();
-            var clock = Stopwatch.StartNew();
-            JsonElement reply = Exchange(op, network, clock);
-            id = nextId;
-            return reply;
+            waiting.Start();
+            try
+            {
+                Pending request = Find(op, network) ?? Send(op, network, null, Stopwatch.StartNew());
+                id = request.Id;
+                return ParseReply(ReadUntil(request), op, request.Id, network);
+            }
+            finally { waiting.Stop(); }
         }
         catch (ProtocolException e) { throw Record(e); }
         catch (UnsupportedNetworkException e) { Declined ??= e; throw; }
@@ -233,49 +286,68 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
     ProtocolException Record(ProtocolException e)
     {
         Fault ??= e;
-        if (ProtocolFailures.KillsProcess(e.Kind)) { child?.Close(graceMs: 0); child = null; }
+        if (ProtocolFailures.KillsProcess(e.Kind))
+        {
+            child?.Close(graceMs: 0);
+            child = null;
+            pending.Clear();                                   // their replies went with the process
+            received.Clear();
+        }
         return e;
     }
 
-    /// <summary>Writes one request and reads its reply: a JSON object with the right id and ok: true.</summary>
-    JsonElement Exchange(string op, Network? network, Stopwatch clock)
-    {
-        waiting.Start();
-        try { return ExchangeTimed(op, network, clock); }
-        finally { waiting.Stop(); }
-    }
-
-    JsonElement ExchangeTimed(string op, Network? network, Stopwatch clock)
+    /// <summary>Writes one request, bounded by the timeout too: a process that stops reading fills the pipe.</summary>
+    Pending Send(string op, Network? network, object? group, Stopwatch clock)
     {
         Child c = child!;
         long id = ++nextId;
         ProtocolException Fail(ProtocolFailure kind, string message) => new(kind, op, id, network, message);
-        int Remaining() => (int)Math.Max(0, TimeoutMs - clock.ElapsedMilliseconds);
-        string Doing() => $"answering `{op}` (id {id})";
-
-        // write, bounded by the timeout too: a process that stops reading fills the pipe
         Task write = c.WriteAsync(Encode(id, op, network));
         try
         {
-            if (!write.Wait(Remaining()))
-                throw Fail(ProtocolFailure.Hang, $"did not read its request within {TimeoutMs} ms while {Doing()}");
+            if (!write.Wait((int)Math.Max(0, TimeoutMs - clock.ElapsedMilliseconds)))
+                throw Fail(ProtocolFailure.Hang, $"did not read its request within {TimeoutMs} ms while answering `{op}` (id {id})");
         }
         catch (AggregateException)
         {
-            throw CrashOrClosed(c, Fail, $"stopped reading its stdin before {Doing()}");
+            throw CrashOrClosed(c, Fail, $"stopped reading its stdin before answering `{op}` (id {id})");
         }
+        var request = new Pending(id, op, network, group);
+        pending.AddLast(request);
+        return request;
+    }
 
-        string? line;
+    /// <summary>Reads reply lines in order until <paramref name="request"/>'s, keeping the ones before it
+    /// (unless forgotten). Each line must come within the timeout of starting to wait for it.</summary>
+    string ReadUntil(Pending request)
+    {
+        if (received.Remove(request.Id, out var early)) return early.Line;
         while (true)
         {
-            if (!c.Lines.TryTake(out line, Remaining()))
-            {
-                if (c.Lines.IsCompleted) throw CrashOrClosed(c, Fail, $"before {Doing()}");
-                throw Fail(ProtocolFailure.Hang, $"no reply within {TimeoutMs} ms while {Doing()} (--timeout-ms sets the limit)");
-            }
-            if (!string.IsNullOrWhiteSpace(line)) break;          // blank lines between replies are tolerated
+            Pending first = pending.First!.Value;
+            string line = NextLine(first, Stopwatch.StartNew());
+            pending.RemoveFirst();
+            if (first == request) return line;
+            if (first.Group is null || !forgotten.Contains(first.Group)) received[first.Id] = (first, line);
         }
-        return ParseReply(line, op, id, network);
+    }
+
+    /// <summary>The next non-blank line of stdout, the reply to <paramref name="first"/>: a hang past
+    /// the timeout (counted from <paramref name="clock"/>), a crash when stdout closes.</summary>
+    string NextLine(Pending first, Stopwatch clock)
+    {
+        Child c = child!;
+        ProtocolException Fail(ProtocolFailure kind, string message) => new(kind, first.Op, first.Id, first.Network, message);
+        string doing = $"answering `{first.Op}` (id {first.Id})";
+        while (true)
+        {
+            if (!c.Lines.TryTake(out string? line, (int)Math.Max(0, TimeoutMs - clock.ElapsedMilliseconds)))
+            {
+                if (c.Lines.IsCompleted) throw CrashOrClosed(c, Fail, $"before {doing}");
+                throw Fail(ProtocolFailure.Hang, $"no reply within {TimeoutMs} ms while {doing} (--timeout-ms sets the limit)");
+            }
+            if (!string.IsNullOrWhiteSpace(line)) return line;          // blank lines between replies are tolerated
+        }
     }
 
     /// <summary>The process closed stdout or stdin: a crash, with its exit code and stderr when it exited.</summary>
