@@ -26,6 +26,7 @@ public static class Check
           backprop-spec check --impl "<command line>" [--count N] [--seed S] [--timeout-ms T]
                               [--json FILE] [--junit FILE] [--replay INDEX|EXAMPLE]
                               [--strict] [--precision float64|float32]
+                              [--shape INPUTS-…-OUTPUTS [--batch M]] [--jobs N]
               check an implementation that speaks the process protocol (oracle/PROTOCOL.md):
               every golden example, then N random networks (default 1000) from seed S (default
               20261123), each request within T ms (default 10000). The first mismatch is shrunk to a
@@ -38,6 +39,8 @@ public static class Check
               finding too); 2: bad usage or a broken protocol (crash, hang, garbage, wrong-id,
               wrong-shape, non-finite, error-reply outside the range findings).
               --precision judges in that arithmetic whatever hello declares (default: hello's, else float64).
+              --shape draws every random network at that architecture (784-128-10), --batch fixes its batch;
+              --jobs runs N implementation processes at once (the report is the same for any N).
               --json / --junit write a machine report / JUnit XML; --replay checks one network only.
         """;
 
@@ -88,6 +91,9 @@ public static class Check
     {
         string? impl = null, json = null, junit = null, replay = null;
         bool strict = false;
+        string? shape = null;
+        int? batch = null;
+        int jobs = 1;
         Precision? precision = null;
         int count = DefaultCount, timeout = DefaultTimeoutMs;
         ulong seed = DefaultSeed;
@@ -108,6 +114,9 @@ public static class Check
                 case "--junit": junit = Value(); break;
                 case "--replay": replay = Value(); break;
                 case "--strict": strict = true; break;
+                case "--shape": shape = Value(); break;
+                case "--batch": batch = Int(Value(), "--batch", 1); break;
+                case "--jobs": jobs = Int(Value(), "--jobs", 1); break;
                 case "--precision":
                     string p = Value();
                     precision = p is "float64" or "float32" ? PrecisionProfile.Parse(p)
@@ -121,7 +130,11 @@ public static class Check
         if (replay is not null && !int.TryParse(replay, NumberStyles.None, CultureInfo.InvariantCulture, out _)) Examples.Text(replay);   // an unknown name: ArgumentException with the list
         if (replay is not null && int.TryParse(replay, NumberStyles.None, CultureInfo.InvariantCulture, out int index) && index >= count)
             throw new Commands.UsageException($"check: --replay {index} is not below --count {count}");
-        return new Options(new CheckOptions(impl, count, seed, timeout, replay, strict, precision), json, junit);
+        if (batch is not null && shape is null) throw new Commands.UsageException("check: --batch goes with --shape");
+        NetworkShape? networkShape;
+        try { networkShape = shape is null ? null : NetworkShape.Parse(shape, batch); }
+        catch (ArgumentException e) { throw new Commands.UsageException($"check: {e.Message}"); }
+        return new Options(new CheckOptions(impl, count, seed, timeout, replay, strict, precision, networkShape, jobs), json, junit);
     }
 
     static int Int(string s, string option, int min) =>

@@ -20,11 +20,11 @@ public sealed record Capabilities(IReadOnlyCollection<Activation> Activations, I
 /// </summary>
 public static class NetworkGen
 {
-    public static Gen<Network> Networks(Capabilities? caps = null) =>
+    public static Gen<Network> Networks(Capabilities? caps = null, NetworkShape? shape = null) =>
         Gen.Sized(size =>
             from hi in Gen.Choose(0, int.MaxValue)
             from lo in Gen.Choose(0, int.MaxValue)
-            select Build(size, ((ulong)hi << 31) ^ (ulong)lo, caps ?? Capabilities.Everything));
+            select Build(size, ((ulong)hi << 31) ^ (ulong)lo, caps ?? Capabilities.Everything, shape));
 
     public static Arbitrary<Network> Arbitrary(Capabilities? caps = null) => Arb.From(Networks(caps), Shrink);
 
@@ -32,9 +32,9 @@ public static class NetworkGen
     /// sizes grow from 0 to 100 across the run, and (seed, index) replays it exactly. Each index gets
     /// its own generator state, hashed from (seed, index) (SplitMix64's finaliser), so N indices give N
     /// independent draws; seeding index i with seed + i·γ would give the same stream shifted by i steps.</summary>
-    public static Network Sample(ulong seed, int index, int count, Capabilities? caps = null) =>
+    public static Network Sample(ulong seed, int index, int count, Capabilities? caps = null, NetworkShape? shape = null) =>
         // FsCheck's order: Sample(generator, numberOfSamples, seed, size)
-        Gen.Sample(Networks(caps), 1, new Rnd(SplitMix.Hash(seed, (ulong)index)), SampleSize(index, count))[0];
+        Gen.Sample(Networks(caps, shape), 1, new Rnd(SplitMix.Hash(seed, (ulong)index)), SampleSize(index, count))[0];
 
     /// <summary>The FsCheck size of the <paramref name="index"/>-th network of a run of <paramref name="count"/>: 0 → 100.</summary>
     public static int SampleSize(int index, int count) => Math.Min(100, index * 101 / Math.Max(1, count));
@@ -43,17 +43,17 @@ public static class NetworkGen
 
     /// <summary>A network drawn from a 64-bit seed. In float32, a network whose exact answers a float32
     /// cannot hold at all (beyond 3.4e38) is drawn again: the profile judges representable answers.</summary>
-    static Network Build(int size, ulong seed, Capabilities caps)
+    static Network Build(int size, ulong seed, Capabilities caps, NetworkShape? shape)
     {
         var rng = new SplitMix(seed);
         for (int attempt = 0; ; attempt++)
         {
-            Network n = Draw(size, rng, caps);
+            Network n = Draw(size, rng, caps, shape);
             if (caps.Precision == Precision.Float64 || attempt == 20 || Truth.For(n, caps.Precision).Careful.Range.Count == 0) return n;
         }
     }
 
-    static Network Draw(int size, SplitMix rng, Capabilities caps)
+    static Network Draw(int size, SplitMix rng, Capabilities caps, NetworkShape? shape)
     {
         int maxDepth = Math.Min(5, 1 + size / 20), maxWidth = Math.Min(16, 1 + size / 6), maxBatch = Math.Min(8, 1 + size / 12);
         T Pick<T>(IReadOnlyList<T> items) => items[rng.Next(items.Count)];
@@ -74,16 +74,20 @@ public static class NetworkGen
             _ => (rng.NextDouble() * 2 - 1) * scale,
         };
 
-        int depth = rng.Next(1, maxDepth + 1), inputs = Count(maxWidth), m = Count(maxBatch);
+        int depth = shape?.Depth ?? rng.Next(1, maxDepth + 1), inputs = shape?.Inputs ?? Count(maxWidth);
+        int m = shape?.Batch ?? Count(maxBatch);
         var layers = new List<Layer>();
         int fanIn = inputs;
         for (int l = 0; l < depth; l++)
         {
-            int units = Count(maxWidth);
+            int units = shape?.Units(l) ?? Count(maxWidth);
             Activation f = l == depth - 1 ? output : Pick(hiddenChoices);
+            // at a given shape, weights scale as 1/√fan-in (as initialisations do), so a wide layer's net
+            // inputs keep the regime's size instead of growing with the width
+            double scale = shape is null ? 1 : 1 / Math.Sqrt(fanIn);
             var w = new double[units, fanIn];
             for (int j = 0; j < units; j++)
-                for (int i = 0; i < fanIn; i++) w[j, i] = Value(1);
+                for (int i = 0; i < fanIn; i++) w[j, i] = Value(scale);
             BiasMode bias = Pick(new[] { BiasMode.None, BiasMode.Trainable, BiasMode.Frozen });
             double[]? b = bias == BiasMode.None ? null : Enumerable.Range(0, units).Select(_ => Value(1)).ToArray();
             layers.Add(new Layer(f, w, b, bias));
@@ -339,6 +343,34 @@ public static class Minimize
         }
         return (current, steps);
     }
+}
+
+/// <summary>
+/// A fixed architecture for the random networks (`check --shape 784-128-10 --batch 32`): inputs,
+/// then the units of every layer; activations, loss, values and (unless given) the batch size stay
+/// random.
+/// </summary>
+public sealed record NetworkShape(IReadOnlyList<int> Sizes, int? Batch = null)
+{
+    public int Inputs => Sizes[0];
+    public int Depth => Sizes.Count - 1;
+    public int Units(int layer) => Sizes[layer + 1];
+
+    /// <summary>"784-128-10": at least an input count and one layer, every size from 1 to the format's
+    /// widest layer.</summary>
+    public static NetworkShape Parse(string text, int? batch = null)
+    {
+        string[] parts = text.Split('-');
+        var sizes = new List<int>();
+        foreach (string p in parts)
+            sizes.Add(int.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int v) && v >= 1 && v <= Validation.MaxWidth
+                ? v : throw new ArgumentException($"--shape: '{text}' is not inputs-units-…-outputs (whole numbers from 1 to {Validation.MaxWidth}, at least two): '{p}'"));
+        if (sizes.Count < 2) throw new ArgumentException($"--shape: '{text}' needs the inputs and at least one layer, like 784-128-10");
+        if (batch is < 1 or > Validation.MaxBatch) throw new ArgumentException($"--batch: {batch} is not between 1 and {Validation.MaxBatch}");
+        return new NetworkShape(sizes, batch);
+    }
+
+    public override string ToString() => string.Join("-", Sizes) + (Batch is { } m ? $", batch {m}" : "");
 }
 
 /// <summary>

@@ -27,6 +27,11 @@ public sealed partial class CheckReport
             w.WriteNumber("timeoutMs", TimeoutMs);
             w.WriteString("precision", PrecisionProfile.Of(Precision).Name);
             w.WriteBoolean("strict", Strict);
+            if (Shape is { } shape)
+            {
+                w.WriteString("shape", string.Join("-", shape.Sizes));
+                if (shape.Batch is { } batch) w.WriteNumber("batch", batch);
+            }
             if (Replay is not null) w.WriteString("replay", Replay);
             w.WriteStartObject("capabilities");
             w.WriteStartArray("activations");

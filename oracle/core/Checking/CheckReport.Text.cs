@@ -25,7 +25,7 @@ public sealed partial class CheckReport
         if (Examples.Count > 0 || Replay is null)
             sb.Append($"golden examples: {ExamplesChecked} checked, {ExamplesSkipped} skipped{Skips(Examples.Where(e => e.Skipped is not null).Select(e => $"{e.Name}: {e.Skipped}"))}\n");
         if (RandomRunStarted && (Replay is null || Examples.Count == 0))
-            sb.Append($"random networks (seed {Seed}, count {Count}): {NetworksChecked} checked, {NetworksSkipped} skipped{Skips(SkipExamples)}\n");
+            sb.Append($"random networks (seed {Seed}, count {Count}{(Shape is null ? "" : $", shape {Shape}")}): {NetworksChecked} checked, {NetworksSkipped} skipped{Skips(SkipExamples)}\n");
         AppendFindings(sb, Accuracy, "accuracy findings (right, but numerically weaker than careful arithmetic)");
         AppendFindings(sb, Range, "range findings (the textbook formulation cannot represent the answer there)");
         if (OracleProblems.Count > 0)
@@ -36,7 +36,7 @@ public sealed partial class CheckReport
             string what = m.Verdict.Zone == Zone.Wrong ? "WRONG" : $"{Zones.Name(m.Verdict.Zone).ToUpperInvariant()} (fails under --strict)";
             sb.Append($"\n{what} in {m.Where}{(m.Index is null ? "" : $" (seed {Seed}, count {Count})")}: {m.Property}\n");
             sb.Append($"  {FirstLine(m.Verdict.Message)}\n");
-            sb.Append($"\nshrunk in {m.ShrinkSteps} steps to this network ({Shape(m.Minimal)}), on which the same property fails the same way:\n{m.Minimal}\n");
+            sb.Append($"\nshrunk in {m.ShrinkSteps} steps to this network ({ShapeOf(m.Minimal)}), on which the same property fails the same way:\n{m.Minimal}\n");
             sb.Append($"\nits failure: {m.MinimalVerdict.Message}\n");
             if (m.Table is not null) sb.Append($"\nper-parameter gradients of the shrunk network against the exact values, worst first:\n{m.Table.Table()}");
             if (m.Causes.Count > 0) sb.Append($"\ncause: {string.Join("\n  ", m.Causes)}\n");
@@ -90,7 +90,7 @@ public sealed partial class CheckReport
 
     static string FirstLine(string s) => s.Split('\n')[0];
 
-    static string Shape(Network n) =>
+    static string ShapeOf(Network n) =>
         $"{n.Inputs}-{string.Join("-", n.Layers.Select(l => l.Units))}, {string.Join("/", n.Layers.Select(l => Activations.Name(l.Activation)))}, {Loss.Name(n.Loss)}, batch of {n.BatchSize}";
 
     static string DiagnosisText(Mismatch m)

@@ -61,6 +61,10 @@ public sealed partial class CheckReport
     public required int Count { get; init; }
     public required int TimeoutMs { get; init; }
     public required bool Strict { get; init; }
+    /// <summary>--shape and --batch, when the random networks have a fixed architecture.</summary>
+    public NetworkShape? Shape { get; init; }
+    /// <summary>Implementation processes judged in parallel (the report is the same for any number).</summary>
+    public int Jobs { get; init; } = 1;
     public string? Replay { get; init; }
     public string Implementation { get; set; } = "?";
     public Capabilities Capabilities { get; set; } = Capabilities.Everything;

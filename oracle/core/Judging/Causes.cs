@@ -24,12 +24,11 @@ public static class Causes
     {
         if (finding.On == AnswerKind.Other || finding.Index < 0) return [];
         var candidates = new List<(Formulation f, double bound)>();
-        ErrorModel textbook = ErrorModel.Textbook(truth.Precision);
         double careful = Bound(truth.Careful, finding);
         foreach (Formulation f in new[] { Formulation.DerivativesFromOut, Formulation.LossesFromProbabilities, Formulation.UnshiftedSoftmax, Formulation.Careful })
         {
             if (f != Formulation.Careful && !Applies(f, truth.Network)) continue;
-            candidates.Add((f, Bound(RoundingBounds.Of(truth.Exact, textbook.Only(f)), finding)));
+            candidates.Add((f, Bound(BoundsAlone(truth, f), finding)));
         }
         var alone = candidates.Where(c => finding.Deviation <= c.bound).Select(c => c.f).ToList();
         if (alone.Count == 0)
@@ -41,6 +40,19 @@ public static class Causes
         if (alone.Count > 1) alone.Remove(Formulation.Careful);
         return alone.Select(f => Describe(f, truth)).ToArray();
     }
+
+    /// <summary>The magnitude pass with one formulation alone, once per truth (a network's findings share it).</summary>
+    static RoundingBounds BoundsAlone(Truth truth, Formulation f)
+    {
+        Dictionary<Formulation, RoundingBounds> known = Alone.GetOrCreateValue(truth);
+        lock (known)
+        {
+            if (known.TryGetValue(f, out RoundingBounds? b)) return b;
+            return known[f] = RoundingBounds.Of(truth.Exact, ErrorModel.Textbook(truth.Precision).Only(f));
+        }
+    }
+
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Truth, Dictionary<Formulation, RoundingBounds>> Alone = new();
 
     static double Bound(RoundingBounds b, Finding f) => f.On switch
     {

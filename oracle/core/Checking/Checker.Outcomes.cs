@@ -1,0 +1,135 @@
+using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Oracle.Judging;
+using BackpropSpec.Oracle.Protocol;
+using BackpropSpec.Reference;
+
+namespace BackpropSpec.Oracle.Checking;
+
+/// <summary>What judging one network found, before it touches the report: workers judge in parallel,
+/// the report takes the outcomes in order (<see cref="Checker"/>).</summary>
+sealed record Outcome(Network Network, string Where, int? Index, string? Example)
+{
+    public string? Skipped { get; init; }
+    /// <summary>A broken protocol (a non-finite value or an error where the textbook can represent every answer).</summary>
+    public ProtocolException? Fault { get; init; }
+    /// <summary>A non-finite value or an error reply where the textbook cannot represent some answer.</summary>
+    public (Network Asked, string Answered)? RangeFault { get; init; }
+    /// <summary>The first property that fails (wrong; or accuracy and range too under --strict).</summary>
+    public (string Property, PropertyVerdict Verdict)? Failure { get; init; }
+    /// <summary>Accuracy and range findings that do not fail, each with the operation behind it.</summary>
+    public IReadOnlyList<(Finding Finding, Cause Cause)> Findings { get; init; } = [];
+    public IReadOnlyList<string> OracleProblems { get; init; } = [];
+}
+
+sealed partial class Checker
+{
+    const string RangeFix = "compute from the logits, shift the softmax, or decline with `unsupported`";
+
+    /// <summary>Every property on one network through one implementation process; the causes of
+    /// its findings and the exact values' own cross-check. Touches nothing shared.</summary>
+    Outcome Judge(ProcessBackprop worker, Network n, string where, int? index, string? example)
+    {
+        var outcome = new Outcome(n, where, index, example);
+        worker.ClearFaults();
+        IReadOnlyList<(string Name, PropertyVerdict Verdict)> verdicts = Properties.Run(new CachingBackprop(worker), n, precision, o.Strict);
+        if (worker.Fault is { } fault)
+        {
+            Network asked = fault.Network ?? n;
+            // the textbook cannot represent some answer here: a range finding, not a broken protocol
+            if (fault.Kind is ProtocolFailure.NonFinite or ProtocolFailure.ErrorReply && Truth.For(asked, precision).OutOfRange)
+                return outcome with { RangeFault = (asked, $"the implementation answered `{fault.Op}` with {(fault.Kind == ProtocolFailure.NonFinite ? "a non-finite number" : "an error")}: {WithoutId(CheckRun.FirstLine(fault.Message))}") };
+            return outcome with { Fault = fault };
+        }
+        if (worker.Declined is { } declined) return outcome with { Skipped = $"declined by the implementation (unsupported): {declined.Message}" };
+        foreach (var (name, verdict) in verdicts)
+            if (verdict.Fails(o.Strict)) return outcome with { Failure = (name, verdict) };
+
+        Truth truth = Truth.For(n, precision);
+        var findings = new List<(Finding, Cause)>();
+        foreach (var (_, verdict) in verdicts)
+            foreach (Finding f in verdict.Findings.Where(f => f.Zone is Zone.Accuracy or Zone.Range))
+                findings.Add((f, CauseOf(truth, f)));
+        // the exact values' own cross-check, on every network: a problem of the oracle, never a verdict
+        return outcome with { Findings = findings, OracleProblems = Directional.Verify(truth, seed: o.Seed).Problems };
+    }
+
+    /// <summary>A message without its request id: ids count requests, which depend on the number of
+    /// workers and on what went ahead, and a report must not.</summary>
+    static string WithoutId(string message) => System.Text.RegularExpressions.Regex.Replace(message, @" \(id \d+\)", "");
+
+    static Cause CauseOf(Truth truth, Finding f)
+    {
+        if (f.Zone == Zone.Range && truth.OutOfRange)
+        {
+            RangeIssue issue = truth.Textbook.Range[0];
+            return new Cause(issue.Kind, issue.Reason, issue.Where, RangeFix);
+        }
+        return Causes.Explain(truth, f).FirstOrDefault() ?? new Cause("unexplained", "rounding beyond careful arithmetic", "-", "careful formulations");
+    }
+
+    /// <summary>Takes one outcome into the report. False when the run must stop: a failure or a broken
+    /// protocol, shrunk and diagnosed at once, or (<paramref name="deferFailure"/>, for the random run)
+    /// after every worker has stopped.</summary>
+    bool Apply(Outcome outcome, CaseResult result, bool deferFailure = false)
+    {
+        if (outcome.Skipped is { } skipped) { result.Skipped = skipped; return true; }
+        if (outcome.RangeFault is var (asked, answered))
+        {
+            RangeFinding(outcome, asked, answered);
+            if (!o.Strict) return true;
+            result.Failure = new PropertyVerdict(Zone.Range, [], answered);
+        }
+        else if (outcome.Fault is { } fault) result.Error = fault;
+        else if (outcome.Failure is var (_, verdict)) result.Failure = verdict;
+        else
+        {
+            foreach (var (f, cause) in outcome.Findings)
+                Summarise(f.Zone == Zone.Accuracy ? report.Accuracy : report.Range, outcome, f, cause);
+            if (outcome.Findings.Any(x => x.Finding.Zone == Zone.Accuracy)) report.NetworksWithAccuracy++;
+            if (outcome.Findings.Any(x => x.Finding.Zone == Zone.Range)) report.NetworksWithRange++;
+            foreach (string problem in outcome.OracleProblems)
+                if (report.OracleProblems.Count < 20) report.OracleProblems.Add($"{outcome.Where}: {problem}");
+            return true;
+        }
+        if (!deferFailure) Fail(outcome);
+        return false;
+    }
+
+    /// <summary>Adds a finding to the summary of its cause: a network more, and the worst kept.</summary>
+    void Summarise(List<FindingSummary> into, Outcome outcome, Finding f, Cause cause)
+    {
+        double lost = Math.Max(0, CarefulDigits(f) - f.Digits);
+        FindingSummary? s = into.FirstOrDefault(x => x.Key == cause.Key);
+        if (s is null)
+        {
+            into.Add(s = new FindingSummary
+            {
+                Zone = f.Zone, Key = cause.Key, Operation = cause.Operation, Fix = cause.Fix,
+                Worst = f, WorstNetwork = outcome.Where, WorstWhere = cause.Where, DigitsLost = lost, Replay = ReplayCommand(outcome.Index, outcome.Example),
+            });
+        }
+        else if (lost > s.DigitsLost)
+        {
+            s.Worst = f; s.WorstNetwork = outcome.Where; s.WorstWhere = cause.Where; s.DigitsLost = lost; s.Replay = ReplayCommand(outcome.Index, outcome.Example);
+        }
+        s.Saw(outcome.Where);
+    }
+
+    void RangeFinding(Outcome outcome, Network asked, string answered)
+    {
+        RangeIssue issue = Truth.For(asked, precision).Textbook.Range[0];
+        report.NetworksWithRange++;
+        FindingSummary? s = report.Range.FirstOrDefault(x => x.Key == issue.Kind);
+        var f = new Finding(Zone.Range, issue.Where, double.NaN, double.NaN, 0, double.PositiveInfinity, answered);
+        if (s is null)
+            report.Range.Add(s = new FindingSummary
+            {
+                Zone = Zone.Range, Key = issue.Kind, Operation = issue.Reason, Fix = RangeFix,
+                Worst = f, WorstNetwork = outcome.Where, WorstWhere = issue.Where, Replay = ReplayCommand(outcome.Index, outcome.Example),
+            });
+        s.Saw(outcome.Where);
+    }
+
+    static double CarefulDigits(Finding f) =>
+        f.Exact == 0 || f.Careful == 0 ? 17 : Math.Max(0, -Math.Log10(f.Careful / Math.Abs(f.Exact)));
+}
