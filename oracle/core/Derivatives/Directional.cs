@@ -33,8 +33,10 @@ public static class Directional
         ExactValues x = truth.Exact;
         var problems = new List<string>();
         var rng = new SplitMix(SplitMix.Hash(seed, (ulong)x.Gradient.Length));
-        ParameterRef[] ps = ParameterRef.All(n);
-        var theta = Parameters<Real>.Of(n);
+        double[] theta = Parameters.Of(n).Flatten();                      // [P]
+        Parameters<Dual>? dualParameters = null;                          // reused across directions
+        var realParameters = Parameters<Real>.Of(n);
+        double noise = Oracles.EvaluationNoise(n);
         for (int d = 0; d < directions; d++)
         {
             // v_k = ±max(1, |θ_k|)·2⁻¹⁰/√P: every parameter moves by at most 2⁻¹⁰ of its size, and the
@@ -42,7 +44,7 @@ public static class Directional
             var v = new double[x.Gradient.Length];                        // [P]
             double shrink = Math.ScaleB(1, -10) / Math.Sqrt(Math.Max(1, v.Length));
             for (int k = 0; k < v.Length; k++)
-                v[k] = ((rng.NextULong() & 1) == 0 ? 1 : -1) * Math.Max(1, Math.Abs(ps[k].Get(theta).Value)) * shrink;
+                v[k] = ((rng.NextULong() & 1) == 0 ? 1 : -1) * Math.Max(1, Math.Abs(theta[k])) * shrink;
             // vᵀg in double-double: exact to 2⁻¹⁰⁰ of Σ|v·g|
             DoubleDouble exact = new(0, 0);
             double size = 0;
@@ -53,7 +55,7 @@ public static class Directional
             }
             double vTg = exact.Hi + exact.Lo, own = size * Math.ScaleB(1, -98);
 
-            var (dual, magnitude, errorBound) = Oracles.Directional(n, v);
+            var (dual, magnitude, errorBound) = Oracles.Directional(n, v, dualParameters ??= Parameters<Dual>.Of(n));
             // a ReLU within rounding of its kink: the double computations may take either derivative
             // there, by as much as the careful bounds of the entries through it
             double kinks = truth.Careful.AmbiguousKinks.Count == 0 ? 0 : v.Select((vk, k) => Math.Abs(vk) * truth.Careful.Gradient[k]).Sum();
@@ -64,7 +66,7 @@ public static class Directional
             // θ + s·v rounds each θ_k by ≤ ε/2·|θ_k| ≤ ε/2·2¹⁰·√P·|v_k|: the step along v is off by that
             // over s ≥ 1/4, which moves the difference by ≤ 2¹²·√P·ε·Σ|v·g|
             double stepRounding = 4096 * Math.Sqrt(v.Length) * Validation.MachineEpsilon * size;
-            if (Richardson(n, v) is { } fd && !(Math.Abs(fd.value - vTg) <= fd.estimate + tolerance + stepRounding))
+            if (Richardson(n, realParameters, noise, theta, v) is { } fd && !(Math.Abs(fd.value - vTg) <= fd.estimate + tolerance + stepRounding))
                 problems.Add($"direction {d}: the exact v·g is {vTg:R}, the Richardson difference gives {fd.value:R} ± {fd.estimate:G3}");
         }
         return new DirectionalCheck(directions, problems);
@@ -76,21 +78,17 @@ public static class Directional
     /// shrink like s² (their successive changes in a ratio between 3 and 5, unless both are within
     /// the noise): then the function is not smooth at this scale and no estimate is a bound.
     /// </summary>
-    static (double value, double estimate)? Richardson(Network n, double[] v)
+    static (double value, double estimate)? Richardson(Network n, Parameters<Real> p, double noise, double[] theta, double[] v)
     {
-        var p = Parameters<Real>.Of(n);
-        ParameterRef[] ps = ParameterRef.All(n);
-        var theta = new double[ps.Length];
-        for (int k = 0; k < ps.Length; k++) theta[k] = ps[k].Get(p).Value;
+        Move(p, theta, v, 0);
         sbyte[] basePattern = Oracles.ReluPattern(n, Forward.Evaluate(n, p));
-        double noise = Oracles.EvaluationNoise(n);
         var d = new double[3];
         for (int rung = 0; rung < 3; rung++)
         {
             double s = 1.0 / (1 << rung);
             double E(double sign)
             {
-                for (int k = 0; k < ps.Length; k++) ps[k].Set(p, new Real(theta[k] + sign * s * v[k]));
+                Move(p, theta, v, sign * s);
                 ForwardPass<Real> f = Forward.Evaluate(n, p);
                 if (!Oracles.ReluPattern(n, f).AsSpan().SequenceEqual(basePattern)) return double.NaN;
                 return f.E.Value;
@@ -102,5 +100,18 @@ public static class Directional
         if (second > floor && (first < 3 * second || first > 5 * second)) return null;
         double r1 = (4 * d[1] - d[0]) / 3, r2 = (4 * d[2] - d[1]) / 3;
         return ((16 * r2 - r1) / 15, Math.Abs(r2 - r1) + 8 * noise / 0.25);
+    }
+
+    /// <summary>p ← θ + s·v, in <see cref="ParameterIndex"/> order.</summary>
+    static void Move(Parameters<Real> p, double[] theta, double[] v, double s)
+    {
+        int k = 0;
+        for (int l = 0; l < p.W.Length; l++)
+        {
+            for (int j = 0; j < p.W[l].GetLength(0); j++)
+                for (int i = 0; i < p.W[l].GetLength(1); i++, k++) p.W[l][j, i] = new Real(theta[k] + s * v[k]);
+            if (p.B[l] is { } b)
+                for (int j = 0; j < b.Length; j++, k++) b[j] = new Real(theta[k] + s * v[k]);
+        }
     }
 }

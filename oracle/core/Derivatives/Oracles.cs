@@ -22,6 +22,22 @@ public readonly record struct ParameterRef(int Layer, int J, int I, bool IsBias)
         return all.ToArray();
     }
 
+    /// <summary>The <paramref name="k"/>-th parameter in that order, without listing them all.</summary>
+    public static ParameterRef At(Network n, int k)
+    {
+        for (int l = 0; l < n.Layers.Count; l++)
+        {
+            Layer layer = n.Layers[l];
+            int weights = layer.Units * layer.FanIn;
+            if (k < weights) return new ParameterRef(l, k / layer.FanIn, k % layer.FanIn, false);
+            k -= weights;
+            int biases = layer.B?.Length ?? 0;
+            if (k < biases) return new ParameterRef(l, k, 0, true);
+            k -= biases;
+        }
+        throw new ArgumentOutOfRangeException(nameof(k), "beyond the network's parameters");
+    }
+
     public T Get<T>(Parameters<T> p) where T : IScalar<T> => IsBias ? p.B[Layer]![J] : p.W[Layer][J, I];
 
     public void Set<T>(Parameters<T> p, T value) where T : IScalar<T>
@@ -165,11 +181,18 @@ public static class Oracles
 
     /// <summary>dE/dθ·v along a direction v, exactly, in one forward pass on duals. Returns the
     /// directional derivative and the magnitude Σ|terms| behind it.</summary>
-    public static (double derivative, double magnitude, double errorBound) Directional(Network network, double[] v)
+    public static (double derivative, double magnitude, double errorBound) Directional(Network network, double[] v, Parameters<Dual>? reuse = null)
     {
-        ParameterRef[] ps = ParameterRef.All(network);
-        var p = Parameters<Dual>.Of(network);
-        for (int k = 0; k < ps.Length; k++) ps[k].Set(p, ps[k].Get(p) with { D = v[k], M = Math.Abs(v[k]) });
+        // every parameter's value is the network's; only D and M are set here, so a reused set is as new
+        var p = reuse ?? Parameters<Dual>.Of(network);
+        int k = 0;                                           // ParameterIndex order
+        for (int l = 0; l < p.W.Length; l++)
+        {
+            for (int j = 0; j < p.W[l].GetLength(0); j++)
+                for (int i = 0; i < p.W[l].GetLength(1); i++, k++) p.W[l][j, i] = p.W[l][j, i] with { D = v[k], M = Math.Abs(v[k]) };
+            if (p.B[l] is { } b)
+                for (int j = 0; j < b.Length; j++, k++) b[j] = b[j] with { D = v[k], M = Math.Abs(v[k]) };
+        }
         Dual e = Forward.Evaluate(network, p).E;
         return (e.D, e.M, e.ED);
     }

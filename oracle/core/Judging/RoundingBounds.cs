@@ -486,23 +486,30 @@ public sealed class RoundingBounds
             int L = n.Layers.Count, m = n.BatchSize;
             var bounds = new double[x.Gradient.Length];
             int k = 0;
+            double gamma = model.Gamma(m);
             for (int l = 0; l < L; l++)
             {
                 Layer layer = n.Layers[l];
+                double[][] input = l == 0 ? n.X : x.Out[l - 1];                    // [m][fanIn]
+                double[][] eIn = l == 0 ? n.X.Select(r => r.Select(Read).ToArray()).ToArray() : eOut[l - 1];
                 for (int j = 0; j < layer.Units; j++)
+                {
+                    var delta = new double[m];                                     // [m]  δ_j and its bound, per example
+                    var eD = new double[m];
+                    for (int e = 0; e < m; e++) { delta[e] = Math.Abs(x.Delta[l][e][j]); eD[e] = eDelta[l][e][j]; }
                     for (int i = 0; i < layer.FanIn; i++)
                     {
                         double size = 0, carried = 0;
                         for (int e = 0; e < m; e++)
                         {
-                            double delta = x.Delta[l][e][j], input = l == 0 ? n.X[e][i] : x.Out[l - 1][e][i];
-                            double eIn = l == 0 ? Read(n.X[e][i]) : eOut[l - 1][e][i];
-                            size += Math.Abs(delta * input);
-                            carried += Math.Abs(delta) * eIn + Math.Abs(input) * eDelta[l][e][j] + eDelta[l][e][j] * eIn;
+                            double a = Math.Abs(input[e][i]), ea = eIn[e][i];
+                            size += delta[e] * a;
+                            carried += delta[e] * ea + a * eD[e] + eD[e] * ea;
                         }
-                        bounds[k] = Finish(k, l, carried + model.Gamma(m) * size + m * floor);
+                        bounds[k] = Finish(k, l, carried + gamma * size + m * floor);
                         k++;
                     }
+                }
                 if (layer.B is null) continue;
                 for (int j = 0; j < layer.Units; j++)
                 {
