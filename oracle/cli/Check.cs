@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Diagnostics;
 using System.Globalization;
 using BackpropSpec.Oracle;
@@ -8,109 +10,151 @@ namespace BackpropSpec.Cli;
 
 /// <summary>
 /// `backprop-spec check --impl "&lt;command line&gt;"`: the oracle for an implementation in any language.
-/// Every golden example, then N random networks within what the implementation's hello lists, each
-/// through every property (<see cref="Properties.All"/>). The first mismatch is shrunk through the
-/// protocol to a minimal network and diagnosed against the known bug classes.
+/// The run itself is <see cref="CheckRun"/> in the core; this maps the options to a
+/// <see cref="CheckOptions"/> and prints the <see cref="CheckReport"/>.
 ///
 /// Exit codes: 0 every answer agrees; 1 a mismatch; 2 bad usage or a broken protocol. stdout and the
 /// --json / --junit reports depend on the seed and the implementation's answers only: no times, no
-/// paths of temporary files. Timing goes to stderr.
+/// paths of temporary files. Timing (and, on a terminal, progress) goes to stderr.
 /// </summary>
-public static class Check
+public static class CheckCommand
 {
     public const ulong DefaultSeed = RunSettings.DefaultSeed;
     public const int DefaultCount = CheckOptions.DefaultCount, DefaultTimeoutMs = CheckOptions.DefaultTimeoutMs;
 
-    public const string Usage = """
-          backprop-spec check --impl "<command line>" [--count N] [--seed S] [--timeout-ms T]
-                              [--json FILE] [--junit FILE] [--replay INDEX|EXAMPLE]
-              check an implementation that speaks the process protocol (oracle/PROTOCOL.md):
-              every golden example, then N random networks (default 1000) from seed S (default
-              20261123), each request within T ms (default 10000). The first mismatch is shrunk to a
-              minimal network and matched against the known bug classes.
-              exit 0: every answer agrees; 1: a mismatch; 2: bad usage or a broken protocol
-              (crash, hang, garbage, wrong-id, wrong-shape, non-finite, error-reply).
-              --json / --junit write a machine report / JUnit XML; --replay checks one network only.
-        """;
-
-    sealed record Options(CheckOptions Check, string? Json, string? Junit);
-
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>The options of `check`. To add one: a field here, a line in <see cref="Create"/>'s
+    /// initializer, and its value in <see cref="ToOptions"/>.</summary>
+    sealed class Definition
     {
-        if (args.Any(a => a is "-h" or "--help")) { stdout.Write(Usage); return 0; }
-        Options o = Parse(args);
+        public readonly Option<string> Impl = new("--impl")
+        {
+            Description = "the implementation's command line, run with /bin/sh -c, for example \"python3 my_backprop.py\"",
+            Required = true,
+        };
+        public readonly Option<int> Count = new("--count")
+        {
+            Description = "random networks after the golden examples",
+            DefaultValueFactory = _ => DefaultCount,
+        };
+        public readonly Option<ulong> Seed = new("--seed")
+        {
+            Description = "the seed of the random networks; the same seed gives the same networks and byte-identical reports",
+            DefaultValueFactory = _ => DefaultSeed,
+        };
+        public readonly Option<int> TimeoutMs = new("--timeout-ms")
+        {
+            Description = "how long one request may take, in milliseconds",
+            DefaultValueFactory = _ => DefaultTimeoutMs,
+        };
+        public readonly Option<string?> Json = new("--json") { Description = "also write the machine report (JSON) to this file", HelpName = "file" };
+        public readonly Option<string?> Junit = new("--junit") { Description = "also write JUnit XML for CI to this file", HelpName = "file" };
+        public readonly Option<string?> Replay = new("--replay")
+        {
+            Description = "check one network only: random:N (the N-th random network of --seed and --count) or a golden example's name or number, as `trace` takes it (002)",
+            HelpName = "random:N|example",
+        };
+
+        public Definition()
+        {
+            Impl.Validators.Add(r => { if (string.IsNullOrWhiteSpace(r.GetValueOrDefault<string>())) r.AddError("--impl is empty"); });
+            Count.Validators.Add(r => AtLeast(r, 0));
+            TimeoutMs.Validators.Add(r => AtLeast(r, 1));
+            Json.Validators.Add(OutputFile);
+            Junit.Validators.Add(OutputFile);
+        }
+
+        public CheckOptions ToOptions(ParseResult p, string invocation) =>
+            new(p.GetValue(Impl)!, p.GetValue(Count), p.GetValue(Seed), p.GetValue(TimeoutMs), p.GetValue(Replay)) { Invocation = invocation };
+
+        /// <summary>--replay random:N | EXAMPLE, checked against --count here, before anything runs.</summary>
+        public void ValidateReplay(CommandResult command)
+        {
+            if (command.GetResult(Replay) is not { } r || r.Tokens.Count == 0) return;
+            string value = r.Tokens[0].Value;
+            if (value.StartsWith(CheckRun.RandomPrefix, StringComparison.Ordinal))
+            {
+                int count;
+                try { count = command.GetValue(Count); }
+                catch (InvalidOperationException) { return; }     // --count itself is wrong, and said so
+                if (!int.TryParse(value[CheckRun.RandomPrefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out int index))
+                    r.AddError($"--replay {value}: expected random:N with N a whole number, for example random:3");
+                else if (index >= count)
+                    r.AddError($"--replay {value}: random network {index} is not below --count {count}");
+                return;
+            }
+            try { Examples.Text(value); }
+            catch (ArgumentException e) { r.AddError($"--replay {value}: {e.Message}; a random network is random:N"); }
+        }
+    }
+
+    public static Command Create(Commands.Context c)
+    {
+        var d = new Definition();
+        var command = new Command("check", """
+            check an implementation that speaks the process protocol (oracle/PROTOCOL.md): every golden example, then --count random networks from --seed, each through every property; the first mismatch is shrunk to a minimal network and matched against the known bug classes.
+            exit 0: every answer agrees; 1: a mismatch; 2: bad usage or a broken protocol (crash, hang, garbage, wrong-id, wrong-shape, non-finite, error-reply).
+            """)
+        {
+            d.Impl, d.Count, d.Seed, d.TimeoutMs, d.Json, d.Junit, d.Replay,
+        };
+        command.Validators.Add(d.ValidateReplay);
+        command.SetAction(p => Run(d.ToOptions(p, c.Invocation), p.GetValue(d.Json), p.GetValue(d.Junit), c));
+        return command;
+    }
+
+    static int Run(CheckOptions options, string? json, string? junit, Commands.Context c)
+    {
+        // The output files are checked before any work: a bad path must not cost a whole run.
+        foreach (string? file in new[] { json, junit })
+            if (file is not null && Writable.Problem(file) is { } problem)
+            {
+                c.Stderr.WriteLine($"backprop-spec: {problem}");
+                return Commands.BadUsage;
+            }
         var clock = Stopwatch.StartNew();
         CheckReport report;
-        ProcessBackprop? impl = null;
+        using var impl = new ProcessBackprop(options.Impl, options.TimeoutMs);
         try
         {
-            impl = new ProcessBackprop(o.Check.Impl, o.Check.TimeoutMs);
-            report = CheckRun.Run(impl, o.Check);
+            report = Progress.While(c.Stderr, () => CheckRun.Run(impl, options),
+                () => $"checking {options.Impl}: {impl.Requests} requests, {clock.Elapsed.TotalSeconds:F0} s");
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // the oracle itself never crashes: whatever went wrong is said, with exit 2
-            stderr.WriteLine($"backprop-spec check: internal error while checking: {e.GetType().Name}: {e.Message}");
-            stderr.WriteLine(Environment.GetEnvironmentVariable("BACKPROPSPEC_DEBUG") is null
+            c.Stderr.WriteLine($"backprop-spec check: internal error while checking: {e.GetType().Name}: {e.Message}");
+            c.Stderr.WriteLine(Environment.GetEnvironmentVariable("BACKPROPSPEC_DEBUG") is null
                 ? "(this is a bug in backprop-spec; set BACKPROPSPEC_DEBUG=1 for the stack trace)" : e.ToString());
-            impl?.Dispose();
-            return 2;
+            return Commands.BadUsage;
         }
-        finally { impl?.Dispose(); }
 
-        stdout.Write(report.Text());
+        c.Stdout.Write(report.Text());
         try
         {
-            if (o.Json is not null) File.WriteAllText(o.Json, report.Json());
-            if (o.Junit is not null) File.WriteAllText(o.Junit, report.JUnit());
+            if (json is not null) File.WriteAllText(json, report.Json());
+            if (junit is not null) File.WriteAllText(junit, report.JUnit());
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            stderr.WriteLine($"backprop-spec check: could not write a report: {e.Message}");
-            return 2;
+            c.Stderr.WriteLine($"backprop-spec check: could not write a report: {e.Message}");
+            return Math.Max(report.ExitCode, Commands.BadUsage);
         }
         double seconds = clock.Elapsed.TotalSeconds;
         int networks = report.ExamplesChecked + report.NetworksChecked + report.NetworksSkipped;
-        stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"backprop-spec check: {networks} networks in {seconds:F2} s ({networks / Math.Max(seconds, 1e-9):F0} per second), {impl?.Requests ?? 0} requests, {impl?.Starts ?? 0} process start(s); {impl?.Waiting.TotalSeconds ?? 0:F2} s of it waiting for the implementation"));
+        c.Stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"backprop-spec check: {networks} networks in {seconds:F2} s ({networks / Math.Max(seconds, 1e-9):F0} per second), {impl.Requests} requests, {impl.Starts} process start(s); {impl.Waiting.TotalSeconds:F2} s of it waiting for the implementation"));
         return report.ExitCode;
     }
 
-    static Options Parse(string[] args)
+    static void AtLeast(OptionResult r, int min)
     {
-        string? impl = null, json = null, junit = null, replay = null;
-        int count = DefaultCount, timeout = DefaultTimeoutMs;
-        ulong seed = DefaultSeed;
-        for (int k = 0; k < args.Length; k++)
-        {
-            string Value() => k + 1 < args.Length ? args[++k] : throw new Commands.UsageException($"check: {args[k]} needs a value");
-            switch (args[k])
-            {
-                case "--impl": impl = Value(); break;
-                case "--count": count = Int(Value(), "--count", 0); break;
-                case "--timeout-ms": timeout = Int(Value(), "--timeout-ms", 1); break;
-                case "--seed":
-                    string s = Value();
-                    if (!ulong.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out seed))
-                        throw new Commands.UsageException($"check: --seed expects a whole number from 0 to {ulong.MaxValue}, got '{s}'");
-                    break;
-                case "--json": json = Value(); break;
-                case "--junit": junit = Value(); break;
-                case "--replay": replay = Value(); break;
-                default: throw new Commands.UsageException($"check: unknown option '{args[k]}'");
-            }
-        }
-        if (impl is null) throw new Commands.UsageException("check needs --impl \"<command line>\", for example --impl \"python3 examples/python/backprop.py\"");
-        if (string.IsNullOrWhiteSpace(impl)) throw new Commands.UsageException("check: --impl is empty");
-        if (replay is not null && !int.TryParse(replay, NumberStyles.None, CultureInfo.InvariantCulture, out _)) Examples.Text(replay);   // an unknown name: ArgumentException with the list
-        if (replay is not null && int.TryParse(replay, NumberStyles.None, CultureInfo.InvariantCulture, out int index) && index >= count)
-            throw new Commands.UsageException($"check: --replay {index} is not below --count {count}");
-        return new Options(new CheckOptions(impl, count, seed, timeout, replay), json, junit);
+        // a token that is no number at all is System.CommandLine's own error ("Cannot parse argument …")
+        if (r.Tokens.Count > 0 && int.TryParse(r.Tokens[0].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) && value < min)
+            r.AddError($"{r.IdentifierToken?.Value ?? r.Option.Name} expects a whole number ≥ {min}, got '{r.Tokens[0].Value}'");
     }
 
-    static int Int(string s, string option, int min) =>
-        int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v >= min ? v
-            : throw new Commands.UsageException($"check: {option} expects a whole number ≥ {min}, got '{s}'");
-
-    // ------------------------------------------------------------------ the run
+    static void OutputFile(OptionResult r)
+    {
+        if (r.Tokens.Count > 0 && Writable.Problem(r.Tokens[0].Value, probe: false) is { } problem) r.AddError(problem);
+    }
 }

@@ -65,7 +65,7 @@ public class VectorTests
     {
         var stderr = new StringWriter();
         Assert.Equal(2, Commands.Run(["vectors", "--out"], new StringWriter(), stderr));
-        Assert.Contains("--out needs a folder", stderr.ToString());
+        Assert.Contains("Required argument missing for option: '--out'", stderr.ToString());
     }
 
     [Fact]

@@ -14,11 +14,15 @@ namespace BackpropSpec.Oracle.Checking;
 /// <param name="Count">Random networks after the golden examples.</param>
 /// <param name="Seed">The seed of the random networks.</param>
 /// <param name="TimeoutMs">How long one request may take.</param>
-/// <param name="Replay">One network only: a random network's index, or an example name.</param>
+/// <param name="Replay">One network only: <c>random:N</c> (the N-th random network), or an example's name or number.</param>
 public sealed record CheckOptions(string Impl, int Count = CheckOptions.DefaultCount, ulong Seed = RunSettings.DefaultSeed,
                                   int TimeoutMs = CheckOptions.DefaultTimeoutMs, string? Replay = null)
 {
     public const int DefaultCount = 1000, DefaultTimeoutMs = 10000;
+
+    /// <summary>The command that started this check (<c>backprop-spec</c>, <c>dotnet backprop-spec</c>,
+    /// <c>dotnet run --project oracle/cli --</c>): the printed replay lines begin with it, so they run as printed.</summary>
+    public string Invocation { get; init; } = "backprop-spec";
 }
 
 /// <summary>
@@ -32,6 +36,9 @@ public static class CheckRun
     /// <summary>How many candidate networks a wrong-shape, non-finite or error-reply failure may try
     /// while shrinking: a bound on the cost that keeps the report deterministic.</summary>
     const int ProtocolShrinkBudget = 150;
+
+    /// <summary>--replay random:N names the N-th random network; anything else names a golden example.</summary>
+    public const string RandomPrefix = "random:";
 
     /// <summary>Runs the check against a started or unstarted process implementation.</summary>
     public static CheckReport Run(ProcessBackprop impl, CheckOptions options) => new Checker(impl, options).Run();
@@ -54,8 +61,10 @@ public static class CheckRun
             if (unusable is not null) { report.Unusable = unusable; return report; }
 
             bool replayOne = o.Replay is not null;
-            int? replayIndex = replayOne && int.TryParse(o.Replay, out int ri) ? ri : null;
-            IEnumerable<string> examples = !replayOne ? Examples.Names : replayIndex is null ? [Examples.Names.Single(n => n == o.Replay || n.StartsWith(o.Replay!, StringComparison.Ordinal))] : [];
+            int? replayIndex = replayOne && o.Replay!.StartsWith(RandomPrefix, StringComparison.Ordinal)
+                               && int.TryParse(o.Replay[RandomPrefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out int ri) ? ri : null;
+            // an example as `trace` takes it: its name, or the start of exactly one name (002)
+            IEnumerable<string> examples = !replayOne ? Examples.Names : replayIndex is null ? [Examples.Names.Contains(o.Replay!) ? o.Replay! : Examples.Names.Single(n => n.StartsWith(o.Replay!, StringComparison.Ordinal))] : [];
             foreach (string name in examples)
             {
                 Network n = Examples.Load(name);
@@ -163,8 +172,8 @@ public static class CheckRun
 
         string ReplayCommand(int? index, string? example)
         {
-            var sb = new StringBuilder($"backprop-spec check --impl {ShellQuote(o.Impl)}");
-            if (index is { } i) sb.Append(CultureInfo.InvariantCulture, $" --seed {o.Seed} --count {o.Count} --replay {i}");
+            var sb = new StringBuilder($"{o.Invocation} check --impl {ShellQuote(o.Impl)}");
+            if (index is { } i) sb.Append(CultureInfo.InvariantCulture, $" --seed {o.Seed} --count {o.Count} --replay {RandomPrefix}{i}");
             else if (example is not null) sb.Append($" --replay {example}");
             if (o.TimeoutMs != CheckOptions.DefaultTimeoutMs) sb.Append(CultureInfo.InvariantCulture, $" --timeout-ms {o.TimeoutMs}");
             return sb.ToString();
