@@ -11,6 +11,10 @@ public interface IBackprop
 {
     string Name { get; }
 
+    /// <summary>The activations and losses this implementation supports, as the protocol's hello
+    /// lists them. Networks outside them are not asked for (random ones) or are skipped (examples).</summary>
+    Capabilities Capabilities => Capabilities.Everything;
+
     /// <summary>Outputs of the last layer for every example, and the loss of the batch.</summary>
     Evaluation Forward(Network network);
 
