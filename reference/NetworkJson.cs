@@ -52,7 +52,7 @@ public static class NetworkJson
             OnlyKnownFields(layerJson, where, Fields.Layer);
             int units = Count(layerJson, "units", where, Validation.MaxWidth);
             Activation activation = ParseActivation(String(layerJson, "activation", where), $"{where}.activation");
-            BiasMode bias = ParseBias(OptionalString(layerJson, "bias") ?? "none", $"{where}.bias");
+            BiasMode bias = ParseBias(OptionalString(layerJson, "bias", where) ?? "none", $"{where}.bias");
             double[,] w = Matrix(Required(layerJson, "weights", where), $"{where}.weights", units, fanIn, $"units of layer {l}", Validation.FanInName(l));
             double[]? b = null;
             if (layerJson.TryGetProperty("biases", out JsonElement biasesJson) && biasesJson.ValueKind != JsonValueKind.Null)
@@ -295,10 +295,11 @@ public static class NetworkJson
         return e.GetString()!;
     }
 
-    static string? OptionalString(JsonElement obj, string field)
+    /// <summary>An optional string field: absent is null; present, it must be a string (not null), as the schema says.</summary>
+    static string? OptionalString(JsonElement obj, string field, string parent = "")
     {
-        if (!obj.TryGetProperty(field, out JsonElement e) || e.ValueKind == JsonValueKind.Null) return null;
-        Expect(e, JsonValueKind.String, field);
+        if (!obj.TryGetProperty(field, out JsonElement e)) return null;
+        Expect(e, JsonValueKind.String, Join(parent, field));
         return e.GetString();
     }
 
