@@ -155,6 +155,20 @@ public class OverflowTests
     }
 
     [Fact]
+    public void A_step_that_overflows_a_trainable_bias_names_the_bias()
+    {
+        // o = 0, t = 1e150: E = 5e299 and dE/db = -1e150 are finite; b + 1e200 * 1e150 is not
+        Network n = NetworkJson.Parse("""
+            {"format":"backprop-spec/network@1","inputs":1,
+             "layers":[{"units":1,"activation":"identity","bias":"trainable","weights":[[0]],"biases":[0]}],
+             "loss":"half-sse","learningRate":1e200,"batch":{"inputs":[[0]],"targets":[[1e150]]}}
+            """);
+        var e = Assert.Throws<NumericOverflowException>(() => Train.Step(n));
+        Assert.Equal("updated.layers[0].biases[0]", e.Where);
+        Assert.Contains("the updated biases[0] = 0 - 1E+200 * -1E+150 = Infinity", e.Message);
+    }
+
+    [Fact]
     public void A_loss_that_overflows_with_finite_outputs_says_so()
     {
         // out = 1e300 is finite; ½(0 − 1e300)² is not
