@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 
 namespace BackpropSpec.Cli;
 
@@ -49,9 +48,8 @@ static class SnapshotsCommand
             string repo = p.GetValue(root) ?? Oracle.RepositoryRoot.Find(Directory.GetCurrentDirectory())
                 ?? throw new ArgumentException("snapshots: run it inside the BackpropSpec repository, or give --root <folder>");
             var review = new SnapshotReview(Path.GetFullPath(repo));
-            OptionResult? accepting = p.GetResult(accept), rejecting = p.GetResult(reject);
-            OptionResult? acting = accepting ?? rejecting;
-            string[] names = acting is null ? [] : (acting == accepting ? p.GetValue(accept) : p.GetValue(reject)) ?? [];
+            bool accepting = p.GetResult(accept) is not null, rejecting = p.GetResult(reject) is not null;
+            string[] names = (accepting ? p.GetValue(accept) : rejecting ? p.GetValue(reject) : null) ?? [];
             IReadOnlyList<string> chosen = names.Length > 0 ? review.Resolve(names) : review.Pending();
             if (review.Pending().Count == 0)
             {
@@ -61,8 +59,8 @@ static class SnapshotsCommand
             foreach (string name in chosen)
             {
                 c.Stdout.Write(review.Diff(name));
-                if (acting == accepting && accepting is not null) { review.Accept(name); c.Stdout.WriteLine($"accepted {name}"); }
-                else if (rejecting is not null) { review.Reject(name); c.Stdout.WriteLine($"rejected {name}"); }
+                if (accepting) { review.Accept(name); c.Stdout.WriteLine($"accepted {name}"); }
+                if (rejecting) { review.Reject(name); c.Stdout.WriteLine($"rejected {name}"); }
                 c.Stdout.WriteLine();
             }
             int left = review.Pending().Count;
