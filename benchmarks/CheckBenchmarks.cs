@@ -21,7 +21,7 @@ public class CheckBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        networks = Enumerable.Range(0, Networks).Select(i => NetworkGen.Sample(Check.DefaultSeed, i, Networks)).ToArray();
+        networks = Enumerable.Range(0, Networks).Select(i => NetworkGen.Sample(CheckCommand.DefaultSeed, i, Networks)).ToArray();
         root = RepositoryRoot.Find(AppContext.BaseDirectory) ?? throw new InvalidOperationException("run the benchmarks inside the repository");
     }
 

@@ -31,6 +31,7 @@ public static class NetworkJson
     public static Network Read(JsonElement root)
     {
         Expect(root, JsonValueKind.Object, "(document)");
+        OnlyKnownFields(root, "", Fields.Document);
         string format = String(root, "format", "");
         if (format != Format) throw new NetworkFormatException("format", $"expected \"{Format}\", got \"{format}\"");
         string? name = OptionalString(root, "name");
@@ -48,9 +49,10 @@ public static class NetworkJson
         {
             string where = $"layers[{l}]";
             Expect(layerJson, JsonValueKind.Object, where);
+            OnlyKnownFields(layerJson, where, Fields.Layer);
             int units = Count(layerJson, "units", where, Validation.MaxWidth);
             Activation activation = ParseActivation(String(layerJson, "activation", where), $"{where}.activation");
-            BiasMode bias = ParseBias(OptionalString(layerJson, "bias") ?? "none", $"{where}.bias");
+            BiasMode bias = ParseBias(OptionalString(layerJson, "bias", where) ?? "none", $"{where}.bias");
             double[,] w = Matrix(Required(layerJson, "weights", where), $"{where}.weights", units, fanIn, $"units of layer {l}", Validation.FanInName(l));
             double[]? b = null;
             if (layerJson.TryGetProperty("biases", out JsonElement biasesJson) && biasesJson.ValueKind != JsonValueKind.Null)
@@ -67,6 +69,7 @@ public static class NetworkJson
         double learningRate = Number(Required(root, "learningRate", ""), "learningRate");
         JsonElement batch = Required(root, "batch", "");
         Expect(batch, JsonValueKind.Object, "batch");
+        OnlyKnownFields(batch, "batch", Fields.Batch);
         double[][] x = Rows(Required(batch, "inputs", "batch"), "batch.inputs", inputs, "inputs");
         double[][] t = Rows(Required(batch, "targets", "batch"), "batch.targets", fanIn, "units of the output layer");
         return Network.Create(inputs, layers, loss, learningRate, x, t, name, source);
@@ -199,6 +202,79 @@ public static class NetworkJson
         throw new NetworkFormatException(path, $"unknown {what} \"{s}\"; expected one of {string.Join(", ", all.Select(name))}");
     }
 
+    /// <summary>The fields of each object of the format: every name the reader knows, and those it
+    /// requires. golden/network.schema.json states the same lists (a test crosses them).</summary>
+    public static class Fields
+    {
+        public static readonly ObjectFields Document = new("a network document",
+            ["format", "name", "source", "inputs", "layers", "loss", "learningRate", "batch"],
+            ["format", "inputs", "layers", "loss", "learningRate", "batch"]);
+        public static readonly ObjectFields Layer = new("a layer",
+            ["units", "activation", "bias", "weights", "biases"],
+            ["units", "activation", "weights"]);
+        public static readonly ObjectFields Batch = new("a batch",
+            ["inputs", "targets"],
+            ["inputs", "targets"]);
+    }
+
+    /// <summary>The known and required field names of one kind of object.</summary>
+    public sealed record ObjectFields(string What, IReadOnlyList<string> Known, IReadOnlyList<string> Required);
+
+    /// <summary>Refuses a field the format does not define (a typo such as "bais" would otherwise be
+    /// ignored and silently change the network), naming it and the nearest known name, and a field
+    /// that appears twice.</summary>
+    static void OnlyKnownFields(JsonElement obj, string parent, ObjectFields fields)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (JsonProperty p in obj.EnumerateObject())
+        {
+            bool plain = IsIdentifier(p.Name);
+            string path = plain ? Join(parent, p.Name) : parent.Length == 0 ? "(document)" : parent;
+            string quoted = JsonSerializer.Serialize(p.Name);
+            if (!fields.Known.Contains(p.Name))
+            {
+                string? near = Nearest(p.Name, fields.Known);
+                throw new NetworkFormatException(path,
+                    $"unknown field {quoted}{(near is null ? "." : $"; did you mean \"{near}\"?")} The fields of {fields.What} are {string.Join(", ", fields.Known)}");
+            }
+            if (!seen.Add(p.Name)) throw new NetworkFormatException(path, $"the field {quoted} appears more than once");
+        }
+    }
+
+    static bool IsIdentifier(string name) =>
+        name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    /// <summary>The known name closest to <paramref name="name"/> (edit distance with transpositions,
+    /// ignoring case), when it is close enough to be a typo of it.</summary>
+    public static string? Nearest(string name, IEnumerable<string> known)
+    {
+        string? best = null;
+        int bestDistance = int.MaxValue;
+        foreach (string k in known)
+        {
+            int d = EditDistance(name.ToLowerInvariant(), k.ToLowerInvariant());
+            if (d < bestDistance) { best = k; bestDistance = d; }
+        }
+        return best is not null && bestDistance <= Math.Max(2, best.Length / 3) && bestDistance < name.Length ? best : null;
+    }
+
+    /// <summary>Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+    /// two neighbours each cost 1 ("bais" is 1 from "bias").</summary>
+    static int EditDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        return d[a.Length, b.Length];
+    }
+
     // ---- small readers that name the path of what they reject ----
 
     static string Join(string parent, string field) => parent.Length == 0 ? field : $"{parent}.{field}";
@@ -219,10 +295,11 @@ public static class NetworkJson
         return e.GetString()!;
     }
 
-    static string? OptionalString(JsonElement obj, string field)
+    /// <summary>An optional string field: absent is null; present, it must be a string (not null), as the schema says.</summary>
+    static string? OptionalString(JsonElement obj, string field, string parent = "")
     {
-        if (!obj.TryGetProperty(field, out JsonElement e) || e.ValueKind == JsonValueKind.Null) return null;
-        Expect(e, JsonValueKind.String, field);
+        if (!obj.TryGetProperty(field, out JsonElement e)) return null;
+        Expect(e, JsonValueKind.String, Join(parent, field));
         return e.GetString();
     }
 

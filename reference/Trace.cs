@@ -16,15 +16,21 @@ public sealed class Trace
     public required Network Updated { get; init; }
     public required double E_after { get; init; }
 
+    /// <summary>The trace of one step. Every number in it is finite: a computation that overflows
+    /// throws a <see cref="NumericOverflowException"/> naming the quantity, layer, unit and example.</summary>
     public static Trace Of(Network network)
     {
         ForwardPass<double> forward = Reference.Forward.Run(network);
+        Overflow.CheckForward(network, forward);
         LayerGradients<double>[] backward = Reference.Backward.Run(network, forward);
+        Overflow.CheckBackward(network, backward);
         Network updated = Train.Apply(network, backward);
+        ForwardPass<double> after = Reference.Forward.Run(updated);
+        Overflow.CheckForward(updated, after, "the forward pass after the step");
         return new Trace
         {
             Network = network, Forward = forward, Backward = backward,
-            Updated = updated, E_after = Reference.Forward.Run(updated).E,
+            Updated = updated, E_after = after.E,
         };
     }
 

@@ -3,18 +3,29 @@ namespace BackpropSpec.Reference;
 public static class Train
 {
     /// <summary>
-    /// One gradient-descent step. Every gradient is computed from the original weights first,
+    /// One gradient-descent step. A gradient or updated weight that leaves the doubles (a valid
+    /// document whose products overflow) throws a <see cref="NumericOverflowException"/> naming where
+    /// the overflow began. Every gradient is computed from the original weights first,
     /// then all weights are updated at once (002: "we use the original weights, not the updated
     /// weights, when we continue the backpropagation algorithm"). W⁺ = W − η·∂E/∂W; biases move
     /// only when trainable.
     /// </summary>
     public static Network Step(Network network)
     {
-        LayerGradients<double>[] grads = Backward.Run(network, Forward.Run(network));
+        ForwardPass<double> forward = Forward.Run(network);
+        LayerGradients<double>[] grads = Backward.Run(network, forward);
+        // An intermediate may overflow harmlessly (∂E/∂out of a ReLU that is off); a gradient may not:
+        // then say where the overflow began, in the order of the computation.
+        if (!Overflow.GradientsFinite(grads))
+        {
+            Overflow.CheckForward(network, forward);
+            Overflow.CheckBackward(network, grads);
+        }
         return Apply(network, grads);
     }
 
     /// <summary>W⁺ = W − η·∂E/∂W for every layer, from gradients already computed.</summary>
+    /// <exception cref="NumericOverflowException">An updated weight or bias is not finite.</exception>
     public static Network Apply(Network network, IReadOnlyList<LayerGradients<double>> grads)
     {
         double eta = network.LearningRate;
@@ -25,10 +36,17 @@ public static class Train
             var w = new double[layer.Units, layer.FanIn];
             for (int j = 0; j < layer.Units; j++)
                 for (int i = 0; i < layer.FanIn; i++)
+                {
                     w[j, i] = layer.W[j, i] - eta * grads[l].dE_dW[j, i];
+                    Overflow.CheckStep(l, j, i, layer.W[j, i], eta, grads[l].dE_dW[j, i], w[j, i]);
+                }
             double[]? b = layer.B is null ? null : (double[])layer.B.Clone();
             if (layer.Bias == BiasMode.Trainable)
-                for (int j = 0; j < b!.Length; j++) b[j] = layer.B![j] - eta * grads[l].dE_db![j];
+                for (int j = 0; j < b!.Length; j++)
+                {
+                    b[j] = layer.B![j] - eta * grads[l].dE_db![j];
+                    Overflow.CheckStep(l, j, null, layer.B[j], eta, grads[l].dE_db![j], b[j]);
+                }
             layers[l] = new Layer(layer.Activation, w, b, layer.Bias);
         }
         return network.WithLayers(layers);

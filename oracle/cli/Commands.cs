@@ -1,74 +1,82 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
+using System.Reflection;
 using BackpropSpec.Oracle;
 using BackpropSpec.Reference;
 
 namespace BackpropSpec.Cli;
 
-/// <summary>The command line. Exit codes: 0 success, 1 a mismatch was found, 2 bad usage or bad input.</summary>
+/// <summary>
+/// The command line, defined with System.CommandLine: every command has --help (which does nothing
+/// else), unknown options and arguments are errors, and the root has --version.
+/// Exit codes: 0 success, 1 a mismatch was found (check), 2 bad usage or bad input.
+/// </summary>
 public static class Commands
 {
-    public static readonly string Usage = """
-        backprop-spec: the oracle for backpropagation
+    public const int Ok = 0, Mismatch = 1, BadUsage = 2;
 
-        usage:
-          backprop-spec trace <network.json | example-name> [--json]
-              the full forward and backward trace of one gradient step
-          backprop-spec examples
-              the built-in worked examples (000 … 004)
-          backprop-spec snapshots [--accept] [--root <repo>]
-              show the pending trace-snapshot changes left by a failing `dotnet test`, and approve them
-          backprop-spec vectors [--out <dir>] [--root <repo>]
-              write the language-neutral test vectors and their schema (default: golden/vectors)
-        """ + "\n" + Check.Usage + "\n" + """
+    /// <summary>Parses <paramref name="args"/> and runs the command, writing to the given writers.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, Invocation.Detect());
 
-        An example name may be shortened to its number: `backprop-spec trace 002`.
-        """;
-
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>, with the way this program was
+    /// started (<see cref="Invocation"/>), which the replay lines it prints begin with.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, string invocation)
     {
+        var context = new Context(stdout, stderr, invocation);
+        RootCommand root = Root(context);
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (ParseError error in parsed.Errors) stderr.WriteLine($"backprop-spec: {error.Message}");
+            string command = parsed.CommandResult.Command == root ? "" : " " + parsed.CommandResult.Command.Name;
+            stderr.WriteLine($"run `{invocation}{command} --help` for usage");
+            return BadUsage;
+        }
         try
         {
-            if (args.Length == 0 || args[0] is "-h" or "--help" or "help") { stdout.Write(Usage); return args.Length == 0 ? 2 : 0; }
-            return args[0] switch
-            {
-                "trace" => TraceCommand(args[1..], stdout),
-                "examples" => ListExamples(stdout),
-                "snapshots" => Snapshots.Run(args[1..], stdout),
-                "check" => Check.Run(args[1..], stdout, stderr),
-                "vectors" => VectorsCommand.Run(args[1..], stdout),
-                _ => BadUsage(stderr, $"unknown command '{args[0]}'"),
-            };
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
-        catch (UsageException e) { return BadUsage(stderr, e.Message); }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or NumericOverflowException or IOException or UnauthorizedAccessException)
         {
             // NetworkFormatException and friends: the message names the field and position
             stderr.WriteLine($"backprop-spec: {e.Message}");
-            return 2;
+            return BadUsage;
         }
     }
 
-    static int TraceCommand(string[] args, TextWriter stdout)
-    {
-        bool json = args.Contains("--json");
-        string[] rest = args.Where(a => a != "--json").ToArray();
-        if (rest.Length != 1) throw new UsageException("trace takes one network file or example name");
-        Network network = LoadNetwork(rest[0]);
-        Trace trace = Trace.Of(network);
-        stdout.Write(json ? trace.ToJson() + "\n" : trace.ToText());
-        return 0;
-    }
+    /// <summary>What every command's action writes to and how this program was started.</summary>
+    public sealed record Context(TextWriter Stdout, TextWriter Stderr, string Invocation);
 
-    static int ListExamples(TextWriter stdout)
+    static RootCommand Root(Context context)
     {
-        foreach (string name in Examples.Names)
+        var root = new RootCommand("backprop-spec: the oracle for backpropagation. Traces the worked examples, checks an implementation in any language over the process protocol (oracle/PROTOCOL.md), writes the test vectors and reviews the trace snapshots.")
         {
-            Network n = Examples.Load(name);
-            stdout.WriteLine($"{name,-22} {Trace.Shape(n)}; {Reference.Loss.Name(n.Loss)}");
-        }
-        return 0;
+            TraceCommand.Create(context),
+            ExamplesCommand.Create(context),
+            CheckCommand.Create(context),
+            VectorsCommand.Create(context),
+            SnapshotsCommand.Create(context),
+        };
+        // this program's version, also when another program (a test host) runs it in-process
+        foreach (VersionOption version in root.Options.OfType<VersionOption>()) version.Action = new PrintVersion(context);
+        return root;
     }
 
-    /// <summary>A path to a network document, or the name of a built-in example.</summary>
+    /// <summary>The package version and the commit it was built from (<c>0.1.0+4f2a…</c>).</summary>
+    public static string Version { get; } =
+        typeof(Commands).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    sealed class PrintVersion(Context c) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            c.Stdout.WriteLine(Version);
+            return Ok;
+        }
+    }
+
+    /// <summary>A path to a network document, or the name of a built-in example (<c>002</c>).</summary>
     public static Network LoadNetwork(string pathOrName)
     {
         if (File.Exists(pathOrName))
@@ -76,17 +84,65 @@ public static class Commands
             try { return NetworkJson.Parse(File.ReadAllText(pathOrName)); }
             catch (NetworkFormatException e) { throw new ArgumentException($"{pathOrName}: {e.Message}", e); }
         }
-        if (pathOrName.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || pathOrName.Contains('/'))
+        if (Directory.Exists(pathOrName)) throw new ArgumentException($"{pathOrName}: is a folder, not a network document");
+        if (pathOrName.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || pathOrName.Contains('/') || pathOrName.Contains('\\'))
             throw new ArgumentException($"{pathOrName}: no such file");
         return Examples.Load(pathOrName);
     }
 
-    static int BadUsage(TextWriter stderr, string message)
+    /// <summary>Adds a parse error when the value names neither an existing file nor an example.</summary>
+    internal static void MustBeNetwork(ArgumentResult result)
     {
-        stderr.WriteLine($"backprop-spec: {message}");
-        stderr.WriteLine("run `backprop-spec --help` for usage");
-        return 2;
+        string? value = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
+        if (value is null || File.Exists(value)) return;
+        if (Directory.Exists(value)) { result.AddError($"{value}: is a folder, not a network document"); return; }
+        if (value.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || value.Contains('/') || value.Contains('\\'))
+        {
+            result.AddError($"{value}: no such file");
+            return;
+        }
+        try { Examples.Text(value); }
+        catch (ArgumentException e) { result.AddError(e.Message); }
     }
+}
 
-    internal sealed class UsageException(string message) : Exception(message);
+/// <summary>`backprop-spec trace NETWORK [--json]`.</summary>
+static class TraceCommand
+{
+    public static Command Create(Commands.Context c)
+    {
+        var network = new Argument<string>("network")
+        {
+            Description = "a network document (path/to/network.json) or a built-in example's name or number (002; see `examples`)",
+        };
+        network.Validators.Add(Commands.MustBeNetwork);
+        var json = new Option<bool>("--json") { Description = "every value at full round-trip precision, as JSON, instead of the table" };
+        var command = new Command("trace", "the full forward and backward trace of one gradient step: net and out of every unit, dE/dout, dout/dnet and delta, dE/dw of every weight and the updated weights") { network, json };
+        command.SetAction(parsed =>
+        {
+            Trace trace = Trace.Of(Commands.LoadNetwork(parsed.GetValue(network)!));
+            c.Stdout.Write(parsed.GetValue(json) ? trace.ToJson() + "\n" : trace.ToText());
+            return Commands.Ok;
+        });
+        return command;
+    }
+}
+
+/// <summary>`backprop-spec examples`.</summary>
+static class ExamplesCommand
+{
+    public static Command Create(Commands.Context c)
+    {
+        var command = new Command("examples", "list the built-in worked examples (golden/examples), with their shape and loss");
+        command.SetAction(_ =>
+        {
+            foreach (string name in Examples.Names)
+            {
+                Network n = Examples.Load(name);
+                c.Stdout.WriteLine($"{name,-22} {Trace.Shape(n)}; {Reference.Loss.Name(n.Loss)}");
+            }
+            return Commands.Ok;
+        });
+        return command;
+    }
 }

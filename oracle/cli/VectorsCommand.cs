@@ -1,3 +1,4 @@
+using System.CommandLine;
 using BackpropSpec.Oracle;
 
 namespace BackpropSpec.Cli;
@@ -9,11 +10,25 @@ namespace BackpropSpec.Cli;
 /// </summary>
 public static class VectorsCommand
 {
-    public static int Run(string[] args, TextWriter stdout)
+    public static Command Create(Commands.Context c)
     {
-        string folder = Option(args, "--out") ?? Path.Combine([RepositoryRoot(Option(args, "--root")), .. TestVectors.Folder]);
-        Write(folder, TestVectors.Files(), stdout);
-        return 0;
+        var @out = new Option<string?>("--out") { Description = "the folder to write into (created if missing); default: golden/vectors of the repository", HelpName = "folder" };
+        var root = new Option<string?>("--root") { Description = "the BackpropSpec repository (default: the one around the current folder)", HelpName = "folder" };
+        root.Validators.Add(r =>
+        {
+            string folder = r.Tokens[0].Value;
+            if (!Directory.Exists(folder)) r.AddError($"--root {folder}: no such folder");
+            else if (!File.Exists(Path.Combine(folder, "BackpropSpec.sln"))) r.AddError($"--root {folder}: not a BackpropSpec repository (no BackpropSpec.sln there)");
+        });
+        var command = new Command("vectors", "write the language-neutral test vectors and their schema (default: golden/vectors of the repository)") { @out, root };
+        command.SetAction(p =>
+        {
+            string folder = p.GetValue(@out) ?? Path.Combine([RepositoryRoot(p.GetValue(root)), .. TestVectors.Folder]);
+            if (Writable.FolderProblem(folder) is { } problem) throw new ArgumentException($"vectors: {problem}");
+            Write(folder, TestVectors.Files(), c.Stdout);
+            return Commands.Ok;
+        });
+        return command;
     }
 
     /// <summary>Writes each file into <paramref name="folder"/> (created if missing), exactly as given.</summary>
@@ -28,17 +43,7 @@ public static class VectorsCommand
         }
     }
 
-    static string? Option(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        if (i < 0) return null;
-        if (i + 1 >= args.Length) throw new ArgumentException($"vectors: {name} needs a folder");
-        return args[i + 1];
-    }
-
-    static string RepositoryRoot(string? given)
-    {
-        if (given is not null) return given;
-        return Oracle.RepositoryRoot.Find(Directory.GetCurrentDirectory()) ?? throw new ArgumentException("vectors: run it inside the BackpropSpec repository, or give --root <folder> or --out <folder>");
-    }
+    static string RepositoryRoot(string? given) => given
+        ?? Oracle.RepositoryRoot.Find(Directory.GetCurrentDirectory())
+        ?? throw new ArgumentException("vectors: run it inside the BackpropSpec repository, or give --root <folder> or --out <folder>");
 }

@@ -11,6 +11,11 @@ public interface IBackprop
 {
     string Name { get; }
 
+    /// <summary>The activations and losses this implementation supports, and the precision it computes
+    /// in, as the protocol's hello lists them. Networks outside them are not asked for (random ones)
+    /// or are skipped (examples); answers are judged in that precision.</summary>
+    Capabilities Capabilities => Capabilities.Everything;
+
     /// <summary>Outputs of the last layer for every example, and the loss of the batch.</summary>
     Evaluation Forward(Network network);
 
@@ -19,10 +24,6 @@ public interface IBackprop
 
     /// <summary>Every layer's weights and biases after one gradient step.</summary>
     Parameters Step(Network network);
-
-    /// <summary>What the implementation supports (activations, losses, precision), as the protocol's
-    /// hello says: networks outside it are skipped and counted, not failed.</summary>
-    Capabilities Capabilities => Capabilities.Everything;
 }
 
 /// <summary>Outputs [m][outputs] and loss E.</summary>

@@ -18,8 +18,9 @@ namespace BackpropSpec.SpecTests.Hostile;
 /// </summary>
 public class HostileInputTests(ITestOutputHelper output)
 {
-    /// <summary>(document), or a field path such as layers[1].weights[0][2] or batch.inputs.</summary>
-    static readonly Regex FieldPath = new(@"^(\(document\)|[A-Za-z]+(\[\d+\])*(\.[A-Za-z]+(\[\d+\])*)*)$");
+    /// <summary>(document), or a field path such as layers[1].weights[0][2] or batch.inputs; an
+    /// unknown field is named when its name is an identifier (layers[1].bia0es), else its object is.</summary>
+    static readonly Regex FieldPath = new(@"^(\(document\)|[A-Za-z_][A-Za-z0-9_]*(\[\d+\])*(\.[A-Za-z_][A-Za-z0-9_]*(\[\d+\])*)*)$");
 
     static readonly string[] Seeds = Examples.Names.Select(Examples.Text).ToArray();
 

@@ -130,12 +130,17 @@ public class CheckTests
     }
 
     [Theory]
-    [InlineData(new string[0], "check needs --impl")]
-    [InlineData(new[] { "--impl", "true", "--frobnicate" }, "unknown option '--frobnicate'")]
-    [InlineData(new[] { "--impl", "true", "--count", "many" }, "--count expects a whole number")]
-    [InlineData(new[] { "--impl", "true", "--timeout-ms", "0" }, "--timeout-ms expects a whole number")]
-    [InlineData(new[] { "--impl" }, "--impl needs a value")]
-    [InlineData(new[] { "--impl", "true", "--count", "10", "--replay", "999" }, "is not below --count")]
+    [InlineData(new string[0], "Option '--impl' is required")]
+    [InlineData(new[] { "--impl", "true", "--frobnicate" }, "Unrecognized command or argument '--frobnicate'")]
+    [InlineData(new[] { "--impl", "true", "--count", "many" }, "Cannot parse argument 'many' for option '--count'")]
+    [InlineData(new[] { "--impl", "true", "--count", "-1" }, "--count expects a whole number ≥ 0, got '-1'")]
+    [InlineData(new[] { "--impl", "true", "--timeout-ms", "0" }, "--timeout-ms expects a whole number ≥ 1")]
+    [InlineData(new[] { "--impl", "true", "--seed", "-3" }, "Cannot parse argument '-3' for option '--seed'")]
+    [InlineData(new[] { "--impl" }, "Required argument missing for option: '--impl'")]
+    [InlineData(new[] { "--impl", "  " }, "--impl is empty")]
+    [InlineData(new[] { "--impl", "true", "--count", "10", "--replay", "random:10" }, "random network 10 is not below --count 10")]
+    [InlineData(new[] { "--impl", "true", "--replay", "random:x" }, "expected random:N")]
+    [InlineData(new[] { "--impl", "true", "--replay", "999" }, "no built-in example named '999'")]
     public void Bad_usage_exits_2_with_a_message(string[] args, string message)
     {
         CheckRun.Result r = CheckRun.Run(args);

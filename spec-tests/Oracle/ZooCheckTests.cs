@@ -51,7 +51,7 @@ public class ZooCheckTests
         impl.Start();
         int? first = null;
         for (int i = 0; i < 150 && first is null; i++)
-            if (BackpropSpec.Oracle.Properties.FirstFailure(impl, NetworkGen.Sample(Check.DefaultSeed, i, 150, impl.Capabilities)) is not null) first = i;
+            if (BackpropSpec.Oracle.Properties.FirstFailure(impl, NetworkGen.Sample(CheckCommand.DefaultSeed, i, 150, impl.Capabilities)) is not null) first = i;
         Assert.True(first is not null, $"{bug}: none of 150 random networks shows it");
         Assert.Null(impl.Fault);
     }

@@ -80,9 +80,13 @@ public class TraceTests
     }
 
     [Fact]
-    public void Every_built_in_example_loads_and_traces()
+    public void Every_example_document_is_built_in_and_traces()
     {
-        Assert.Equal(6, Examples.Names.Count);
+        // no count is written down: a new golden/examples/*.json is built in by the next build
+        string[] documents = Directory.GetFiles(Repo.Path("golden", "examples"), "*.json")
+            .Select(f => Path.GetFileNameWithoutExtension(f)).Order(StringComparer.Ordinal).ToArray();
+        Assert.NotEmpty(documents);
+        Assert.Equal(documents, Examples.Names);
         foreach (string name in Examples.Names)
         {
             var (code, text, _) = Cli("trace", name);

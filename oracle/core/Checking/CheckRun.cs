@@ -12,7 +12,7 @@ namespace BackpropSpec.Oracle.Checking;
 /// <param name="Count">Random networks after the golden examples.</param>
 /// <param name="Seed">The seed of the random networks.</param>
 /// <param name="TimeoutMs">How long one request may take.</param>
-/// <param name="Replay">One network only: a random network's index, or an example name.</param>
+/// <param name="Replay">One network only: <c>random:N</c> (the N-th random network), or an example's name or number.</param>
 /// <param name="Strict">Accuracy and range findings fail too (exit 1).</param>
 /// <param name="Precision">Judge in this arithmetic, whatever hello declares.</param>
 /// <param name="Shape">Random networks of this architecture (inputs-…-outputs, and the batch size if given).</param>
@@ -22,6 +22,10 @@ public sealed record CheckOptions(string Impl, int Count = CheckOptions.DefaultC
                                   bool Strict = false, Precision? Precision = null, NetworkShape? Shape = null, int Jobs = 1)
 {
     public const int DefaultCount = 1000, DefaultTimeoutMs = 10000;
+
+    /// <summary>The command that started this check (<c>backprop-spec</c>, <c>dotnet backprop-spec</c>,
+    /// <c>dotnet run --project oracle/cli --</c>): the printed replay lines begin with it, so they run as printed.</summary>
+    public string Invocation { get; init; } = "backprop-spec";
 }
 
 /// <summary>
@@ -34,6 +38,9 @@ public sealed record CheckOptions(string Impl, int Count = CheckOptions.DefaultC
 /// </summary>
 public static class CheckRun
 {
+    /// <summary>--replay random:N names the N-th random network; anything else names a golden example.</summary>
+    public const string RandomPrefix = "random:";
+
     /// <summary>Runs the check against a started or unstarted process implementation (and, with
     /// <see cref="CheckOptions.Jobs"/> above 1, more processes of the same command).</summary>
     public static CheckReport Run(ProcessBackprop impl, CheckOptions options) => new Checker(impl, options).Run();

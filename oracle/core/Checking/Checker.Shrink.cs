@@ -95,8 +95,8 @@ sealed partial class Checker
 
     string ReplayCommand(int? index, string? example)
     {
-        var sb = new StringBuilder($"backprop-spec check --impl {CheckRun.ShellQuote(o.Impl)}");
-        if (index is { } i) sb.Append(CultureInfo.InvariantCulture, $" --seed {o.Seed} --count {o.Count} --replay {i}");
+        var sb = new StringBuilder($"{o.Invocation} check --impl {CheckRun.ShellQuote(o.Impl)}");
+        if (index is { } i) sb.Append(CultureInfo.InvariantCulture, $" --seed {o.Seed} --count {o.Count} --replay {CheckRun.RandomPrefix}{i}");
         else if (example is not null) sb.Append($" --replay {example}");
         if (o.TimeoutMs != CheckOptions.DefaultTimeoutMs) sb.Append(CultureInfo.InvariantCulture, $" --timeout-ms {o.TimeoutMs}");
         if (o.Precision is { } p) sb.Append($" --precision {PrecisionProfile.Of(p).Name}");

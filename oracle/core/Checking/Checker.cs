@@ -35,8 +35,11 @@ sealed partial class Checker(ProcessBackprop impl, CheckOptions o)
         if (unusable is not null) { report.Unusable = unusable; return report; }
 
         bool replayOne = o.Replay is not null;
-        int? replayIndex = replayOne && int.TryParse(o.Replay, out int ri) ? ri : null;
-        IEnumerable<string> examples = !replayOne ? Examples.Names : replayIndex is null ? [Examples.Names.Single(n => n == o.Replay || n.StartsWith(o.Replay!, StringComparison.Ordinal))] : [];
+        int? replayIndex = replayOne && o.Replay!.StartsWith(CheckRun.RandomPrefix, StringComparison.Ordinal)
+                           && int.TryParse(o.Replay[CheckRun.RandomPrefix.Length..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int ri) ? ri : null;
+        // an example as `trace` takes it: its name, or the start of exactly one name (002)
+        IEnumerable<string> examples = !replayOne ? Examples.Names
+            : replayIndex is null ? [Examples.Names.Contains(o.Replay!) ? o.Replay! : Examples.Names.Single(n => n.StartsWith(o.Replay!, StringComparison.Ordinal))] : [];
         foreach (string name in examples)
         {
             Network n = Examples.Load(name);

@@ -1,0 +1,38 @@
+using System.Text.RegularExpressions;
+using BackpropSpec.Reference;
+using Xunit;
+
+namespace BackpropSpec.SpecTests.Cli;
+
+/// <summary>oracle/PROTOCOL.md states the rules an implementer needs, in agreement with the reader.</summary>
+public class ProtocolDocTests
+{
+    static readonly string Protocol = File.ReadAllText(Repo.Path("oracle", "PROTOCOL.md"));
+
+    [Fact]
+    public void The_loss_table_allows_exactly_the_output_activations_the_reader_allows()
+    {
+        foreach (LossKind loss in Loss.All)
+        {
+            Match row = Regex.Match(Protocol, $@"^\| `{Regex.Escape(Loss.Name(loss))}` \|[^|]*\| (?<output>[^|]*) \|", RegexOptions.Multiline);
+            Assert.True(row.Success, $"PROTOCOL.md has no row for {Loss.Name(loss)}");
+            string output = row.Groups["output"].Value.Trim();
+            if (Loss.RequiredOutput(loss) is { } required)
+                Assert.StartsWith($"must be `{Activations.Name(required)}`", output);
+            else
+                Assert.Equal("any", output);      // a squared loss takes a softmax output too (the reader allows it)
+        }
+        Assert.DoesNotContain("any but softmax", Protocol);
+    }
+
+    [Fact]
+    public void It_states_the_bias_default_unknown_fields_and_declining_an_overflow()
+    {
+        Assert.Contains("optional, default `none`", Protocol);
+        Assert.Contains("An unknown field is an error", Protocol);
+        int overflow = Protocol.IndexOf("A result that overflows", StringComparison.Ordinal);
+        Assert.True(overflow >= 0, "PROTOCOL.md does not say what to do with a result that overflows");
+        Assert.Contains("\"code\":\"unsupported\"", Protocol[overflow..(overflow + 200)]);
+        Assert.Contains("--replay random:N", Protocol);
+    }
+}
