@@ -50,11 +50,12 @@ public static class Commands
 
     static RootCommand Root(Context context)
     {
-        var root = new RootCommand("backprop-spec: the oracle for backpropagation. Traces the worked examples, checks an implementation in any language over the process protocol (oracle/PROTOCOL.md), writes the test vectors and reviews the trace snapshots.")
+        var root = new RootCommand("backprop-spec: the oracle for backpropagation. Traces the worked examples, checks an implementation in any language over the process protocol (oracle/PROTOCOL.md), verifies itself on this machine, writes the test vectors and reviews the trace snapshots.")
         {
             TraceCommand.Create(context),
             ExamplesCommand.Create(context),
             CheckCommand.Create(context),
+            SelfTestCommand.Create(context),
             VectorsCommand.Create(context),
             SnapshotsCommand.Create(context),
         };

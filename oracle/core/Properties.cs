@@ -336,16 +336,18 @@ public static class Properties
             double term = -(t.Exact.Gradient[k] + t.Exact.GradientLo[k]) * g[k];
             slope += term;
             size += Math.Abs(term);
-            careful += Math.Abs(g[k]) * t.Careful.Gradient[k];
+            if (g[k] != 0) careful += Math.Abs(g[k]) * t.Careful.Gradient[k];    // 0·∞ is no error, not NaN
         }
         double rounding = g.Length * Validation.MachineEpsilon * size;
         double cAllowed = Math.Max(0, careful - norm2) + rounding;
         if (slope <= cAllowed) return PropertyVerdict.Holds;
-        double textbook = g.Select((v, k) => Math.Abs(v) * t.Textbook.Gradient[k]).Sum();
+        double textbook = g.Select((v, k) => v == 0 ? 0 : Math.Abs(v) * t.Textbook.Gradient[k]).Sum();
         double tAllowed = Math.Max(0, textbook - norm2) + rounding;
         Zone z = double.IsInfinity(tAllowed) ? Zone.Range : slope <= tAllowed ? Zone.Accuracy : Zone.Wrong;
         var f = new Finding(z, "the exact slope of E along -dE/dW", slope, -norm2, cAllowed + norm2, tAllowed + norm2, "a correct gradient makes it");
-        return new PropertyVerdict(z, [f], $"E increases along the step direction -dE/dW: its exact slope there is {R(slope)} > 0 (a correct gradient gives -{R(norm2)})");
+        string what = slope > 0 ? $"E increases along the step direction -dE/dW: its exact slope there is {R(slope)} > 0"
+                                : $"the exact slope of E along -dE/dW is {R(slope)}, shallower than rounding allows";
+        return new PropertyVerdict(z, [f], $"{what} (a correct gradient gives -{R(norm2)})");
     }
 
     // ------------------------------------------------------------------ helpers

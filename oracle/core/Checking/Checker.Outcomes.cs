@@ -120,7 +120,7 @@ sealed partial class Checker
         RangeIssue issue = Truth.For(asked, precision).Textbook.Range[0];
         report.NetworksWithRange++;
         FindingSummary? s = report.Range.FirstOrDefault(x => x.Key == issue.Kind);
-        var f = new Finding(Zone.Range, issue.Where, double.NaN, double.NaN, 0, double.PositiveInfinity, answered);
+        var f = new Finding(Zone.Range, "", double.NaN, double.NaN, 0, double.PositiveInfinity, answered);
         if (s is null)
             report.Range.Add(s = new FindingSummary
             {

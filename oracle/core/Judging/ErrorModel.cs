@@ -172,13 +172,21 @@ public sealed record ErrorModel(PrecisionProfile Profile, Formulation Formulatio
         double shiftRounding = U * Math.Abs(net[j] - c);
         for (int k = 0; k < net.Length; k++) shiftRounding += @out[k] * U * Math.Abs(net[k] - c);
         double rounding = shiftRounding + 2 * Fn + Gamma(net.Length + 2);
-        if (Allows(Formulation.UnshiftedSoftmax))
-        {
-            // Σ_k e^{net_k} = e^{LSE}; each underflowing term errs by ≤ floor.
-            double lse = c + Math.Log(net.Sum(z => Math.Exp(z - c)));
-            rounding += net.Length * Math.Exp(Math.Log(Floor) - lse);
-        }
         return ExpM1Upper(eNet[j] + maxENet) + rounding;
+    }
+
+    /// <summary>
+    /// The absolute error of every softmax output from exponentials that underflow: unshifted, each
+    /// e^{net_k} below the smallest normal number errs by up to that number (it may flush to 0), which
+    /// reaches out_j = e^{net_j}/Σ_k e^{net_k} divided by the sum: K·floor·e^{−LSE}. (Shifted, the sum
+    /// is at least 1 and this is K·floor.) A small output computed from an underflowed e^{net_j} may so
+    /// lose every digit, or be 0.
+    /// </summary>
+    public double SoftmaxUnderflowError(double[] net)
+    {
+        if (!Allows(Formulation.UnshiftedSoftmax)) return net.Length * Floor;
+        double c = net.Max(), lse = c + Math.Log(net.Sum(z => Math.Exp(z - c)));
+        return net.Length * Math.Exp(Math.Log(Floor) - lse) + net.Length * Floor;
     }
 
     /// <summary>An upper bound on e^x − 1 for x ≥ 0 without cancellation: x(1 + x) ≥ e^x − 1 for x ≤ 1.</summary>

@@ -177,8 +177,13 @@ public sealed class RoundingBounds
             {
                 double maxENet = eNetRow.Max();
                 if (model.Allows(Formulation.UnshiftedSoftmax) && model.ExpOverflows(net.Max()))
+                {
+                    // e^net = ∞, and ∞/∞ = NaN for every output of the layer and everything after it
                     range.Add(new RangeIssue($"layers[{l}] unit {Array.IndexOf(net, net.Max())}, example {e}",
                         $"e^net overflows {p.Name} at net = {net.Max():G4} in a softmax without the max shift", "exp-overflow"));
+                    Array.Fill(err, double.PositiveInfinity);
+                    return err;
+                }
                 if (model.Allows(Formulation.UnshiftedSoftmax) && model.ExpUnderflows(net.Max()))
                 {
                     // every e^net rounds to 0 (or to a subnormal with no digits): Σ e^net = 0, and 0/0
@@ -187,8 +192,9 @@ public sealed class RoundingBounds
                     Array.Fill(err, double.PositiveInfinity);
                     return err;
                 }
+                double underflow = model.SoftmaxUnderflowError(net);
                 for (int j = 0; j < net.Length; j++)
-                    err[j] = @out[j] * model.SoftmaxRelativeError(net, eNetRow, @out, j, maxENet) + (net.Length + 2) * floor;
+                    err[j] = @out[j] * model.SoftmaxRelativeError(net, eNetRow, @out, j, maxENet) + underflow + 2 * floor;
                 return err;
             }
             for (int j = 0; j < net.Length; j++)

@@ -78,7 +78,7 @@ public sealed record Finding(Zone Zone, string Quantity, double Actual, double E
     /// <summary>One line a user can act on.</summary>
     public string Describe()
     {
-        if (double.IsNaN(Actual) && double.IsNaN(Exact)) return $"{Quantity} {Note}";
+        if (double.IsNaN(Actual) && double.IsNaN(Exact)) return Quantity.Length == 0 ? Note ?? "" : $"{Quantity} {Note}";
         if (!double.IsFinite(Actual))
             return $"{Quantity} is {R(Actual)}" + (Zone == Zone.Range ? ": the textbook formulation cannot represent the answer here" : $", {Note ?? "exactly"} {R(Exact)}");
         string head = $"{Quantity} is {R(Actual)}, {Note ?? "exactly"} {R(Exact)}";

@@ -1,0 +1,132 @@
+using BackpropSpec.Oracle;
+using BackpropSpec.Oracle.Judging;
+using BackpropSpec.Reference;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace BackpropSpec.SpecTests.Properties;
+
+/// <summary>
+/// The accuracy contract: a FAIL means a bug. A correct implementation written the textbook way
+/// (<see cref="TextbookBackprop"/>), in float64 or in float32, is never called wrong; where it loses
+/// digits that careful arithmetic keeps it gets accuracy findings, and where it cannot represent an
+/// answer at all, range findings. A bug in it is still wrong.
+/// </summary>
+public class AccuracyContractTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(Precision.Float64)]
+    [InlineData(Precision.Float32)]
+    public void A_textbook_implementation_is_never_called_wrong(Precision precision)
+    {
+        var impl = new TextbookBackprop(precision);
+        int accuracy = 0, range = 0;
+        PropertyRun.Check(output, $"textbook {precision}: no property wrong", NetworkGen.Arbitrary(impl.Capabilities), n =>
+        {
+            foreach (var (name, v) in Oracle.Properties.Run(new CachingBackprop(impl), n, precision))
+            {
+                if (v.Zone == Zone.Wrong) return $"{name}: {v.Message}\n{v.Table?.Table()}";
+                if (v.Zone == Zone.Accuracy) accuracy++;
+                if (v.Zone == Zone.Range) range++;
+            }
+            return null;
+        });
+        output.WriteLine($"textbook {precision}: {accuracy} accuracy and {range} range verdicts, none wrong");
+        // the formulation really is weaker somewhere, or this test would prove nothing about the bounds
+        Assert.True(accuracy > 0, "the textbook formulation never lost a digit: the generator misses saturation");
+    }
+
+    static Network OneSigmoid(double w, double x, double t, LossKind loss) =>
+        Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { w } }, null, BiasMode.None)], loss, 0.5, [[x]], [[t]]);
+
+    /// <summary>The first counterexample: BCE from probabilities at z = 10, t = 0 gives
+    /// 10.000045398900186 where the exact loss is 10.000045398899218.</summary>
+    [Fact]
+    public void Cross_entropy_from_probabilities_at_z_10_is_an_accuracy_finding_not_a_bug()
+    {
+        Network n = OneSigmoid(2.5, 4, 0, LossKind.BinaryCrossEntropy);
+        PropertyVerdict v = Oracle.Properties.ForwardAgreesWithExactValues(new TextbookBackprop(Precision.Float64), n, Precision.Float64);
+        output.WriteLine(v.Message);
+        Assert.Equal(Zone.Accuracy, v.Zone);
+        Assert.Contains("cross-entropy", Causes.Explain(Truth.For(n), v.Findings[0]).Single().Operation);
+    }
+
+    [Fact]
+    public void Cross_entropy_from_probabilities_past_z_37_is_a_range_finding_ln_0()
+    {
+        Network n = OneSigmoid(10, 4, 0.5, LossKind.BinaryCrossEntropy);      // z = 40: σ(z) rounds to 1
+        Truth truth = Truth.For(n);
+        Assert.Contains(truth.Textbook.Range, r => r.Kind == "ln-of-zero");
+        Assert.Equal(Zone.Range, Oracle.Properties.ForwardAgreesWithExactValues(new TextbookBackprop(Precision.Float64), n, Precision.Float64).Zone);
+        Assert.Equal(Zone.Agrees, Oracle.Properties.ForwardAgreesWithExactValues(new ReferenceBackprop(), n, Precision.Float64).Zone);
+    }
+
+    /// <summary>The tanh counterexample: 1 − out² at net = −8 keeps only 10 digits.</summary>
+    [Fact]
+    public void Textbook_tanh_derivative_at_net_minus_8_is_an_accuracy_finding_naming_1_minus_out_squared()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Tanh, new[,] { { -2.0 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[4.0]], [[0.3]]);
+        PropertyVerdict v = Oracle.Properties.GradientsAgreeWithExactValues(new TextbookBackprop(Precision.Float64), n, Precision.Float64);
+        output.WriteLine(v.Message);
+        Assert.Equal(Zone.Accuracy, v.Zone);
+        Cause cause = Causes.Explain(Truth.For(n), v.Findings[0]).Single();
+        Assert.Equal("tanh-derivative-from-out", cause.Key);
+        Assert.Contains("1/cosh", cause.Fix);
+    }
+
+    [Fact]
+    public void Textbook_sigmoid_derivative_at_net_30_is_an_accuracy_finding_naming_out_times_1_minus_out()
+    {
+        Network n = OneSigmoid(10, 3, 0.2, LossKind.HalfSse);
+        PropertyVerdict v = Oracle.Properties.GradientsAgreeWithExactValues(new TextbookBackprop(Precision.Float64), n, Precision.Float64);
+        output.WriteLine(v.Message);
+        Assert.Equal(Zone.Accuracy, v.Zone);
+        Assert.Equal("sigmoid-derivative-from-out", Causes.Explain(Truth.For(n), v.Findings[0]).Single().Key);
+    }
+
+    /// <summary>A float32 implementation judged as if it were float64 is wrong (its inputs alone are
+    /// off by 6e-8): the declared precision is what makes it right.</summary>
+    [Fact]
+    public void A_float32_implementation_is_right_in_its_profile_and_wrong_judged_as_float64()
+    {
+        Network n = Examples.Load("002");
+        var impl = new TextbookBackprop(Precision.Float32);
+        Assert.NotEqual(Zone.Wrong, Oracle.Properties.GradientsAgreeWithExactValues(impl, n, Precision.Float32).Zone);
+        Assert.Equal(Zone.Wrong, Oracle.Properties.GradientsAgreeWithExactValues(impl, n, Precision.Float64).Zone);
+    }
+
+    /// <summary>The wide textbook bound does not hide bugs: the textbook implementation with its gradient
+    /// negated, or with a factor of two, is wrong on the first network that shows it.</summary>
+    [Theory]
+    [InlineData(Precision.Float64, -1.0)]
+    [InlineData(Precision.Float32, -1.0)]
+    [InlineData(Precision.Float64, 2.0)]
+    [InlineData(Precision.Float32, 2.0)]
+    public void A_bug_in_a_textbook_implementation_is_still_wrong(Precision precision, double factor)
+    {
+        var buggy = new Scaled(new TextbookBackprop(precision), factor);
+        for (int i = 0; i < 50; i++)
+        {
+            Network n = NetworkGen.Sample(PropertyRun.Seed, i, 50, buggy.Capabilities);
+            if (Oracle.Properties.GradientsAgreeWithExactValues(buggy, n, precision).Zone == Zone.Wrong) return;
+        }
+        Assert.Fail($"a gradient scaled by {factor} was never called wrong in 50 networks");
+    }
+
+    sealed class Scaled(IBackprop inner, double factor) : IBackprop
+    {
+        public string Name => $"{inner.Name} x{factor}";
+        public Capabilities Capabilities => inner.Capabilities;
+        public Evaluation Forward(Network n) => inner.Forward(n);
+        public Parameters Step(Network n) => inner.Step(n);
+        public Gradients Gradients(Network n)
+        {
+            Gradients g = inner.Gradients(n);
+            return g with
+            {
+                dE_dW = g.dE_dW.Select(w => { var c = (double[,])w.Clone(); for (int j = 0; j < c.GetLength(0); j++) for (int i = 0; i < c.GetLength(1); i++) c[j, i] *= factor; return c; }).ToArray(),
+                dE_db = g.dE_db.Select(b => b?.Select(v => v * factor).ToArray()).ToArray(),
+            };
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using BackpropSpec.Oracle;
+using BackpropSpec.Oracle.Judging;
+using BackpropSpec.Reference;
+
+namespace BackpropSpec.SpecTests.Properties;
+
+/// <summary>
+/// Backprop as a textbook writes it, in-process, so the zero-false-alarm promise is tested on every
+/// `dotnet test` over thousands of networks: σ′ = out·(1 − out), tanh′ = 1 − out², softmax without
+/// the max shift, both cross-entropies from probabilities with δ through ∂E/∂o and the activation's
+/// derivative (no fused o − t), sums left to right, per-example loops. Written from PROTOCOL.md, not
+/// from the reference. In float32 every number of the document is stored as a float32 and every
+/// result rounded to float32 (double arithmetic then one rounding to float32 is the correctly rounded
+/// float32 result for + − × ÷, as 53 ≥ 2·24 + 2; exp, ln and tanh are double's, rounded).
+/// </summary>
+public sealed class TextbookBackprop(Precision precision) : IBackprop
+{
+    public string Name => $"textbook-{PrecisionProfile.Of(precision).Name}";
+    public Capabilities Capabilities => Capabilities.Everything with { Precision = precision };
+
+    double R(double x) => precision == Precision.Float32 ? (float)x : x;
+
+    public Evaluation Forward(Network network)
+    {
+        var (outs, _, loss) = Pass(network);
+        return new Evaluation(outs.Select(o => o[^1]).ToArray(), loss);
+    }
+
+    public Gradients Gradients(Network network)
+    {
+        var (outs, nets, loss) = Pass(network);
+        var (dW, db) = Backprop(network, outs, nets);
+        return new Gradients(outs.Select(o => o[^1]).ToArray(), loss, dW, db);
+    }
+
+    public Parameters Step(Network network)
+    {
+        var (outs, nets, _) = Pass(network);
+        var (dW, db) = Backprop(network, outs, nets);
+        double eta = R(network.LearningRate);
+        var p = Parameters.Of(network);
+        for (int l = 0; l < p.W.Length; l++)
+        {
+            for (int j = 0; j < p.W[l].GetLength(0); j++)
+                for (int i = 0; i < p.W[l].GetLength(1); i++) p.W[l][j, i] = R(R(p.W[l][j, i]) - R(eta * dW[l][j, i]));
+            if (p.B[l] is { } b)
+                for (int j = 0; j < b.Length; j++)
+                    b[j] = network.Layers[l].Bias == BiasMode.Trainable ? R(R(b[j]) - R(eta * db[l]![j])) : R(b[j]);
+        }
+        return p;
+    }
+
+    /// <summary>Per example: outs[n][l] and nets[n][l] of every layer (l = 0 … L−1), and E.</summary>
+    (double[][][] outs, double[][][] nets, double loss) Pass(Network network)
+    {
+        int m = network.BatchSize, L = network.Layers.Count;
+        var outs = new double[m][][];
+        var nets = new double[m][][];
+        double E = 0;
+        for (int n = 0; n < m; n++)
+        {
+            outs[n] = new double[L][];
+            nets[n] = new double[L][];
+            double[] a = network.X[n].Select(R).ToArray();
+            for (int l = 0; l < L; l++)
+            {
+                Layer layer = network.Layers[l];
+                var z = new double[layer.Units];
+                for (int j = 0; j < layer.Units; j++)
+                {
+                    double s = 0;
+                    for (int i = 0; i < layer.FanIn; i++) s = R(s + R(R(layer.W[j, i]) * a[i]));
+                    if (layer.B is { } b) s = R(s + R(b[j]));
+                    z[j] = s;
+                }
+                nets[n][l] = z;
+                a = Activate(layer.Activation, z);
+                outs[n][l] = a;
+            }
+            double[] t = network.T[n].Select(R).ToArray();
+            for (int k = 0; k < t.Length; k++)
+                E = R(E + network.Loss switch
+                {
+                    LossKind.HalfSse or LossKind.HalfMse => R(0.5 * R(R(t[k] - a[k]) * R(t[k] - a[k]))),
+                    LossKind.BinaryCrossEntropy => -R(R(t[k] * R(Math.Log(a[k]))) + R(R(1 - t[k]) * R(Math.Log(R(1 - a[k]))))),
+                    _ => -R(t[k] * R(Math.Log(a[k]))),
+                });
+        }
+        return (outs, nets, Loss.IsMean(network.Loss) ? R(E / m) : E);
+    }
+
+    double[] Activate(Activation f, double[] z)
+    {
+        if (f == Activation.Softmax)
+        {
+            double[] e = z.Select(v => R(Math.Exp(v))).ToArray();      // no max shift
+            double sum = 0;
+            foreach (double v in e) sum = R(sum + v);
+            return e.Select(v => R(v / sum)).ToArray();
+        }
+        return z.Select(v => f switch
+        {
+            Activation.Identity => v,
+            Activation.Sigmoid => R(1 / R(1 + R(Math.Exp(-v)))),
+            Activation.Tanh => R(Math.Tanh(v)),
+            _ => v > 0 ? v : 0,
+        }).ToArray();
+    }
+
+    /// <summary>δ from ∂E/∂out and f′(out) layer by layer, ∂E/∂W = Σ_n δ·in.</summary>
+    (double[][,] dW, double[]?[] db) Backprop(Network network, double[][][] outs, double[][][] nets)
+    {
+        int m = network.BatchSize, L = network.Layers.Count;
+        double scale = Loss.IsMean(network.Loss) ? m : 1;
+        var dW = network.Layers.Select(l => new double[l.Units, l.FanIn]).ToArray();
+        var db = network.Layers.Select(l => l.B is null ? null : new double[l.Units]).ToArray();
+        for (int n = 0; n < m; n++)
+        {
+            double[] o = outs[n][L - 1], t = network.T[n].Select(R).ToArray();
+            // ∂E/∂out of the output layer, from the loss as written (probabilities, no fusing)
+            double[] g = o.Select((ok, k) => network.Loss switch
+            {
+                LossKind.BinaryCrossEntropy => R(R(R(ok - t[k]) / R(ok * R(1 - ok))) / scale),
+                LossKind.SoftmaxCrossEntropy => R(R(-t[k] / ok) / scale),
+                _ => R(R(ok - t[k]) / scale),
+            }).ToArray();
+            for (int l = L - 1; l >= 0; l--)
+            {
+                Layer layer = network.Layers[l];
+                double[] a = outs[n][l], z = nets[n][l];
+                double[] delta = layer.Activation == Activation.Softmax
+                    ? a.Select((aj, j) => { double s = 0; for (int k = 0; k < a.Length; k++) s = R(s + R(g[k] * a[k])); return R(aj * R(g[j] - s)); }).ToArray()
+                    : a.Select((aj, j) => R(g[j] * layer.Activation switch
+                    {
+                        Activation.Sigmoid => R(aj * R(1 - aj)),
+                        Activation.Tanh => R(1 - R(aj * aj)),
+                        Activation.Relu => z[j] > 0 ? 1.0 : 0.0,
+                        _ => 1.0,
+                    })).ToArray();
+                double[] input = l == 0 ? network.X[n].Select(R).ToArray() : outs[n][l - 1];
+                for (int j = 0; j < layer.Units; j++)
+                {
+                    for (int i = 0; i < layer.FanIn; i++) dW[l][j, i] = R(dW[l][j, i] + R(delta[j] * input[i]));
+                    if (db[l] is { } bias) bias[j] = R(bias[j] + delta[j]);
+                }
+                if (l == 0) break;
+                var below = new double[layer.FanIn];
+                for (int i = 0; i < layer.FanIn; i++)
+                {
+                    double s = 0;
+                    for (int j = 0; j < layer.Units; j++) s = R(s + R(R(layer.W[j, i]) * delta[j]));
+                    below[i] = s;
+                }
+                g = below;
+            }
+        }
+        return (dW, db);
+    }
+}
