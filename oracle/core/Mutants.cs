@@ -171,6 +171,10 @@ public sealed class Mutant(Bug bug) : IBackprop
     /// <summary>softmax-jacobian-twice: apply only the Jacobian's diagonal out_j(1 − out_j) (a partial Jacobian).</summary>
     public bool DiagonalJacobian { get; init; }
 
+    /// <summary>updated-weights-in-backprop: the gradients op runs the same update-as-you-go pass, so the
+    /// gradients it reports went down through the updated weights too (a backward pass shared by both).</summary>
+    public bool UpdatesInGradients { get; init; }
+
     public Evaluation Forward(Network network)
     {
         Evaluation e = new ReferenceBackprop().Forward(network);
@@ -179,7 +183,7 @@ public sealed class Mutant(Bug bug) : IBackprop
 
     public Gradients Gradients(Network network)
     {
-        var (f, dW, db, _) = Backprop(network, updateAsYouGo: false);
+        var (f, dW, db, _) = Backprop(network, updateAsYouGo: Bug == Bug.UpdatedWeightsInBackprop && UpdatesInGradients);
         return new Gradients(f.Out[^1], LossOf(network, f.E), dW, db);
     }
 
