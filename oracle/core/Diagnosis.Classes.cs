@@ -160,9 +160,11 @@ public static partial class Diagnosis
         return explained.Count > 0 ? new Match(v.Bug, v.Detail, explained, tested, open) : null;
     }
 
-    /// <summary>Whether a and b differ beyond the loose tolerance (<see cref="Relative"/>).</summary>
+    /// <summary>Whether a and b differ beyond the loose tolerance (<see cref="Relative"/>). Where the
+    /// tolerance model has no bound (NaN, on some networks a textbook formulation cannot represent),
+    /// they cannot be told apart.</summary>
     internal static bool Differs(double a, double b, double bound, double scale) =>
-        !(Math.Abs(a - b) <= Relative * (Math.Abs(a) + Math.Abs(b)) + Normwise * scale + bound);
+        !double.IsNaN(bound) && !(Math.Abs(a - b) <= Relative * (Math.Abs(a) + Math.Abs(b)) + Normwise * scale + bound);
 
     static double Largest(double[] a, double[] b) =>
         a.Concat(b).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();

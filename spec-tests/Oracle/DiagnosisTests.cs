@@ -95,6 +95,21 @@ public class DiagnosisTests(ITestOutputHelper output)
         Assert.Contains("the step agrees with W - eta*g for the implementation's own gradient g", d.Pattern);
     }
 
+    /// <summary>Saturated (net 77.5): the textbook bound of the tolerance model is undefined (NaN) there,
+    /// and such an entry can neither confirm nor contradict a class.</summary>
+    [Fact]
+    public void A_class_is_still_named_on_a_network_where_the_textbook_bound_is_undefined()
+    {
+        Network saturated = NetworkJson.Parse("""
+            {"format":"backprop-spec/network@1","inputs":1,
+             "layers":[{"units":1,"activation":"sigmoid","bias":"none","weights":[[7.296502754183909]]}],
+             "loss":"binary-cross-entropy","learningRate":1,"batch":{"inputs":[[10.618794850829719]],"targets":[[0.03945594785273787]]}}
+            """);
+        Assert.Contains(Truth.For(saturated).Textbook.Gradient, double.IsNaN);
+        Diagnosis.Result d = Diagnosis.Diagnose(new PlainBackprop { Reported = (_, g) => -g }, Precision.Float64, saturated);
+        Assert.Equal([Bug.SignFlip], d.Classes);
+    }
+
     [Fact]
     public void Correct_implementations_in_process_are_never_diagnosed()
     {
