@@ -30,10 +30,7 @@ public class ZooNodeCheckTests
     [Fact]
     public void The_node_zoo_lists_exactly_these_bugs_and_each_is_a_known_class()
     {
-        var psi = new System.Diagnostics.ProcessStartInfo("node", [Repo.Path("examples", "zoo-node", "zoo.js"), "--list"]) { RedirectStandardOutput = true };
-        using var node = System.Diagnostics.Process.Start(psi)!;
-        string[] listed = node.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        node.WaitForExit();
+        string[] listed = CheckRun.OutputLines("node", Repo.Path("examples", "zoo-node", "zoo.js"), "--list");
         Assert.Equal(NodeBugs, listed);
         Assert.All(listed, name => Bugs.Parse(name));
     }
@@ -41,39 +38,12 @@ public class ZooNodeCheckTests
     /// <summary>
     /// No exception to the size: every member shrinks to at most 2 layers of at most 2 units, 2 inputs
     /// and a batch of 2 (propagates-before-derivative would need 3 layers under a cross-entropy, but a
-    /// squared loss shows it with 2; gradient-not-accumulated and bias-not-summed need a batch of 2 only
-    /// where a duplicated batch shows them, and mean-over-outputs-too needs 2 outputs).
+    /// squared loss shows it with 2; the batch bugs shrink to a batch of 1 whose doubled batch shows
+    /// them; mean-over-outputs-too keeps its 2 outputs).
     /// </summary>
     [Theory]
     [MemberData(nameof(NodeZoo))]
-    public void Node_zoo_bug_is_rejected_shrunk_small_and_named_exactly(string bug)
-    {
-        var (r, report) = CheckRun.WithJson("--impl", ZooCommand(bug), "--count", "150");
-        Assert.True(r.Exit == 1, r.Stdout + r.Stderr);
-        Assert.Equal("mismatch", report.GetProperty("verdict").GetString());
-
-        JsonElement diagnosis = report.GetProperty("diagnosis");
-        string[] named = diagnosis.GetProperty("matches").EnumerateArray().Select(m => m.GetProperty("bug").GetString()!).ToArray();
-        Assert.True(named.SequenceEqual([bug]), $"{bug}: named [{string.Join(", ", named)}]\n{r.Stdout}");
-        Assert.Contains($"{bug}: {Bugs.Describe(Bugs.Parse(bug))}", r.Stdout);
-        string pattern = diagnosis.GetProperty("pattern").GetString()!;
-        Assert.StartsWith("on the ", pattern);
-        Assert.Contains($"the pattern: {pattern}", r.Stdout);
-
-        JsonElement failure = report.GetProperty("failure");
-        Network min = NetworkJson.Read(failure.GetProperty("minimalNetwork"));
-        Assert.True(min.Layers.Count <= 2, $"{min.Layers.Count} layers:\n{min}");
-        Assert.True(min.Inputs <= 2 && min.Layers.All(l => l.Units <= 2), $"too wide:\n{min}");
-        Assert.True(min.BatchSize <= 2, $"batch of {min.BatchSize}:\n{min}");
-
-        // the shrunk counterexample fails the same property as the original, asked afresh
-        string property = failure.GetProperty("property").GetString()!;
-        using var impl = new ProcessBackprop(ZooCommand(bug), 10000);
-        impl.Start();
-        Assert.Equal(Zone.Wrong, BackpropSpec.Oracle.Properties.Judge(BackpropSpec.Oracle.Properties.Named(property), impl, min).Zone);
-        Assert.Null(impl.Fault);
-    }
-
+    public void Node_zoo_bug_is_rejected_shrunk_small_and_named_exactly(string bug) => ZooCheck.RejectedShrunkSmallAndNamedExactly(ZooCommand(bug), bug);
 }
 
 /// <summary>The mutants are defined as examples/zoo-node plants the bugs (a class of its own so that
