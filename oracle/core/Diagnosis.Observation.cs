@@ -52,6 +52,7 @@ public static partial class Diagnosis
             {
                 Gradient = g;
                 GradientWrong = g.Select((v, k) => truth.GradientZone(k, v) == Zone.Wrong && !double.IsNaN(truth.Textbook.Gradient[k])).ToArray();
+                Unjudged = g.Where((v, k) => double.IsNaN(truth.Textbook.Gradient[k]) && truth.GradientZone(k, v) != Zone.Agrees).Count();
             }
             if (step?.Flatten() is { } after && after.Length == Before.Length && Gradient is not null)
             {
@@ -89,6 +90,8 @@ public static partial class Diagnosis
 
         public double[]? Gradient { get; }
         public bool[] GradientWrong { get; } = [];
+        /// <summary>Gradient entries beyond the careful bound where the textbook bound is undefined (NaN): not judged.</summary>
+        public int Unjudged { get; }
 
         public double[]? After { get; }
         /// <summary>What the step must give with the implementation's own gradient: W − η·g, a frozen bias unchanged.</summary>

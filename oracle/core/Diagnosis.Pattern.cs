@@ -39,6 +39,15 @@ public static partial class Diagnosis
         return $"on the {Count(failing.Length, "network")} asked, {string.Join("; ", said)}";
     }
 
+    /// <summary>When no answer asked is wrong: say so, and how many could not be judged at all.</summary>
+    static string NothingWrong(IReadOnlyList<Observation> seen)
+    {
+        int unjudged = seen.Sum(o => o.Unjudged);
+        string why = unjudged == 0 ? ""
+            : $"; {Count(unjudged, "gradient entry", "gradient entries")} beyond the careful bound could not be judged: the tolerance model has no textbook bound for them (NaN)";
+        return $"on the {Count(seen.Count, "network")} asked, no answer is wrong{why}";
+    }
+
     static string ForwardInWords(IReadOnlyList<Observation> seen)
     {
         Observation[] asked = seen.Where(o => o.Loss is not null).ToArray();

@@ -65,13 +65,13 @@ public static partial class Diagnosis
 
     /// <summary>The classes and the pattern of recorded answers: the classes from every answer, the
     /// pattern from the answers on the failing networks (and on the <paramref name="probes"/> where a
-    /// named class shows only there). No class, and no pattern, when correct backprop gives these
-    /// answers too.</summary>
+    /// named class shows only there). No class when correct backprop gives these answers too; the
+    /// pattern then says that no answer is wrong (asked again, a wrong answer may not come back).</summary>
     public static Result Explain(IReadOnlyList<Answer> answers, Precision precision = Precision.Float64, IReadOnlyList<Answer>? probes = null)
     {
         int failing = answers.Select(a => a.Network).Distinct(ReferenceEqualityComparer.Instance).Count();
         Observation[] seen = Observe([.. answers, .. probes ?? []], precision, failing);
-        if (!seen.Any(o => o.Wrong().Any())) return new Result([], "");
+        if (!seen.Any(o => o.Wrong().Any())) return new Result([], NothingWrong(seen));
         IReadOnlyList<Match> matches = Matches(seen);
         return new Result(matches.Select(m => m.Bug).ToArray(), Describe(seen, matches));
     }

@@ -117,7 +117,7 @@ public class DiagnosisTests(ITestOutputHelper output)
         foreach (IBackprop correct in new IBackprop[] { new ReferenceBackprop(), new Mutant(Bug.None), new PlainBackprop() })
         {
             Diagnosis.Result d = Diagnosis.Diagnose(correct, Precision.Float64, networks);
-            Assert.True(d.Classes.Count == 0 && d.Pattern == "", $"{correct.Name}: [{string.Join(", ", d.Classes.Select(Bugs.Name))}] {d.Pattern}");
+            Assert.True(d.Classes.Count == 0 && d.Pattern.Contains("no answer is wrong"), $"{correct.Name}: [{string.Join(", ", d.Classes.Select(Bugs.Name))}] {d.Pattern}");
         }
     }
 
@@ -131,6 +131,6 @@ public class DiagnosisTests(ITestOutputHelper output)
         Network[] networks = Enumerable.Range(0, 60).Select(i => NetworkGen.Sample(5, i, 60)).Where(n => !Truth.For(n).OutOfRange).ToArray();
         Diagnosis.Result d = Diagnosis.Diagnose(textbook, Precision.Float64, [.. Examples.Names.Select(Examples.Load), .. networks]);
         Assert.Null(textbook.Fault);
-        Assert.True(d.Classes.Count == 0 && d.Pattern == "", $"[{string.Join(", ", d.Classes.Select(Bugs.Name))}] {d.Pattern}");
+        Assert.True(d.Classes.Count == 0 && d.Pattern.Contains("no answer is wrong"), $"[{string.Join(", ", d.Classes.Select(Bugs.Name))}] {d.Pattern}");
     }
 }
