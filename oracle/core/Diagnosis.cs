@@ -6,11 +6,12 @@ namespace BackpropSpec.Oracle;
 /// <summary>
 /// Names the bug classes behind a wrong implementation by the shape of its error, not by its bits.
 /// <list type="number">
-/// <item><b>Record</b> (<see cref="Record"/>): every property runs on the shrunk counterexample, on
-/// the original failing network and on a few fixed <see cref="Probes"/> through a <see cref="Recorder"/>,
-/// so the answers include the derived networks the properties build (each example alone, the batch
-/// doubled, the loss swapped, the hidden units permuted, the targets set to the outputs): a bug such
-/// as bias-not-summed, which changes nothing on a batch of one, is seen where it shows.</item>
+/// <item><b>Record</b> (<see cref="Record"/>): every property runs on the shrunk counterexample and on
+/// the original failing network through a <see cref="Recorder"/>, so the answers include the derived
+/// networks the properties build (each example alone, the batch doubled, the loss swapped, the hidden
+/// units permuted, the targets set to the outputs): a bug such as bias-not-summed, which changes
+/// nothing on a batch of one, is seen where it shows. The gradients and the step of a few fixed
+/// <see cref="Probes"/> are asked too.</item>
 /// <item><b>Judge every answer</b> against the exact values (<see cref="Observation"/>): which
 /// outputs, loss and gradient entries are wrong (beyond the textbook bound), and which step entries
 /// do not follow from the implementation's own gradient.</item>
@@ -41,14 +42,29 @@ public static partial class Diagnosis
     }
 
     /// <summary>What the diagnosis made of a wrong implementation's answers: the bug classes that
-    /// explain them, most specific first (empty when none does), and the pattern of the error in
-    /// words (always said when some answer is wrong).</summary>
+    /// explain them, the one that explains most first (empty when none does), and the pattern of the
+    /// error in words (always said).</summary>
     public sealed record Result(IReadOnlyList<Bug> Classes, string Pattern);
 
     /// <summary>Records the implementation's answers on the networks (the shrunk counterexample first)
     /// and on the <see cref="Probes"/> within its capabilities, and names the bug classes that explain them.</summary>
     public static Result Diagnose(IBackprop impl, Precision precision, params Network[] networks) =>
-        Explain(Record(impl, precision, networks), precision, Record(impl, precision, [.. Probes(impl.Capabilities)]));
+        Explain(Record(impl, precision, networks), precision, AskProbes(impl));
+
+    /// <summary>The gradients and the step of each probe: the probes themselves show what the failing
+    /// networks may not (no derived network is needed, and none outside the capabilities is asked).
+    /// A probe the implementation refuses is left out (a process implementation records the refusal,
+    /// and check reports it).</summary>
+    static IReadOnlyList<Answer> AskProbes(IBackprop impl)
+    {
+        var recorder = new Recorder(impl);
+        foreach (Network probe in Probes(impl.Capabilities))
+        {
+            try { recorder.Gradients(probe); recorder.Step(probe); }
+            catch (Exception e) when (e is not OutOfMemoryException) { }
+        }
+        return recorder.Answers;
+    }
 
     /// <summary>Runs every property on each network through a <see cref="Recorder"/> (each question
     /// asked once per network object) and returns every answer the implementation gave.</summary>
