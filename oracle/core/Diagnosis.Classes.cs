@@ -90,8 +90,8 @@ public static partial class Diagnosis
         new(mutant.Bug, detail, o => new Prediction(Gradient: mutant.Gradients(o.Network).Flatten()));
 
     /// <summary>Every class that explains some wrong answer, without a class whose explained answers
-    /// another explains and more (bias-not-summed within gradient-not-accumulated), most specific first:
-    /// the one that explains most, then the one whose predictions were tested most.</summary>
+    /// another explains and more (bias-not-summed within gradient-not-accumulated), ordered: the one
+    /// that explains most first, then the one whose predictions were tested most.</summary>
     static IReadOnlyList<Match> Matches(IReadOnlyList<Observation> seen)
     {
         var found = new List<Match>();
@@ -109,14 +109,17 @@ public static partial class Diagnosis
     /// <summary>
     /// A variant explains the answers when, on every network, every answer it changes (its prediction
     /// differs from the correct answer) is what the implementation gave, and at least one of those is
-    /// wrong. Answers it leaves alone are not compared: another bug may have changed them.
+    /// wrong. Answers it leaves alone are not compared: another bug may have changed them. A network
+    /// whose targets are the implementation's own outputs confirms or contradicts nothing: every class
+    /// scales or reroutes the output error o − t, which is rounding noise there, and the noise of a
+    /// forward pass one ulp different is not the class's.
     /// </summary>
     static Match? Test(Variant v, IReadOnlyList<Observation> seen)
     {
         var explained = new HashSet<Item>();
         var open = new HashSet<Item>();
         int tested = 0;
-        foreach (Observation o in seen)
+        foreach (Observation o in seen.Where(o => !o.AtOwnOutputs))
         {
             Prediction p = v.Predict(o);
             if (p.Loss is { } loss && o.Loss is { } actualLoss)

@@ -37,6 +37,7 @@ public static partial class Diagnosis
             if (forward is not null && forward.Outputs.Length == network.BatchSize && forward.Outputs.All(r => r.Length == network.Output.Units))
             {
                 OwnOutputs = forward.Outputs;
+                AtOwnOutputs = forward.Outputs.Select((row, e) => row.SequenceEqual(network.T[e])).All(same => same);
                 Loss = forward.Loss;
                 LossWrong = Zones.Of(forward.Loss, truth.Exact.Loss, truth.Exact.LossLo, truth.Careful.Loss, truth.Textbook.Loss) == Zone.Wrong
                             && !double.IsNaN(truth.Textbook.Loss);
@@ -84,6 +85,9 @@ public static partial class Diagnosis
         public double[] ExactGradient { get; }
 
         public double[][]? OwnOutputs { get; }
+        /// <summary>Every target is the implementation's own output (the zero-error property's network):
+        /// the exact error o − t is rounding noise, and so is every gradient, correct or of any class.</summary>
+        public bool AtOwnOutputs { get; }
         public double? Loss { get; }
         public bool LossWrong { get; }
         public bool[] OutputWrong { get; } = [];

@@ -156,12 +156,17 @@ public static partial class Diagnosis
     /// usual factors first (the sign, 0, 2, the batch size m, the number of outputs K), then one
     /// constant, then the range.
     /// </summary>
-    static string FactorInWords(IReadOnlyList<(double Actual, double Exact, Observation O)> wrong)
+    static string FactorInWords(IReadOnlyList<(double Actual, double Exact, Observation O)> all)
     {
+        // where every target is the implementation's own output the exact values are 0 up to rounding: no factor there
+        var wrong = all.Where(x => !x.O.AtOwnOutputs).ToArray();
+        int atOwn = all.Count - wrong.Length;
+        string own = atOwn == 0 ? "" : $"; {atOwn} where every target is the implementation's own output, so the exact values are 0 up to rounding";
+        if (wrong.Length == 0) return "not 0 up to rounding where every target is the implementation's own output";
         var r = wrong.Where(x => x.Exact != 0 && double.IsFinite(x.Actual)).Select(x => (Ratio: x.Actual / x.Exact, x.O)).ToArray();
         int atZero = wrong.Count(x => x.Exact == 0);
-        string zeros = atZero == 0 ? "" : $"; {atZero} not 0 where the exact value is 0";
-        if (r.Length == 0) return $"not 0 where the exact values are 0";
+        string zeros = (atZero == 0 ? "" : $"; {atZero} not 0 where the exact value is 0") + own;
+        if (r.Length == 0) return $"not 0 where the exact values are 0{own}";
         string ms = Values(r.Select(x => x.O.M)), ks = Values(r.Select(x => x.O.Outputs));
         (string Words, string Here, Func<Observation, double> Factor)[] usual =
         [

@@ -44,6 +44,20 @@ public class ZooNodeCheckTests
     [Theory]
     [MemberData(nameof(NodeZoo))]
     public void Node_zoo_bug_is_rejected_shrunk_small_and_named_exactly(string bug) => ZooCheck.RejectedShrunkSmallAndNamedExactly(ZooCommand(bug), bug);
+
+    /// <summary>Random originals the diagnosis once missed: a saturated sigmoid where the textbook bound
+    /// is undefined (NaN), and a network whose zero-error variant (targets = its own outputs) holds
+    /// only rounding noise that a mutant one ulp apart does not reproduce.</summary>
+    [Theory]
+    [InlineData("sign-flip", "7", "200", "3")]
+    [InlineData("uses-net-not-out", "9", "400", "140")]
+    public void Node_zoo_bug_failing_a_random_network_is_named_exactly(string bug, string seed, string count, string index)
+    {
+        var (r, report) = CheckRun.WithJson("--impl", ZooCommand(bug), "--seed", seed, "--count", count, "--replay", index);
+        Assert.True(r.Exit == 1, r.Stdout + r.Stderr);
+        string[] named = report.GetProperty("diagnosis").GetProperty("matches").EnumerateArray().Select(m => m.GetProperty("bug").GetString()!).ToArray();
+        Assert.True(named.SequenceEqual([bug]), $"{bug}: named [{string.Join(", ", named)}]\n{r.Stdout}");
+    }
 }
 
 /// <summary>The mutants are defined as examples/zoo-node plants the bugs (a class of its own so that
