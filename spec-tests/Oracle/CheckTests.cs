@@ -35,6 +35,15 @@ static class CheckRun
     }
 
     public static string Python(params string[] path) => $"python3 {Repo.Path(path)}";
+
+    /// <summary>The lines a program writes to stdout.</summary>
+    public static string[] OutputLines(string program, params string[] args)
+    {
+        using var p = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardOutput = true })!;
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
     public static string Fixture(string name) => Python("spec-tests", "Oracle", "fixtures", name);
 }
 

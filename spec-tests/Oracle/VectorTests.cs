@@ -72,7 +72,7 @@ public class VectorTests
     public void The_reference_passes_every_vector()
     {
         IReadOnlyList<VectorResult> results = ReferenceResults.Value;
-        Assert.InRange(results.Count, 30, 60);
+        Assert.InRange(results.Count, 30, 90);       // worked examples, coverage, two per bug class
         VectorResult[] failed = results.Where(r => !r.Passed).ToArray();
         Assert.True(failed.Length == 0, string.Join("\n", failed.Select(r => $"tcId {r.TcId} ({r.Comment}): {string.Join("; ", r.Failures)}")));
     }

@@ -8,7 +8,8 @@ namespace BackpropSpec.SpecTests.Properties;
 
 /// <summary>
 /// The suite must catch real bugs: every deliberately wrong variant of backprop is rejected by
-/// the properties, and its counterexample shrinks to a small network. Seeded and deterministic:
+/// the properties, its counterexample shrinks to a small network, and the diagnosis names its class
+/// and no other. Seeded and deterministic:
 /// the seed and network index are printed and replay the search exactly.
 /// </summary>
 public class MutantTests(ITestOutputHelper output)
@@ -26,7 +27,7 @@ public class MutantTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(BugNames))]
-    public void Wrong_variant_is_rejected_with_a_small_counterexample(string bug)
+    public void Wrong_variant_is_rejected_with_a_small_counterexample_and_named(string bug)
     {
         var mutant = new Mutant(Bugs.Parse(bug));
         foreach (var (where, network) in Candidates())
@@ -42,6 +43,11 @@ public class MutantTests(ITestOutputHelper output)
                 Assert.True(minimal.Layers.Count <= 2, $"{bug}: {minimal.Layers.Count} layers after shrinking");
                 Assert.True(minimal.Layers.All(l => l.Units <= 2) && minimal.Inputs <= 2, $"{bug}: a layer wider than 2 after shrinking: {Trace.Shape(minimal)}");
                 Assert.True(minimal.BatchSize <= 2, $"{bug}: batch of {minimal.BatchSize} after shrinking");
+
+                // and the diagnosis names it, alone
+                Diagnosis.Result d = Diagnosis.Diagnose(mutant, Precision.Float64, minimal, network);
+                output.WriteLine($"diagnosis: [{string.Join(", ", d.Classes.Select(Bugs.Name))}]; {d.Pattern}");
+                Assert.Equal([mutant.Bug], d.Classes);
                 return;
             }
         }

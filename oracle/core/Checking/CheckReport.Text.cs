@@ -97,9 +97,11 @@ public sealed partial class CheckReport
     {
         if (m.Diagnosis is not { } d) return m.DiagnosisNote ?? "not run";
         string pattern = d.Pattern.Length > 0 ? $"\n  the pattern: {d.Pattern}" : "";
+        const string Asked = "the shrunk and the original network, the networks the properties derive from them, and a few fixed probe networks";
         if (d.Classes.Count == 0)
-            return $"no known bug class explains these answers (every class of {Bugs.All.Count} compared on the shrunk and the original network){pattern}";
+            return $"no known bug class explains these answers (all {Bugs.All.Count} classes compared on {Asked}){pattern}";
         string classes = string.Join("\n", d.Classes.Select(b => $"  {Bugs.Name(b)}: {Bugs.Describe(b)}"));
-        return $"the answers match {(d.Classes.Count == 1 ? "the bug class" : "each of these bug classes")} (on the shrunk and the original network)\n{classes}{pattern}";
+        string which = d.Classes.Count == 1 ? "the answers show the bug class" : "the answers show each of these bug classes (the one that explains most first)";
+        return $"{which} (compared on {Asked})\n{classes}{pattern}";
     }
 }
