@@ -35,4 +35,18 @@ public class ProtocolDocTests
         Assert.Contains("\"code\":\"unsupported\"", Protocol[overflow..(overflow + 200)]);
         Assert.Contains("--replay random:N", Protocol);
     }
+
+    /// <summary>The accuracy contract an implementer relies on is in PROTOCOL.md itself: every verdict
+    /// the judge gives (by the names the reports use), both precisions hello may declare, what --strict
+    /// does, and JSON.stringify's null read as non-finite.</summary>
+    [Fact]
+    public void It_states_the_accuracy_contract_with_every_verdict_and_precision()
+    {
+        foreach (Oracle.Judging.Zone zone in Enum.GetValues<Oracle.Judging.Zone>())
+            Assert.Contains($"**{Oracle.Judging.Zones.Name(zone)}**", Protocol);
+        foreach (Oracle.Judging.Precision p in Enum.GetValues<Oracle.Judging.Precision>())
+            Assert.Contains($"\"{Oracle.Judging.PrecisionProfile.Of(p).Name}\"", Protocol);
+        Assert.Contains("`--strict`", Protocol);
+        Assert.Contains("`null` where a number belongs", Protocol);
+    }
 }
