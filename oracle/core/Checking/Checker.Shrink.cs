@@ -100,6 +100,8 @@ sealed partial class Checker
         else if (example is not null) sb.Append($" --replay {example}");
         if (o.TimeoutMs != CheckOptions.DefaultTimeoutMs) sb.Append(CultureInfo.InvariantCulture, $" --timeout-ms {o.TimeoutMs}");
         if (o.Precision is { } p) sb.Append($" --precision {PrecisionProfile.Of(p).Name}");
+        if (index is not null && o.Shape is { } shape)
+            sb.Append(CultureInfo.InvariantCulture, $" --shape {string.Join("-", shape.Sizes)}{(shape.Batch is { } m ? $" --batch {m}" : "")}");
         if (o.Strict) sb.Append(" --strict");
         return sb.ToString();
     }
