@@ -84,6 +84,22 @@ public class AccuracyContractTests(ITestOutputHelper output)
         Assert.Equal("sigmoid-derivative-from-out", Causes.Explain(Truth.For(n), v.Findings[0]).Single().Key);
     }
 
+    /// <summary>1 − out cancels only where out is near 1: with one unit at net = −170 (out·(1 − out)
+    /// exact to an ulp there) and one at net = +30, the finding is placed at the +30 unit, not at the
+    /// larger |net|.</summary>
+    [Fact]
+    public void Textbook_sigmoid_derivative_finding_is_placed_at_the_unit_whose_out_is_near_1()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { -17.0 }, { 3.0 } }, null, BiasMode.None)],
+            LossKind.HalfSse, 0.5, [[10.0]], [[0.2, 0.2]]);                 // net = −170 and +30
+        PropertyVerdict v = Oracle.Properties.GradientsAgreeWithExactValues(new TextbookBackprop(Precision.Float64), n, Precision.Float64);
+        output.WriteLine(v.Message);
+        Assert.Equal(Zone.Accuracy, v.Zone);
+        Cause cause = Causes.Explain(Truth.For(n), v.Findings[0]).Single();
+        Assert.Equal("sigmoid-derivative-from-out", cause.Key);
+        Assert.Equal("layers[0] unit 1, example 0, net = 30", cause.Where);
+    }
+
     /// <summary>A float32 implementation judged as if it were float64 is wrong (its inputs alone are
     /// off by 6e-8): the declared precision is what makes it right.</summary>
     [Fact]

@@ -107,9 +107,12 @@ public static class Causes
         }
     }
 
-    /// <summary>The unit with the largest |net| among the layers whose activation matches.</summary>
+    /// <summary>The unit most saturated the way the cause cancels: a sigmoid's 1 − out cancels only
+    /// where out is near 1 (the largest net, not the largest |net|: at net = −170, out·(1 − out) is
+    /// exact to an ulp); tanh's 1 − out² and the softmax at the largest |net|.</summary>
     static (int layer, int example, int unit, double net) MostSaturated(Network n, ExactValues x, Func<Activation, bool> which, bool outputOnly = false)
     {
+        static double Saturation(Activation a, double net) => a == Activation.Sigmoid ? net : Math.Abs(net);
         (int, int, int, double) best = (-1, 0, 0, 0);
         double most = -1;
         for (int l = outputOnly ? n.Layers.Count - 1 : 0; l < n.Layers.Count; l++)
@@ -117,7 +120,10 @@ public static class Causes
             if (!which(n.Layers[l].Activation)) continue;
             for (int e = 0; e < n.BatchSize; e++)
                 for (int j = 0; j < n.Layers[l].Units; j++)
-                    if (Math.Abs(x.Net[l][e][j]) > most) { most = Math.Abs(x.Net[l][e][j]); best = (l, e, j, x.Net[l][e][j]); }
+                {
+                    double s = Saturation(n.Layers[l].Activation, x.Net[l][e][j]);
+                    if (best.Item1 < 0 || s > most) { most = s; best = (l, e, j, x.Net[l][e][j]); }
+                }
         }
         return best;
     }
