@@ -180,14 +180,18 @@ public static partial class Diagnosis
             ($"1/(m K) of the exact values (m = {ms}, K = {ks} outputs)", $"1/(m K) here: m = {ms}, K = {ks} outputs", o => 1.0 / (o.M * o.Outputs)),
         ];
         bool Is(Func<Observation, double> factor) => r.All(x => Math.Abs(x.Ratio - factor(x.O)) <= 1e-3 * Math.Max(1, Math.Abs(factor(x.O))));
+        // m, 1/m or 1/K that is 1 on every network asked (m = 1, K = 1) names no factor
+        bool One(Func<Observation, double> factor) => r.All(x => factor(x.O) == 1);
         for (int u = 0; u < usual.Length; u++)
-            if (Is(usual[u].Factor))
+            if (!One(usual[u].Factor) && Is(usual[u].Factor))
             {
                 // a constant that is also m, 1/m or 1/K on every network asked: say so, the reader may know which
-                string? here = u < 4 ? usual.Skip(4).FirstOrDefault(f => Is(f.Factor)).Here : null;
+                string? here = u < 4 ? usual.Skip(4).FirstOrDefault(f => !One(f.Factor) && Is(f.Factor)).Here : null;
                 return usual[u].Words + (here is { Length: > 0 } ? $" ({here})" : "") + zeros;
             }
         double lo = r.Min(x => x.Ratio), hi = r.Max(x => x.Ratio);
+        double off = r.Max(x => Math.Abs(x.Ratio - 1));
+        if (off <= 1e-3) return $"close to the exact values (relative errors up to {G(off)}): lost digits, not a wrong factor{zeros}";
         if (hi - lo <= 1e-3 * Math.Max(Math.Abs(lo), Math.Abs(hi))) return $"about {G(hi)}x the exact values{zeros}";
         string sign = hi < 0 ? "the wrong sign, " : "";
         return $"{sign}between {G(lo)}x and {G(hi)}x the exact values, no common factor{zeros}";

@@ -61,10 +61,25 @@ public class AccuracyCheckTests
         Assert.True(r.Exit == 0, r.Stdout + r.Stderr);
         Assert.Equal("float32", report.GetProperty("precision").GetString());
         Assert.Contains("judged in: float32", r.Stdout);
-        var forced = CheckRun.Run("--impl", Float32, "--count", "200", "--precision", "float64");
+        var (forced, forcedReport) = CheckRun.WithJson("--impl", Float32, "--count", "200", "--precision", "float64");
         Assert.True(forced.Exit == 1, forced.Stdout);
         Assert.Contains("WRONG in golden example", forced.Stdout);
         Assert.Contains("--precision float64", forced.Stdout[forced.Stdout.IndexOf("replay:", StringComparison.Ordinal)..]);
+        // the likeliest cause is named: undeclared float32 arithmetic, not a bug class, and no factor
+        Assert.Contains("precision: every answer here would be right in float32 arithmetic", forced.Stdout);
+        Assert.Contains("declare \"precision\": \"float32\" in hello or pass --precision float32", forced.Stdout);
+        Assert.True(forcedReport.GetProperty("failure").TryGetProperty("precisionHint", out _), forced.Stdout);
+        Assert.Contains("lost digits, not a wrong factor", forced.Stdout);
+        Assert.DoesNotContain("(K = 1, the number of outputs)", forced.Stdout);
+    }
+
+    /// <summary>A real bug in float64 code is not excused as float32: no precision hint.</summary>
+    [Fact]
+    public void A_real_bug_gets_no_float32_hint()
+    {
+        var r = CheckRun.Run("--impl", CheckRun.Python("examples", "zoo", "zoo.py") + " --bug transposed-weights", "--count", "50");
+        Assert.True(r.Exit == 1, r.Stdout + r.Stderr);
+        Assert.DoesNotContain("would be right in float32", r.Stdout);
     }
 
     [Fact]

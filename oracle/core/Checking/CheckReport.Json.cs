@@ -155,6 +155,7 @@ public sealed partial class CheckReport
         }
         w.WriteEndArray();
         w.WriteString("replay", m.Replay);
+        if (m.PrecisionHint is not null) w.WriteString("precisionHint", m.PrecisionHint);
         w.WriteEndObject();
         w.WriteStartObject("diagnosis");
         w.WriteStartArray("matches");

@@ -40,6 +40,7 @@ public sealed partial class CheckReport
             sb.Append($"\nits failure: {m.MinimalVerdict.Message}\n");
             if (m.Table is not null) sb.Append($"\nper-parameter gradients of the shrunk network against the exact values, worst first:\n{m.Table.Table()}");
             if (m.Causes.Count > 0) sb.Append($"\ncause: {string.Join("\n  ", m.Causes)}\n");
+            if (m.PrecisionHint is not null) sb.Append($"\nprecision: {m.PrecisionHint}\n");
             if (m.Verdict.Zone == Zone.Wrong) sb.Append($"\ndiagnosis: {DiagnosisText(m)}\n");
             sb.Append($"\nreplay: {m.Replay}\n");
             sb.Append(m.Verdict.Zone == Zone.Wrong

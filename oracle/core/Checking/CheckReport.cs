@@ -21,6 +21,9 @@ public sealed record Mismatch(string Where, int? Index, string? Example, string 
     public GradientReport? Table { get; set; }
     public Diagnosis.Result? Diagnosis { get; set; }
     public string? DiagnosisNote { get; set; }
+    /// <summary>Set when judged in float64 and every answer the failing property used would be right
+    /// in float32: the likeliest cause is float32 arithmetic that was not declared.</summary>
+    public string? PrecisionHint { get; set; }
     /// <summary>For an accuracy or range finding (under --strict): the operations that lose the digits.</summary>
     public IReadOnlyList<Cause> Causes { get; set; } = [];
 }

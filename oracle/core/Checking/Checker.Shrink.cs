@@ -59,6 +59,10 @@ sealed partial class Checker
                 Exception? refused = (Exception?)impl.Fault ?? impl.Declined;
                 if (refused is not null) m.DiagnosisNote = $"could not ask the implementation again: {refused.Message}";
                 else m.Diagnosis = diagnosis;
+                if (precision == Precision.Float64 && RightInFloat32(check, original) && RightInFloat32(check, min))
+                    m.PrecisionHint = "every answer here would be right in float32 arithmetic. If the implementation computes in float32 " +
+                                      "(float32 arrays or tensors, Math.fround), declare \"precision\": \"float32\" in hello or pass --precision float32; " +
+                                      "if it computes in float64, the error is real";
             }
         }
         catch (Exception e) when (e is ProtocolException or UnsupportedNetworkException or ArgumentException)
@@ -66,6 +70,14 @@ sealed partial class Checker
             m.DiagnosisNote = $"could not ask the implementation again: {e.Message}";
         }
         return m;
+    }
+
+    /// <summary>The same property, the same (cached) answers, judged in float32.</summary>
+    bool RightInFloat32(NetworkProperty check, Network n)
+    {
+        impl.ClearFaults();
+        PropertyVerdict v = Properties.Judge(check, new CachingBackprop(impl), n, Precision.Float32);
+        return v.Zone != Zone.Wrong && impl.Fault is null && impl.Declined is null;
     }
 
     Broken ShrinkBroken(Network original, string where, int? index, string? example, ProtocolException fault)
