@@ -73,6 +73,18 @@ public class AccuracyCheckTests
         Assert.DoesNotContain("(K = 1, the number of outputs)", forced.Stdout);
     }
 
+    /// <summary>The descent law on textbook gradients (network 30627 of 100,000 at the default seed)
+    /// is an accuracy finding because the gradient is: it is named for the gradient's cause, not
+    /// "unexplained".</summary>
+    [Fact]
+    public void A_law_finding_takes_the_cause_of_the_answers_it_combines()
+    {
+        var (r, report) = CheckRun.WithJson("--impl", Textbook, "--count", "100000", "--replay", "random:30627");
+        Assert.True(r.Exit == 0, r.Stdout + r.Stderr);
+        string[] causes = report.GetProperty("accuracy").EnumerateArray().Select(a => a.GetProperty("cause").GetString()!).ToArray();
+        Assert.Equal(["sigmoid-derivative-from-out"], causes);
+    }
+
     /// <summary>A real bug in float64 code is not excused as float32: no precision hint.</summary>
     [Fact]
     public void A_real_bug_gets_no_float32_hint()

@@ -23,6 +23,7 @@ sealed record Outcome(Network Network, string Where, int? Index, string? Example
 
 sealed partial class Checker
 {
+    const string Unexplained = "unexplained";
     const string RangeFix = "compute from the logits, shift the softmax, or decline with `unsupported`";
 
     /// <summary>Every property on one network through one implementation process; the causes of
@@ -49,6 +50,13 @@ sealed partial class Checker
         foreach (var (_, verdict) in verdicts)
             foreach (Finding f in verdict.Findings.Where(f => f.Zone is Zone.Accuracy or Zone.Range))
                 findings.Add((f, CauseOf(truth, f)));
+        // a law between answers (the descent slope, a batch sum) is as accurate as the answers it
+        // combines: its finding has the cause of the answers' own findings on this network
+        Cause? answers = findings.Select(x => x.Item2).FirstOrDefault(c => c.Key != Unexplained);
+        if (answers is not null)
+            for (int i = 0; i < findings.Count; i++)
+                if (findings[i].Item2.Key == Unexplained && findings[i].Item1.On == AnswerKind.Other)
+                    findings[i] = (findings[i].Item1, answers);
         // the exact values' own cross-check, on every network: a problem of the oracle, never a verdict
         return outcome with { Findings = findings, OracleProblems = Directional.Verify(truth, seed: o.Seed).Problems };
     }
@@ -64,7 +72,7 @@ sealed partial class Checker
             RangeIssue issue = truth.Textbook.Range[0];
             return new Cause(issue.Kind, issue.Reason, issue.Where, RangeFix);
         }
-        return Causes.Explain(truth, f).FirstOrDefault() ?? new Cause("unexplained", "rounding beyond careful arithmetic", "-", "careful formulations");
+        return Causes.Explain(truth, f).FirstOrDefault() ?? new Cause(Unexplained, "rounding beyond careful arithmetic", "-", "careful formulations");
     }
 
     /// <summary>Takes one outcome into the report. False when the run must stop: a failure or a broken
