@@ -61,6 +61,8 @@ public class AccuracyCheckTests
         Assert.True(r.Exit == 0, r.Stdout + r.Stderr);
         Assert.Equal("float32", report.GetProperty("precision").GetString());
         Assert.Contains("judged in: float32", r.Stdout);
+        // a float32 answer has about 7.2 digits to lose, never the 17 of a double
+        Assert.All(report.GetProperty("accuracy").EnumerateArray(), a => Assert.InRange(a.GetProperty("digitsLost").GetDouble(), 0, 7.23));
         var (forced, forcedReport) = CheckRun.WithJson("--impl", Float32, "--count", "200", "--precision", "float64");
         Assert.True(forced.Exit == 1, forced.Stdout);
         Assert.Contains("WRONG in golden example", forced.Stdout);

@@ -61,6 +61,23 @@ public class AccuracyContractTests(ITestOutputHelper output)
         Assert.Equal(Zone.Agrees, Oracle.Properties.ForwardAgreesWithExactValues(new ReferenceBackprop(), n, Precision.Float64).Zone);
     }
 
+    /// <summary>Each e^net fits but their sum does not (709.5 and 709.4 in float64, 88.5 and 88.4 in
+    /// float32): the unshifted softmax gives e^net/∞ = 0, a finite answer far from the exact 0.52.
+    /// That is the formulation's range, not a bug; the careful (shifted) reference still agrees.</summary>
+    [Theory]
+    [InlineData(Precision.Float64, 709.5, 709.4)]
+    [InlineData(Precision.Float32, 88.5, 88.4)]
+    public void An_unshifted_softmax_whose_sum_overflows_is_a_range_finding_not_a_bug(Precision precision, double net0, double net1)
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Softmax, new[,] { { net0 }, { net1 } }, null, BiasMode.None)],
+            LossKind.HalfSse, 0.5, [[1.0]], [[1.0, 0.0]]);
+        Assert.Contains(Truth.For(n, precision).Textbook.Range, r => r.Kind == "exp-overflow" && r.By == Formulation.UnshiftedSoftmax);
+        var textbook = new TextbookBackprop(precision);
+        Assert.All(textbook.Forward(n).Outputs[0], o => Assert.Equal(0.0, o));          // e^net/∞: finite, and far off
+        Assert.Equal(Zone.Range, Oracle.Properties.ForwardAgreesWithExactValues(textbook, n, precision).Zone);
+        Assert.Equal(Zone.Agrees, Oracle.Properties.ForwardAgreesWithExactValues(new ReferenceBackprop(), n, precision).Zone);
+    }
+
     /// <summary>The tanh counterexample: 1 − out² at net = −8 keeps only 10 digits.</summary>
     [Fact]
     public void Textbook_tanh_derivative_at_net_minus_8_is_an_accuracy_finding_naming_1_minus_out_squared()

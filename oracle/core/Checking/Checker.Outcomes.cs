@@ -138,6 +138,11 @@ sealed partial class Checker
         s.Saw(outcome.Where);
     }
 
-    static double CarefulDigits(Finding f) =>
-        f.Exact == 0 || f.Careful == 0 ? 17 : Math.Max(0, -Math.Log10(f.Careful / Math.Abs(f.Exact)));
+    /// <summary>The digits careful arithmetic keeps here, at most the precision's own (7.2 in float32,
+    /// 16.0 in float64): a float32 answer cannot lose 17 digits.</summary>
+    double CarefulDigits(Finding f)
+    {
+        double most = -Math.Log10(PrecisionProfile.Of(precision).U);
+        return f.Exact == 0 || f.Careful == 0 ? most : Math.Clamp(-Math.Log10(f.Careful / Math.Abs(f.Exact)), 0, most);
+    }
 }

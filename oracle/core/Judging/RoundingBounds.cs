@@ -5,7 +5,7 @@ namespace BackpropSpec.Oracle.Judging;
 
 /// <summary>Why a formulation cannot represent an answer of a network: where, and what happens there.
 /// <see cref="Kind"/> groups them in reports: ln-of-zero, division-by-zero, exp-overflow, beyond-range.</summary>
-public sealed record RangeIssue(string Where, string Reason, string Kind = "beyond-range")
+public sealed record RangeIssue(string Where, string Reason, string Kind = "beyond-range", Formulation By = Formulation.Careful)
 {
     public override string ToString() => $"{Where}: {Reason}";
 }
@@ -167,6 +167,16 @@ public sealed class RoundingBounds
             return exponent - 1075 + System.Numerics.BitOperations.TrailingZeroCount(mantissa | (1L << 52));
         }
 
+        /// <summary>ln Σ e^(net_j + e(net_j)): the largest the unshifted softmax's sum can be, as a logarithm.</summary>
+        static double LogSumExp(double[] net, double[] eNet)
+        {
+            double c = double.NegativeInfinity;
+            for (int j = 0; j < net.Length; j++) c = Math.Max(c, net[j] + eNet[j]);
+            double s = 0;
+            for (int j = 0; j < net.Length; j++) s += Math.Exp(net[j] + eNet[j] - c);
+            return c + Math.Log(s);
+        }
+
         double[] OutErrors(int l, int e, Activation f, double[] net, double[] eNetRow, double[] @out)
         {
             var err = new double[net.Length];                  // [units]
@@ -176,11 +186,12 @@ public sealed class RoundingBounds
             if (f == Activation.Softmax)
             {
                 double maxENet = eNetRow.Max();
-                if (model.Allows(Formulation.UnshiftedSoftmax) && model.ExpOverflows(net.Max()))
+                if (model.Allows(Formulation.UnshiftedSoftmax) && model.ExpOverflows(LogSumExp(net, eNetRow)))
                 {
-                    // e^net = ∞, and ∞/∞ = NaN for every output of the layer and everything after it
+                    // e^net = ∞, or Σ e^net = ∞ (two nets of 709.5 each fit, their sum does not): ∞/∞ = NaN,
+                    // or e^net/∞ = 0 for every output, and everything after it
                     range.Add(new RangeIssue($"layers[{l}] unit {Array.IndexOf(net, net.Max())}, example {e}",
-                        $"e^net overflows {p.Name} at net = {net.Max():G4} in a softmax without the max shift", "exp-overflow"));
+                        $"e^net overflows {p.Name} at net = {net.Max():G4} in a softmax without the max shift", "exp-overflow", Formulation.UnshiftedSoftmax));
                     Array.Fill(err, double.PositiveInfinity);
                     return err;
                 }
@@ -188,7 +199,7 @@ public sealed class RoundingBounds
                 {
                     // every e^net rounds to 0 (or to a subnormal with no digits): Σ e^net = 0, and 0/0
                     range.Add(new RangeIssue($"layers[{l}], example {e}",
-                        $"every e^net underflows {p.Name} (the largest net is {net.Max():G4}) in a softmax without the max shift: 0/0", "division-by-zero"));
+                        $"every e^net underflows {p.Name} (the largest net is {net.Max():G4}) in a softmax without the max shift: 0/0", "division-by-zero", Formulation.UnshiftedSoftmax));
                     Array.Fill(err, double.PositiveInfinity);
                     return err;
                 }
@@ -262,7 +273,7 @@ public sealed class RoundingBounds
             double eA = model.LogError(o, eO), eB = model.LogError(oneMinusO, eO + U * oneMinusO);
             if (double.IsInfinity(eA) || double.IsInfinity(eB))
             {
-                range.Add(new RangeIssue($"output {k}, example {e}", $"ln({(double.IsInfinity(eA) ? "o" : "1 - o")}) with o = sigmoid({z:G4}), which may round to {(double.IsInfinity(eA) ? 0 : 1)}", "ln-of-zero"));
+                range.Add(new RangeIssue($"output {k}, example {e}", $"ln({(double.IsInfinity(eA) ? "o" : "1 - o")}) with o = sigmoid({z:G4}), which may round to {(double.IsInfinity(eA) ? 0 : 1)}", "ln-of-zero", Formulation.LossesFromProbabilities));
                 return (double.PositiveInfinity, size);
             }
             double fromProbabilities = Math.Abs(t) * eA + Math.Abs(lnO) * eT + Math.Abs(1 - t) * eB + Math.Abs(lnOneMinusO) * eT
@@ -298,7 +309,7 @@ public sealed class RoundingBounds
                 double logO = z[k] - lse, eLog = model.LogError(o[k], eO[k]);
                 if (double.IsInfinity(eLog))
                 {
-                    range.Add(new RangeIssue($"output {k}, example {e}", $"ln(o) with o = softmax output {o[k]:G4} (net {z[k]:G4}), which may underflow to 0", "ln-of-zero"));
+                    range.Add(new RangeIssue($"output {k}, example {e}", $"ln(o) with o = softmax output {o[k]:G4} (net {z[k]:G4}), which may underflow to 0", "ln-of-zero", Formulation.LossesFromProbabilities));
                     return (double.PositiveInfinity, size);
                 }
                 fromProbabilities += t[k] * (eLog + U * Math.Abs(logO)) + Read(t[k]) * Math.Abs(logO);
@@ -449,7 +460,7 @@ public sealed class RoundingBounds
                 double rec = model.ReciprocalRelativeError(D, eD);
                 if (double.IsInfinity(rec) || D == 0)
                 {
-                    range.Add(new RangeIssue($"output {k}, example {e}", $"dE/do = (o - t)/(o(1 - o)) with o = sigmoid({z[k]:G4}), where o(1 - o) may round to 0", "division-by-zero"));
+                    range.Add(new RangeIssue($"output {k}, example {e}", $"dE/do = (o - t)/(o(1 - o)) with o = sigmoid({z[k]:G4}), where o(1 - o) may round to 0", "division-by-zero", Formulation.LossesFromProbabilities));
                     err[k] = double.PositiveInfinity;
                     continue;
                 }
@@ -473,7 +484,7 @@ public sealed class RoundingBounds
                 double rec = model.ReciprocalRelativeError(o[k], eO[k]);
                 if (double.IsInfinity(rec))
                 {
-                    range.Add(new RangeIssue($"output {k}, example {e}", $"dE/do = -t/o with the softmax output o = {o[k]:G4}, which may underflow to 0", "division-by-zero"));
+                    range.Add(new RangeIssue($"output {k}, example {e}", $"dE/do = -t/o with the softmax output o = {o[k]:G4}, which may underflow to 0", "division-by-zero", Formulation.LossesFromProbabilities));
                     return Enumerable.Repeat(double.PositiveInfinity, K).ToArray();
                 }
                 g[k] = t[k] / o[k] / m;
