@@ -144,13 +144,15 @@ public class ConformanceKitTests(ITestOutputHelper output)
         Assert.Contains("declined by the implementation: not yet", run.Message);
     }
 
-    /// <summary>One [Property] test per property of the oracle, in its order: a new property cannot be left out.</summary>
+    /// <summary>One [Property] test per property of the oracle, in its order, in the kit and in the
+    /// suite's strict run of the reference: a new property cannot be left out of either.</summary>
     [Fact]
-    public void The_kit_has_one_property_test_per_property()
+    public void The_kit_has_one_property_test_per_property_and_the_suite_names_them_alike()
     {
         Assert.Equal(Oracle.Properties.All.Select(p => p.Name), ConformanceTests<ReferenceBackprop>.PropertyOfTest.Values);
         string[] Tests(Type t) => t.GetMethods().Where(m => m.GetCustomAttributes(typeof(SeededPropertyAttribute), true).Length > 0).Select(m => m.Name).Order().ToArray();
         Assert.Equal(ConformanceTests<ReferenceBackprop>.PropertyOfTest.Keys.Order(), Tests(typeof(ConformanceTests<ReferenceBackprop>)));
+        Assert.Equal(Tests(typeof(ConformanceTests<ReferenceBackprop>)), Tests(typeof(SpecTests.Properties.ReferenceProperties)));
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public class SensitivityTests(ITestOutputHelper output)
         ambiguous = 0;
         for (int i = 0; i < networks; i++)
         {
-            Network n = NetworkGen.Sample(PropertyRun.Seed, i, networks);
+            Network n = NetworkGen.Sample(RunSettings.Seed, i, networks);
             Truth truth = Truth.For(n, precision);
             if (truth.OutOfRange) continue;
             if (truth.Careful.AmbiguousKinks.Count > 0) { ambiguous++; continue; }
@@ -73,7 +73,7 @@ public class SensitivityTests(ITestOutputHelper output)
                 if (Math.Abs(g[k]) * r > 2 * truth.Careful.Gradient[k])
                 {
                     catchable++;
-                    Assert.True(zone != Zone.Agrees, $"seed {PropertyRun.Seed}, network {i}, entry {k}: a relative error of {r} above twice the careful bound went unnoticed");
+                    Assert.True(zone != Zone.Agrees, $"seed {RunSettings.Seed}, network {i}, entry {k}: a relative error of {r} above twice the careful bound went unnoticed");
                 }
                 if (zone == Zone.Wrong) wrong++;
             }
