@@ -110,8 +110,9 @@ public static class SeededRun
 
     // ------------------------------------------------------------------ the settings, read once per property
 
-    /// <summary>The FsCheck settings of a seeded run of <paramref name="cases"/> cases.</summary>
-    public readonly record struct Plan(ulong Seed, int Cases, Shard Shard, int MaxTest, int StartSize, int EndSize, string Replay, bool Replaying)
+    /// <summary>The FsCheck settings of a seeded run of <paramref name="Cases"/> cases, set by
+    /// <paramref name="Count"/> (BACKPROPSPEC_PROPERTY_COUNT or the project's default).</summary>
+    public readonly record struct Plan(ulong Seed, int Cases, int Count, Shard Shard, int MaxTest, int StartSize, int EndSize, string Replay, bool Replaying)
     {
         /// <summary>Whether case <paramref name="index"/> is the last this run checks.</summary>
         public bool IsLast(int index) => index + Shard.N >= Cases;
@@ -119,12 +120,12 @@ public static class SeededRun
 
     /// <summary>Reads BACKPROPSPEC_SEED, BACKPROPSPEC_SHARD and BACKPROPSPEC_REPLAY for a run of
     /// <paramref name="cases"/> cases; throws <see cref="ArgumentException"/> saying what is wrong.</summary>
-    public static Plan PlanFor(int cases) =>
-        PlanFor(cases, RunSettings.Seed, RunSettings.Shard, Environment.GetEnvironmentVariable("BACKPROPSPEC_REPLAY"));
+    public static Plan PlanFor(int cases, int count) =>
+        PlanFor(cases, count, RunSettings.Seed, RunSettings.Shard, Environment.GetEnvironmentVariable("BACKPROPSPEC_REPLAY"));
 
     /// <summary>The FsCheck settings of shard <paramref name="shard"/> of the run of <paramref name="cases"/>
     /// cases from <paramref name="seed"/>, or of the one case <paramref name="replay"/> names.</summary>
-    public static Plan PlanFor(int cases, ulong seed, Shard shard, string? replay)
+    public static Plan PlanFor(int cases, int count, ulong seed, Shard shard, string? replay)
     {
         int m = shard.Size(cases);
         if (m == 0) throw new ArgumentException($"BACKPROPSPEC_SHARD={shard} leaves this property's run of {cases} cases with nothing to check: use at most {cases} shards");
@@ -133,7 +134,7 @@ public static class SeededRun
         // test j gets the size StartSize + (j + 1)·N = CursorBase + (K − 1) + j·N: case K − 1 + j·N
         int start = CursorBase + shard.K - 1 - shard.N;
         bool replaying = !string.IsNullOrWhiteSpace(replay);
-        return new Plan(seed, cases, shard, m, start, start + shard.N * m, replaying ? replay!.Trim() : $"{seed},{Gamma}", replaying);
+        return new Plan(seed, cases, count, shard, m, start, start + shard.N * m, replaying ? replay!.Trim() : $"{seed},{Gamma}", replaying);
     }
 
     static bool IsReplay(string text)
@@ -147,7 +148,7 @@ public static class SeededRun
         if (size == EmptyShard)
             throw new InvalidOperationException("the shard leaves this property's run with nothing to check: it has fewer cases than K of K/N (use at most as many shards as cases)");
         if (size != BrokenSettings) return;
-        try { PlanFor(int.MaxValue - CursorBase); }
+        try { PlanFor(int.MaxValue - CursorBase, 1); }
         catch (ArgumentException e) { throw new InvalidOperationException(e.Message); }
     }
 
@@ -162,7 +163,7 @@ public static class SeededRun
 
     /// <summary>The environment that runs this run again.</summary>
     public static string RunLine(Plan plan) => string.Create(CultureInfo.InvariantCulture,
-        $"BACKPROPSPEC_SEED={plan.Seed} BACKPROPSPEC_PROPERTY_COUNT={plan.Cases}{(plan.Shard.IsWhole ? "" : $" BACKPROPSPEC_SHARD={plan.Shard}")}");
+        $"BACKPROPSPEC_SEED={plan.Seed} BACKPROPSPEC_PROPERTY_COUNT={plan.Count}{(plan.Shard.IsWhole ? "" : $" BACKPROPSPEC_SHARD={plan.Shard}")}");
 
     /// <summary>Where a failing case comes from in its run, in words: "case 417 of the run of seed
     /// 20261123 (shard 2/4), shrunk".</summary>
@@ -273,8 +274,9 @@ public abstract class SeededPropertyAttribute : PropertyAttribute
     /// throws when the settings are broken.</summary>
     public SeededRun.Plan Plan()
     {
-        SeededRun.Plan plan = shard is null ? SeededRun.PlanFor(Cases)
-            : SeededRun.PlanFor(Cases, RunSettings.Seed, Oracle.Shard.Parse(shard), Environment.GetEnvironmentVariable("BACKPROPSPEC_REPLAY"));
+        int runCount = RunSettings.Count(defaultCount);
+        SeededRun.Plan plan = shard is null ? SeededRun.PlanFor(Cases, runCount)
+            : SeededRun.PlanFor(Cases, runCount, RunSettings.Seed, Oracle.Shard.Parse(shard), Environment.GetEnvironmentVariable("BACKPROPSPEC_REPLAY"));
         return pastedReplay is { } r ? plan with { Replay = r, Replaying = true } : plan;
     }
 

@@ -108,11 +108,11 @@ public class FailureReportTests(ITestOutputHelper output)
     [Fact]
     public void The_environment_replay_sets_the_same_fsCheck_replay_as_the_pasted_one()
     {
-        SeededRun.Plan plan = SeededRun.PlanFor(1000, RunSettings.DefaultSeed, Shard.Whole, Pasted);
+        SeededRun.Plan plan = SeededRun.PlanFor(1000, 1000, RunSettings.DefaultSeed, Shard.Whole, Pasted);
         Assert.True(plan.Replaying);
         Assert.Equal(Pasted, plan.Replay);
-        Assert.Throws<ArgumentException>(() => SeededRun.PlanFor(1000, RunSettings.DefaultSeed, Shard.Whole, "12,34,5"));   // gamma must be odd
-        Assert.Throws<ArgumentException>(() => SeededRun.PlanFor(1000, RunSettings.DefaultSeed, Shard.Whole, "seed 12"));
+        Assert.Throws<ArgumentException>(() => SeededRun.PlanFor(1000, 1000, RunSettings.DefaultSeed, Shard.Whole, "12,34,5"));   // gamma must be odd
+        Assert.Throws<ArgumentException>(() => SeededRun.PlanFor(1000, 1000, RunSettings.DefaultSeed, Shard.Whole, "seed 12"));
     }
 
     [Fact]

@@ -20,14 +20,17 @@ public class SeededRunTests(ITestOutputHelper output)
 
 #pragma warning disable xUnit1000 // fixtures: run by the tests below, in this process, not tests of their own
     /// <summary>One property, run whole and as each of four shards (a fixed shard on the attribute
-    /// stands in for BACKPROPSPEC_SHARD, which one process cannot set per test).</summary>
+    /// stands in for BACKPROPSPEC_SHARD, which one process cannot set per test), over the first 202
+    /// cases of the run (202: shards of 51, 51, 50 and 50).</summary>
     internal sealed class Recorded(ITestOutputHelper output) : PropertyTests(output)
     {
-        [NetworkProperty] public Property Whole(Network n) => Record(n);
-        [NetworkProperty(Shard = "1/4")] public Property Shard1(Network n) => Record(n);
-        [NetworkProperty(Shard = "2/4")] public Property Shard2(Network n) => Record(n);
-        [NetworkProperty(Shard = "3/4")] public Property Shard3(Network n) => Record(n);
-        [NetworkProperty(Shard = "4/4")] public Property Shard4(Network n) => Record(n);
+        public const int Cases = 202;
+
+        [NetworkProperty(Count = Cases)] public Property Whole(Network n) => Record(n);
+        [NetworkProperty(Count = Cases, Shard = "1/4")] public Property Shard1(Network n) => Record(n);
+        [NetworkProperty(Count = Cases, Shard = "2/4")] public Property Shard2(Network n) => Record(n);
+        [NetworkProperty(Count = Cases, Shard = "3/4")] public Property Shard3(Network n) => Record(n);
+        [NetworkProperty(Count = Cases, Shard = "4/4")] public Property Shard4(Network n) => Record(n);
         [NetworkProperty(Shard = "5/4")] public Property Unreadable(Network n) => Record(n);
         [NetworkProperty(Count = 3, Shard = "4/4")] public Property Empty(Network n) => Record(n);
 
@@ -39,7 +42,7 @@ public class SeededRunTests(ITestOutputHelper output)
     }
 #pragma warning restore xUnit1000
 
-    static async Task<(int Index, string Document)[]> Cases(string test)
+    static async Task<(int Index, string Document)[]> CasesOf(string test)
     {
         Seen.TryRemove(test, out _);
         InProcess.Outcome run = await InProcess.Run(typeof(Recorded), test);
@@ -51,18 +54,18 @@ public class SeededRunTests(ITestOutputHelper output)
     public async Task Shards_are_disjoint_and_together_check_exactly_the_networks_of_the_unsharded_run()
     {
         ulong seed = RunSettings.Seed;
-        int count = RunSettings.Count(NetworkPropertyAttribute.DefaultCount);
-        var whole = await Cases(nameof(Recorded.Whole));
+        int count = Recorded.Cases, runCount = RunSettings.Count(NetworkPropertyAttribute.DefaultCount);
+        var whole = await CasesOf(nameof(Recorded.Whole));
         // the unsharded run: cases 0 … count − 1, case i the network NetworkGen.Sample draws (and check judges)
         Assert.Equal(Enumerable.Range(0, count), whole.Select(c => c.Index));
         foreach (int i in new[] { 0, 1, count / 2, count - 1 })
-            Assert.Equal(NetworkGen.Sample(seed, i, count).ToString(), whole[i].Document);
+            Assert.Equal(NetworkGen.Sample(seed, i, runCount).ToString(), whole[i].Document);
 
         var shards = new List<(int Index, string Document)[]>();
         string[] tests = [nameof(Recorded.Shard1), nameof(Recorded.Shard2), nameof(Recorded.Shard3), nameof(Recorded.Shard4)];
         for (int k = 1; k <= 4; k++)
         {
-            var shard = await Cases(tests[k - 1]);
+            var shard = await CasesOf(tests[k - 1]);
             output.WriteLine($"shard {k}/4: {shard.Length} networks, the first {string.Join(", ", shard.Take(4).Select(c => c.Index))}");
             Assert.All(shard, c => Assert.Equal(k - 1, c.Index % 4));           // i ≡ K − 1 (mod N)
             Assert.Equal(new Shard(k, 4).Size(count), shard.Length);
@@ -78,9 +81,9 @@ public class SeededRunTests(ITestOutputHelper output)
     {
         Seen.TryRemove(nameof(Recorded.Shard2), out _);
         InProcess.Outcome run = await InProcess.Run(typeof(Recorded), nameof(Recorded.Shard2));
-        int count = RunSettings.Count(NetworkPropertyAttribute.DefaultCount);
+        int count = Recorded.Cases;
         Assert.StartsWith($"Shard2: {count} cases of seed {RunSettings.Seed}, shard 2/4: the {new Shard(2, 4).Size(count)} with i ≡ 1 (mod 4) "
-                          + $"(run them again with BACKPROPSPEC_SEED={RunSettings.Seed} BACKPROPSPEC_PROPERTY_COUNT={count} BACKPROPSPEC_SHARD=2/4)", run.Output);
+                          + $"(run them again with BACKPROPSPEC_SEED={RunSettings.Seed} BACKPROPSPEC_PROPERTY_COUNT={RunSettings.Count(NetworkPropertyAttribute.DefaultCount)} BACKPROPSPEC_SHARD=2/4)", run.Output);
     }
 
     [Fact]
