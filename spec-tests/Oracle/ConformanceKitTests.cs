@@ -74,15 +74,12 @@ public class ConformanceKitTests(ITestOutputHelper output)
         Assert.Contains($"BACKPROPSPEC_REPLAY={replay} dotnet test --filter \"FullyQualifiedName~{test}\"", report);
         Assert.Contains($"[ConformanceProperty(Replay = \"{replay}\")] public Property {test}_replayed(NetworkFor<SignFlipped> n) => Holds(n, nameof({test}));", report);
         Assert.StartsWith($"gradients agree with the exact derivatives: {new SignFlipped().Name}: {count} random networks of seed {seed}", run.Output);
-        if (DefaultRun) Assert.Equal((PastedReplay, PastedCase), (replay, index));
+        if (InProcess.DefaultSettings) Assert.Equal((PastedReplay, PastedCase), (replay, index));
     }
 
     const string PastedReplay = "4481971882833597885,11400714819323198485,1";
     const int PastedCase = 2;
 
-    static bool DefaultRun => Environment.GetEnvironmentVariable("BACKPROPSPEC_SEED") is null
-                              && Environment.GetEnvironmentVariable("BACKPROPSPEC_PROPERTY_COUNT") is null
-                              && Environment.GetEnvironmentVariable("BACKPROPSPEC_SHARD") is null;
 
     /// <summary>The property the report says to paste into the consumer's class runs that one case,
     /// and fails on it the same way.</summary>

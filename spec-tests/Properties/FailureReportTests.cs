@@ -41,9 +41,6 @@ public class FailureReportTests(ITestOutputHelper output)
     const string Pasted = "4481971882833597885,11400714819323198485,0";
     const int PastedCase = 2;
 
-    static bool DefaultRun => Environment.GetEnvironmentVariable("BACKPROPSPEC_SEED") is null
-                              && Environment.GetEnvironmentVariable("BACKPROPSPEC_PROPERTY_COUNT") is null
-                              && Environment.GetEnvironmentVariable("BACKPROPSPEC_SHARD") is null;
 
     static string Section(string message, string name) =>
         Regex.Match(message, $@"\n{name}:\n(?<doc>\{{.*?\n\}})", RegexOptions.Singleline) is { Success: true } m ? m.Groups["doc"].Value
@@ -83,7 +80,7 @@ public class FailureReportTests(ITestOutputHelper output)
         Assert.Contains($"BACKPROPSPEC_REPLAY={replay} dotnet test --filter \"FullyQualifiedName~Gradients_of_a_sign_flipped_backprop_agree_with_the_exact_derivatives\"", report);
         Assert.Contains($"the whole run: BACKPROPSPEC_SEED={seed} BACKPROPSPEC_PROPERTY_COUNT={count}", report);
         // the line pasted into the fixture's second property is the one printed here
-        if (DefaultRun) Assert.Equal((Pasted, PastedCase), (replay, index));
+        if (InProcess.DefaultSettings) Assert.Equal((Pasted, PastedCase), (replay, index));
     }
 
     [Fact]
@@ -98,7 +95,7 @@ public class FailureReportTests(ITestOutputHelper output)
         Network pasted = NetworkGen.Sample(RunSettings.DefaultSeed, PastedCase, NetworkPropertyAttribute.DefaultCount);
         Assert.Equal(NetworkJson.Write(pasted), NetworkJson.Write(NetworkJson.Parse(Section(replayed.Message, "Original"))));
         Assert.Contains("fails on the replayed case, shrunk:", replayed.Message);
-        if (DefaultRun)
+        if (InProcess.DefaultSettings)
         {
             InProcess.Outcome run = await InProcess.Run(typeof(SignFlipped), nameof(SignFlipped.Gradients_of_a_sign_flipped_backprop_agree_with_the_exact_derivatives));
             Assert.Equal(Section(run.Message, "Shrunk"), Section(replayed.Message, "Shrunk"));

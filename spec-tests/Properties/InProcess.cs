@@ -17,6 +17,12 @@ public static class InProcess
         public override string ToString() => $"{(Passed ? "passed" : "failed")}\n{Message}\n--- output ---\n{Output}";
     }
 
+    /// <summary>Whether this run has the default seed, count and shard (no BACKPROPSPEC_SEED,
+    /// _PROPERTY_COUNT or _SHARD): then a fixture fails exactly where a replay pasted into it says.</summary>
+    public static bool DefaultSettings => Environment.GetEnvironmentVariable("BACKPROPSPEC_SEED") is null
+                                          && Environment.GetEnvironmentVariable("BACKPROPSPEC_PROPERTY_COUNT") is null
+                                          && Environment.GetEnvironmentVariable("BACKPROPSPEC_SHARD") is null;
+
     public static async Task<Outcome> Run(Type fixture, string method)
     {
         var assembly = new TestAssembly(Reflector.Wrap(fixture.Assembly));
