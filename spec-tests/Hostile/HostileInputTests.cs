@@ -67,7 +67,7 @@ public class HostileInputTests(ITestOutputHelper output) : PropertyTests(output)
             else if (string.IsNullOrWhiteSpace(e.Problem)) failure = $"the error at {e.Path} says nothing";
         }
         catch (Exception e) { failure = $"the reader threw {e.GetType().Name}: {e.Message}"; }
-        return Holds(d, failure).Classify(refused, "refused").Classify(!refused, "still a valid network").Collect(d.Damage);
+        return Holds(d, failure).Classify(refused, "refused").Classify(!refused, "still a valid network").Classify(true, d.Damage.ToString());
     }
 
     /// <summary>The damage is real: most damaged documents of the run are refused, not still valid

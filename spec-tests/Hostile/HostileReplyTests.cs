@@ -110,7 +110,7 @@ public class HostileReplyTests(ITestOutputHelper output) : PropertyTests(output)
         }
         catch (UnsupportedNetworkException) { kind = "unsupported"; }
         catch (Exception e) { failure = $"reading it threw {e.GetType().Name}: {e.Message}"; }
-        return Holds(r, failure).Collect(kind);
+        return Holds(r, failure).Classify(true, kind);
     }
 
     /// <summary>The damage is real: most damaged replies of the run are refused (counted on its first 200).</summary>
