@@ -5,7 +5,8 @@ namespace BackpropSpec.Conformance;
 
 /// <summary>
 /// The conformance kit for xunit.v3: inherit it once and every golden example and every property of
-/// backprop runs against your implementation as xunit tests.
+/// backprop runs against your implementation as xunit tests, each property an FsCheck
+/// <c>[Property]</c> test of its own.
 /// <code>
 /// public class MyConformance : ConformanceTests&lt;MyBackprop&gt;;
 /// </code>
@@ -13,17 +14,13 @@ namespace BackpropSpec.Conformance;
 /// it declines with <see cref="NotSupportedException"/>) is skipped with the reason, not failed.
 /// Each property writes its seed and counts as the first line of its test output.
 /// BACKPROPSPEC_PROPERTY_COUNT sets the number of random networks per property (default 200),
-/// BACKPROPSPEC_SEED the seed (default <see cref="ConformanceChecks.DefaultSeed"/>).
+/// BACKPROPSPEC_SEED the seed (default <see cref="ConformanceChecks.DefaultSeed"/>),
+/// BACKPROPSPEC_SHARD=K/N the shard of them this machine checks.
 /// For xunit v2 use the package BackpropSpec.Conformance instead.
 /// </summary>
-public abstract class ConformanceTests<TImplementation> where TImplementation : IBackprop, new()
+public abstract partial class ConformanceTests<TImplementation> where TImplementation : IBackprop, new()
 {
-    /// <summary>The implementation under test; override to construct it another way.</summary>
-    protected virtual IBackprop CreateImplementation() => new TImplementation();
-
-    /// <summary>When true, accuracy and range findings fail too (answers less accurate than careful
-    /// arithmetic). The reference's own conformance test is strict; a textbook implementation is not.</summary>
-    protected virtual bool Strict => false;
+    partial void Say(string line) => TestContext.Current.TestOutputHelper?.WriteLine(line);
 
     [Theory]
     [MemberData(nameof(ConformanceCases.ExampleNames), MemberType = typeof(ConformanceCases))]
@@ -33,23 +30,10 @@ public abstract class ConformanceTests<TImplementation> where TImplementation : 
         if (outcome.Skipped is not null) Assert.Skip(outcome.Skipped);
         if (outcome.Failure is not null) Assert.Fail(outcome.Failure);
     }
-
-    [Theory]
-    [MemberData(nameof(ConformanceCases.PropertyNames), MemberType = typeof(ConformanceCases))]
-    public void Property_holds(string property)
-    {
-        PropertyOutcome outcome = ConformanceChecks.CheckProperty(CreateImplementation(), property, ConformanceChecks.Seed, ConformanceChecks.Count, Strict);
-        TestContext.Current.TestOutputHelper?.WriteLine(outcome.Summary());
-        if (outcome.Failure is not null) Assert.Fail(outcome.Failure.Report());
-        // a run that checked nothing would pass in silence: that is a failure of the set-up
-        if (outcome.Checked == 0) Assert.Fail($"{outcome.Summary()}\nno random network was checked: the implementation declined every one");
-    }
 }
 
-/// <summary>The cases of the kit's theories: one test per golden example and one per property.</summary>
+/// <summary>The cases of the kit's theory: one test per golden example.</summary>
 public static class ConformanceCases
 {
     public static TheoryData<string> ExampleNames => new(Examples.Names);
-
-    public static TheoryData<string> PropertyNames => new(Properties.All.Select(p => p.Name));
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using BackpropSpec.Oracle;
 using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Reference;
@@ -8,9 +7,10 @@ namespace BackpropSpec.Conformance;
 /// <summary>
 /// What the conformance kit runs, without any test framework: a golden example checked against the
 /// derived tolerances (<see cref="Expected"/>, the same numbers the test vectors publish), and a
-/// property of <see cref="Properties.All"/> over seeded random networks with the first failure
-/// shrunk. Both kits (BackpropSpec.Conformance for xunit v2, BackpropSpec.Conformance.XunitV3 for
-/// xunit.v3) compile this one file, so they judge alike.
+/// property of <see cref="Properties.All"/> on one network (FsCheck's <c>[Property]</c> draws the
+/// networks and shrinks the first failure: <see cref="SeededRun"/>). Both kits (BackpropSpec.Conformance
+/// for xunit v2, BackpropSpec.Conformance.XunitV3 for xunit.v3) compile this one file, so they judge
+/// alike.
 ///
 /// What an implementation supports is its <see cref="IBackprop.Capabilities"/> (activations and
 /// losses, as the protocol's hello lists them): golden examples outside it are skipped, random
@@ -25,9 +25,6 @@ public static class ConformanceChecks
     public const int DefaultCount = 200;
     /// <summary>The seed unless BACKPROPSPEC_SEED says otherwise: a fixed default, so a run is repeatable.</summary>
     public const ulong DefaultSeed = RunSettings.DefaultSeed;
-
-    public static int Count => RunSettings.Count(DefaultCount);
-    public static ulong Seed => RunSettings.Seed;
 
     /// <summary>Why the implementation does not take this worked example (outside its capabilities),
     /// or null when it does.</summary>
@@ -62,47 +59,23 @@ public static class ConformanceChecks
             + $"\nnetwork: {n}");
     }
 
-    /// <summary>Runs the property named <paramref name="property"/> on networks 0 … count − 1 of
-    /// <see cref="NetworkGen.Sample"/> within the implementation's capabilities; on the first failure,
-    /// shrinks that network to a local minimum that fails the same property the same way, on a
-    /// straight answer.</summary>
-    public static PropertyOutcome CheckProperty(IBackprop impl, string property, ulong seed, int count, bool strict = false)
+    /// <summary>Judges the property named <paramref name="property"/> on one network, in the precision
+    /// the implementation declares. A network outside its capabilities, or one it declines by throwing
+    /// <see cref="NotSupportedException"/>, is skipped with the reason, never judged.</summary>
+    public static NetworkOutcome CheckNetwork(IBackprop impl, string property, Network network)
     {
         NetworkProperty check = Properties.Named(property);
-        Capabilities caps = impl.Capabilities;
+        if (Outside(network, impl.Capabilities) is { } outside) return new NetworkOutcome(null, outside);
         var recorder = new DeclineRecorder(impl);
-        int checkedCount = 0, declined = 0;
-        string? firstDecline = null;
-
-        for (int i = 0; i < count; i++)
-        {
-            Network network = NetworkGen.Sample(seed, i, count, caps);
-            recorder.Clear();
-            PropertyVerdict verdict = Properties.Judge(check, recorder, network, caps.Precision);
-            if (recorder.Declined is { } e) { declined++; firstDecline ??= $"random network {i}: {e.Message}"; continue; }
-            checkedCount++;
-            if (!verdict.Fails(strict)) continue;
-            // a candidate counts only when the same property fails it the same way, not on a decline
-            bool Fails(Network n)
-            {
-                if (Outside(n, caps) is not null) return false;
-                recorder.Clear();
-                return Properties.Judge(check, recorder, n, caps.Precision).Zone == verdict.Zone && recorder.Declined is null;
-            }
-            var (minimal, steps) = Minimize.Run(network, NetworkGen.Shrink, Fails);
-            recorder.Clear();
-            PropertyVerdict onMinimal = Properties.Judge(check, recorder, minimal, caps.Precision);
-            return new PropertyOutcome(property, seed, count, checkedCount, declined, firstDecline,
-                new PropertyFailure(impl.Name, property, seed, i, count, network, minimal, steps, onMinimal.Zone == Zone.Agrees ? verdict : onMinimal));
-        }
-        return new PropertyOutcome(property, seed, count, checkedCount, declined, firstDecline, null);
+        PropertyVerdict verdict = Properties.Judge(check, recorder, network, impl.Capabilities.Precision);
+        if (recorder.Declined is { } declined) return new NetworkOutcome(null, $"declined by the implementation: {declined.Message}");
+        return new NetworkOutcome(verdict, null);
     }
 
     /// <summary>Passes every call through, and remembers the first <see cref="NotSupportedException"/>.</summary>
     sealed class DeclineRecorder(IBackprop inner) : IBackprop
     {
         public NotSupportedException? Declined { get; private set; }
-        public void Clear() => Declined = null;
         public string Name => inner.Name;
         public Capabilities Capabilities => inner.Capabilities;
         public Evaluation Forward(Network network) => Record(() => inner.Forward(network));
@@ -120,28 +93,5 @@ public static class ConformanceChecks
 /// <summary>A worked example's outcome: skipped (with the reason), failed (with the report), or passed (both null).</summary>
 public sealed record ExampleOutcome(string Example, string? Skipped, string? Failure);
 
-/// <summary>A property's outcome over a seeded run: how many networks were checked and declined, and the first failure.</summary>
-public sealed record PropertyOutcome(string Property, ulong Seed, int Count, int Checked, int Declined, string? FirstDecline, PropertyFailure? Failure)
-{
-    /// <summary>One line for the test output: the seed first, so a run can be replayed.</summary>
-    public string Summary() => string.Create(CultureInfo.InvariantCulture,
-        $"seed {Seed} (replay with BACKPROPSPEC_SEED={Seed} BACKPROPSPEC_PROPERTY_COUNT={Count}): {Property}: {Checked} of {Count} random networks checked, {Declined} declined as unsupported{(FirstDecline is null ? "" : $" (first: {FirstDecline})")}");
-}
-
-/// <summary>A property that failed: where (seed and index replay it), the shrunk network and what went wrong on it.</summary>
-public sealed record PropertyFailure(
-    string Implementation, string Property, ulong Seed, int Index, int Count, Network Original, Network Minimal, int ShrinkSteps, PropertyVerdict Verdict)
-{
-    /// <summary>The report; its first line is the seed and the way to replay it.</summary>
-    public string Report() => string.Create(CultureInfo.InvariantCulture, $"""
-        seed {Seed}, random network {Index} of {Count} (replay with BACKPROPSPEC_SEED={Seed} BACKPROPSPEC_PROPERTY_COUNT={Count})
-        {Implementation} fails the property "{Property}" ({Zones.Name(Verdict.Zone)}),
-        shrunk in {ShrinkSteps} steps from {Original.ParameterCount} to {Minimal.ParameterCount} parameters. The minimal network:
-        {Minimal}
-        What fails on it:
-        {Verdict.Message}
-        {Verdict.Table?.Table() ?? ""}
-        """);
-
-    public override string ToString() => Report();
-}
+/// <summary>A property's outcome on one network: its verdict, or why the network was skipped.</summary>
+public sealed record NetworkOutcome(PropertyVerdict? Verdict, string? Skipped);

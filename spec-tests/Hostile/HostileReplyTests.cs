@@ -1,10 +1,12 @@
 using System.Text.Json;
+using BackpropSpec.Conformance;
 using BackpropSpec.Oracle;
 using BackpropSpec.Oracle.Protocol;
 using BackpropSpec.Reference;
 using BackpropSpec.SpecTests.Properties;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -17,11 +19,17 @@ namespace BackpropSpec.SpecTests.Hostile;
 /// names its kind (garbage, wrong-id, wrong-shape, non-finite, error-reply) and the request; any
 /// other exception fails.
 /// </summary>
-public class HostileReplyTests(ITestOutputHelper output)
+[Properties(Arbitrary = [typeof(HostileReplyTests.Cases)])]
+public class HostileReplyTests(ITestOutputHelper output) : PropertyTests(output)
 {
     const long Id = 7;
 
-    sealed record Case(string Op, string Example, string Line, Damage Damage)
+    static readonly Dictionary<string, Network> Networks = Examples.Names.ToDictionary(name => name, Examples.Load);
+
+    static Network ExampleNetwork(string example) => Networks[example];
+
+    /// <summary>A correct reply to a request on a worked example, damaged one way.</summary>
+    public sealed record DamagedReply(string Op, string Example, string Line, Damage Damage)
     {
         public override string ToString() => $"{Op} on {Example}, {Damage}: {(Line.Length > 400 ? Line[..400] + "…" : Line)}";
     }
@@ -60,12 +68,26 @@ public class HostileReplyTests(ITestOutputHelper output)
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    static Gen<Case> Cases =>
-        from example in Gen.Elements(Examples.Names.ToArray())
-        from op in Gen.Elements("forward", "gradients", "step")
-        from damage in Gen.Elements(Enum.GetValues<Damage>())
-        from pick in Gen.Choose(0, int.MaxValue)
-        select new Case(op, example, Damaging.Apply(Reply(op, Examples.Load(example)), damage, new Random(pick)), damage);
+    /// <summary>The class's generator (seeded, like every property's): damaged replies.</summary>
+    public static class Cases
+    {
+        /// <summary>The correct reply to every request on every example, made once.</summary>
+        static readonly Dictionary<(string Op, string Example), string> Undamaged =
+            (from op in new[] { "forward", "gradients", "step" } from example in Examples.Names select (op, example))
+            .ToDictionary(k => k, k => Reply(k.op, ExampleNetwork(k.example)));
+
+        static readonly Gen<DamagedReply> Replies =
+            from example in Gen.Elements(Examples.Names.ToArray())
+            from op in Gen.Elements("forward", "gradients", "step")
+            from damage in Gen.Elements(Enum.GetValues<Damage>())
+            from pick in Gen.Choose(0, int.MaxValue)
+            select new DamagedReply(op, example, Damaging.Apply(Undamaged[(op, example)], damage, new Random(pick)), damage);
+
+        public static Arbitrary<DamagedReply> DamagedReplies() => SeededRun.Cases(Replies, NetworkPropertyAttribute.DefaultCount).ToArbitrary();
+
+        /// <summary>Case i of the seeded run of damaged replies.</summary>
+        public static DamagedReply At(int i, int count) => SeededRun.Case(Replies, RunSettings.Seed, i, count);
+    }
 
     [Fact]
     public void Undamaged_replies_read_back_to_the_reference_values()
@@ -75,25 +97,34 @@ public class HostileReplyTests(ITestOutputHelper output)
         Assert.Equal(new ReferenceBackprop().Gradients(n).Flatten(), g.Flatten());
     }
 
-    [Fact]
-    public void Damaged_replies_are_reported_by_kind_and_never_crash_the_checker()
+    [NetworkProperty(Multiple = 3)]
+    public Property Damaged_replies_are_reported_by_kind_and_never_crash_the_checker(DamagedReply r)
     {
-        int tried = 0, refused = 0;
-        var kinds = new Dictionary<string, int>();
-        Prop.ForAll(Cases.ToArbitrary(), c =>
+        Network n = ExampleNetwork(r.Example);
+        string? failure = null, kind = "still a valid reply";
+        try { ProcessBackprop.ReadReply(r.Op, r.Line, Id, n); }
+        catch (ProtocolException e)
         {
-            tried++;
-            Network n = Examples.Load(c.Example);
-            try { ProcessBackprop.ReadReply(c.Op, c.Line, Id, n); }
-            catch (ProtocolException e)
-            {
-                refused++;
-                kinds[e.KindName] = kinds.GetValueOrDefault(e.KindName) + 1;
-                if (!e.Message.Contains($"`{c.Op}`")) throw new PropertyFailure($"the report does not name the request: {e.Message}");
-            }
-            catch (UnsupportedNetworkException) { refused++; }
-        }).Check(PropertyRun.Config("damaged protocol replies", 3 * PropertyRun.Count));
-        output.WriteLine($"{tried} damaged replies tried, {refused} refused; by kind: {string.Join(", ", kinds.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}"))}");
-        Assert.True(refused > tried / 2, "most damage must be refused");
+            kind = e.KindName;
+            if (!e.Message.Contains($"`{r.Op}`")) failure = $"the report does not name the request: {e.Message}";
+        }
+        catch (UnsupportedNetworkException) { kind = "unsupported"; }
+        catch (Exception e) { failure = $"reading it threw {e.GetType().Name}: {e.Message}"; }
+        return Holds(r, failure).Classify(true, kind);
+    }
+
+    /// <summary>The damage is real: most damaged replies of the run are refused (counted on its first 200).</summary>
+    [Fact]
+    public void Most_damaged_replies_are_refused()
+    {
+        int count = Math.Min(200, RunSettings.Count(NetworkPropertyAttribute.DefaultCount)), refused = 0;
+        for (int i = 0; i < count; i++)
+        {
+            DamagedReply r = Cases.At(i, count);
+            try { ProcessBackprop.ReadReply(r.Op, r.Line, Id, ExampleNetwork(r.Example)); }
+            catch (Exception e) when (e is ProtocolException or UnsupportedNetworkException) { refused++; }
+        }
+        Output.WriteLine($"{refused} of {count} damaged replies refused");
+        Assert.True(refused > count / 2, "most damage must be refused");
     }
 }

@@ -3,14 +3,13 @@ using BackpropSpec.Oracle.Derivatives;
 using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Reference;
 using FsCheck;
-using FsCheck.Fluent;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace BackpropSpec.SpecTests.Properties;
 
 /// <summary>The oracles, the generator and the laws the documents state, on random networks.</summary>
-public class OracleProperties(ITestOutputHelper output)
+public class OracleProperties(ITestOutputHelper output) : PropertyTests(output)
 {
     /// <summary>
     /// What proves the O(P) path: on small random networks the exact gradient (the reference's backprop
@@ -18,44 +17,40 @@ public class OracleProperties(ITestOutputHelper output)
     /// it: forward mode on dual numbers (within the duals' own derived tolerance), Richardson
     /// differences (within their estimate, where they converge) and the complex step.
     /// </summary>
-    [Fact]
-    public void The_exact_gradient_agrees_with_the_per_parameter_oracles_entry_by_entry()
+    [NetworkProperty]
+    public Property The_exact_gradient_agrees_with_the_per_parameter_oracles_entry_by_entry(Network n) => Holds(n, OracleDisagreement(n));
+
+    static string? OracleDisagreement(Network n)
     {
-        PropertyRun.Check(output, "exact gradient against dual, finite differences and complex step", NetworkGen.Arbitrary(), n =>
+        OracleGradients o = Oracles.Compute(n);
+        Truth truth = Truth.For(n);
+        ExactValues x = truth.Exact;
+        // at a ReLU within rounding of its kink the double computations may take either derivative
+        bool kinks = truth.Careful.AmbiguousKinks.Count > 0;
+        for (int k = 0; k < o.Dual.Length; k++)
         {
-            OracleGradients o = Oracles.Compute(n);
-            Truth truth = Truth.For(n);
-            ExactValues x = truth.Exact;
-            // at a ReLU within rounding of its kink the double computations may take either derivative
-            bool kinks = truth.Careful.AmbiguousKinks.Count > 0;
-            for (int k = 0; k < o.Dual.Length; k++)
-            {
-                double exact = x.Gradient[k] + x.GradientLo[k];
-                // the duals' bound; the exact value's own 2⁻¹⁰⁰, and below 2⁻⁹⁶⁹, where a double-double's
-                // Lo is subnormal, 2⁻¹⁰⁷⁴ per operation (fewer than 10⁵ along any chain of these networks)
-                double tol = o.Tolerance(k) + Math.ScaleB(Math.Abs(exact), -98) + 1e5 * double.Epsilon
-                             + (kinks ? truth.Careful.Gradient[k] : 0);
-                if (!(Math.Abs(o.Dual[k] - exact) <= tol))
-                    return $"{o.Parameters[k]}: exact {exact:R}, dual {o.Dual[k]:R} (tolerance {tol:G3})";
-                if (!double.IsNaN(o.FiniteDifference[k]) && !(Math.Abs(o.FiniteDifference[k] - exact) <= o.FiniteDifferenceError[k] + tol))
-                    return $"{o.Parameters[k]}: exact {exact:R}, finite difference {o.FiniteDifference[k]:R} ± {o.FiniteDifferenceError[k]:G3}";
-                if (o.ComplexStep is { } cs && !double.IsNaN(cs[k]) && !(Math.Abs(cs[k] - exact) <= tol))
-                    return $"{o.Parameters[k]}: exact {exact:R}, complex step {cs[k]:R} (tolerance {tol:G3})";
-            }
-            return null;
-        });
+            double exact = x.Gradient[k] + x.GradientLo[k];
+            // the duals' bound; the exact value's own 2⁻¹⁰⁰, and below 2⁻⁹⁶⁹, where a double-double's
+            // Lo is subnormal, 2⁻¹⁰⁷⁴ per operation (fewer than 10⁵ along any chain of these networks)
+            double tol = o.Tolerance(k) + Math.ScaleB(Math.Abs(exact), -98) + 1e5 * double.Epsilon
+                         + (kinks ? truth.Careful.Gradient[k] : 0);
+            if (!(Math.Abs(o.Dual[k] - exact) <= tol))
+                return $"{o.Parameters[k]}: exact {exact:R}, dual {o.Dual[k]:R} (tolerance {tol:G3})";
+            if (!double.IsNaN(o.FiniteDifference[k]) && !(Math.Abs(o.FiniteDifference[k] - exact) <= o.FiniteDifferenceError[k] + tol))
+                return $"{o.Parameters[k]}: exact {exact:R}, finite difference {o.FiniteDifference[k]:R} ± {o.FiniteDifferenceError[k]:G3}";
+            if (o.ComplexStep is { } cs && !double.IsNaN(cs[k]) && !(Math.Abs(cs[k] - exact) <= tol))
+                return $"{o.Parameters[k]}: exact {exact:R}, complex step {cs[k]:R} (tolerance {tol:G3})";
+        }
+        return null;
     }
 
     /// <summary>Independence at O(P): on every network, forward mode and Richardson differences along
     /// random directions agree with the exact gradient.</summary>
-    [Fact]
-    public void The_directional_cross_checks_agree_with_the_exact_gradient()
+    [NetworkProperty]
+    public Property The_directional_cross_checks_agree_with_the_exact_gradient(Network n)
     {
-        PropertyRun.Check(output, "directional cross-checks of the exact gradient", NetworkGen.Arbitrary(), n =>
-        {
-            DirectionalCheck d = Directional.Verify(Truth.For(n));
-            return d.Agrees ? null : string.Join("\n", d.Problems);
-        });
+        DirectionalCheck d = Directional.Verify(Truth.For(n));
+        return Holds(n, d.Agrees ? null : string.Join("\n", d.Problems));
     }
 
     /// <summary>The directional cross-check can fail: an exact gradient with one entry moved by 1e-6 of
@@ -79,24 +74,23 @@ public class OracleProperties(ITestOutputHelper output)
             },
         };
         DirectionalCheck check = Directional.Verify(wrong);
-        output.WriteLine(string.Join("\n", check.Problems));
+        Output.WriteLine(string.Join("\n", check.Problems));
         Assert.False(check.Agrees);
     }
 
-    [Fact]
-    public void Generated_and_shrunk_networks_are_valid_network_documents()
+    /// <summary>Every network of the run, and the first dozen candidates its shrinker offers, is a valid
+    /// network document: nothing generated or shrunk gets past the reader's rules unnoticed.</summary>
+    [NetworkProperty]
+    public Property Generated_and_shrunk_networks_are_valid_network_documents(Network n)
     {
-        PropertyRun.Check(output, "generated and shrunk networks are valid", NetworkGen.Arbitrary(), n =>
+        foreach (Network candidate in NetworkGen.Shrink(n).Take(12).Prepend(n))
         {
-            foreach (Network candidate in NetworkGen.Shrink(n).Take(60).Prepend(n))
-            {
-                string json = candidate.ToString();
-                Network back = NetworkJson.Parse(json);          // the whole rule set, through the JSON door
-                if (back.ToString() != json) return "the network does not round-trip through its JSON document";
-                if (Loss.RequiredOutput(back.Loss) is { } f && back.Output.Activation != f) return "loss and output activation do not match";
-            }
-            return null;
-        }, count: 200);
+            string json = candidate.ToString();
+            Network back = NetworkJson.Parse(json);          // the whole rule set, through the JSON door
+            if (back.ToString() != json) return Holds(n, "the network does not round-trip through its JSON document");
+            if (Loss.RequiredOutput(back.Loss) is { } f && back.Output.Activation != f) return Holds(n, "loss and output activation do not match");
+        }
+        return Holds(n, null);
     }
 
     /// <summary>The generator covers the space the issue names; counted over one seeded run.</summary>
@@ -107,7 +101,7 @@ public class OracleProperties(ITestOutputHelper output)
         var seen = new HashSet<string>();
         for (int i = 0; i < count; i++)
         {
-            Network n = NetworkGen.Sample(PropertyRun.Seed, i, count);
+            Network n = NetworkGen.Sample(RunSettings.Seed, i, count);
             ForwardPass<double> f = Forward.Run(n);
             seen.Add($"depth {n.Layers.Count}");
             seen.Add($"batch {n.BatchSize}");
@@ -134,18 +128,16 @@ public class OracleProperties(ITestOutputHelper output)
             .. Loss.All.Select(l => $"loss {Loss.Name(l)}"),
             "bias none", "bias trainable", "bias frozen",
         ];
-        output.WriteLine(string.Join(", ", seen.Order()));
+        Output.WriteLine(string.Join(", ", seen.Order()));
         Assert.Empty(expected.Except(seen));
     }
 
-    /// <summary>000: "The maximum derivative of the sigmoid function is 0.25".</summary>
-    [Fact]
-    public void Sigmoid_derivative_never_exceeds_a_quarter()
+    /// <summary>000: "The maximum derivative of the sigmoid function is 0.25", taken at 0.</summary>
+    [NetworkProperty]
+    public Property Sigmoid_derivative_never_exceeds_a_quarter(NetInput x)
     {
-        Assert.Equal(0.25, Activations.Derivative(Activation.Sigmoid, 0));
-        var nets = Gen.OneOf(Gen.Choose(-1_000_000, 1_000_000).Select(k => k / 1000.0), Gen.Elements(0.0, -0.0, 1e-300, -1e-300, 710.0, -750.0))
-            .ToArbitrary();
-        Prop.ForAll(nets, x => Activations.Derivative(Activation.Sigmoid, x) <= 0.25).Check(PropertyRun.Config("sigmoid' <= 1/4"));
+        double d = Activations.Derivative(Activation.Sigmoid, x.Net);
+        return Holds(x, (x.Net == 0 ? d == 0.25 : d <= 0.25) ? null : $"sigmoid'({x}) = {d:R}");
     }
 
     /// <summary>
@@ -154,50 +146,38 @@ public class OracleProperties(ITestOutputHelper output)
     /// δ k layers below the output is at most ¼^(k+1) of the output error |o − t|. A rounding
     /// margin of 8ε per layer covers the products.
     /// </summary>
-    [Fact]
-    public void Through_k_sigmoid_layers_with_weights_at_most_1_the_error_shrinks_by_a_quarter_per_layer()
+    [NetworkProperty]
+    public Property Through_k_sigmoid_layers_with_weights_at_most_1_the_error_shrinks_by_a_quarter_per_layer(SigmoidChain chain)
     {
-        Gen<Network> chains =
-            from depth in Gen.Choose(1, 5)
-            from weights in Gen.ArrayOf(Gen.Choose(-1000, 1000).Select(k => k / 1000.0), depth)
-            from x in Gen.Choose(-5000, 5000)
-            from t in Gen.Choose(0, 1000)
-            select Network.Create(1, weights.Select(w => new Layer(Activation.Sigmoid, new[,] { { w } }, null, BiasMode.None)).ToArray(),
-                                  LossKind.HalfSse, 0.5, [[x / 1000.0]], [[t / 1000.0]]);
-        PropertyRun.Check(output, "sigmoid chains shrink the error", chains.ToArbitrary(), n =>
+        Network n = chain.Network;
+        var f = Forward.Run(n);
+        LayerGradients<double>[] g = Backward.Run(n, f);
+        double error = Math.Abs(f.Out[^1][0][0] - n.T[0][0]);
+        for (int k = 0; k < n.Layers.Count; k++)
         {
-            var f = Forward.Run(n);
-            LayerGradients<double>[] g = Backward.Run(n, f);
-            double error = Math.Abs(f.Out[^1][0][0] - n.T[0][0]);
-            for (int k = 0; k < n.Layers.Count; k++)
-            {
-                double delta = Math.Abs(g[n.Layers.Count - 1 - k].delta[0][0]);
-                double bound = Math.Pow(0.25, k + 1) * error * (1 + 8 * (k + 1) * Validation.MachineEpsilon);
-                if (delta > bound) return $"delta {k} layers below the output is {delta:R} > 0.25^{k + 1} * |o - t| = {bound:R}";
-            }
-            return null;
-        });
+            double delta = Math.Abs(g[n.Layers.Count - 1 - k].delta[0][0]);
+            double bound = Math.Pow(0.25, k + 1) * error * (1 + 8 * (k + 1) * Validation.MachineEpsilon);
+            if (delta > bound) return Holds(chain, $"delta {k} layers below the output is {delta:R} > 0.25^{k + 1} * |o - t| = {bound:R}");
+        }
+        return Holds(chain, null);
     }
 
     /// <summary>The bias gradient is the sum of δ over the batch (the 1/m of a mean loss is inside δ):
     /// Σ_n δ from the trace against the exact forward-mode derivative of each bias.</summary>
-    [Fact]
-    public void Bias_gradient_is_the_sum_of_deltas_over_the_batch()
+    [NetworkProperty]
+    public Property Bias_gradient_is_the_sum_of_deltas_over_the_batch(Network n)
     {
-        PropertyRun.Check(output, "dE/db = sum of delta", NetworkGen.Arbitrary(), n =>
+        if (n.Layers.All(l => l.B is null)) return Holds(n, null);
+        LayerGradients<double>[] g = Backward.Run(n, Forward.Run(n));
+        OracleGradients o = Oracles.Compute(n, finiteDifferences: false, complexStep: false);
+        for (int k = 0; k < o.Parameters.Length; k++)
         {
-            if (n.Layers.All(l => l.B is null)) return null;
-            LayerGradients<double>[] g = Backward.Run(n, Forward.Run(n));
-            OracleGradients o = Oracles.Compute(n, finiteDifferences: false, complexStep: false);
-            for (int k = 0; k < o.Parameters.Length; k++)
-            {
-                ParameterRef p = o.Parameters[k];
-                if (!p.IsBias) continue;
-                double sum = 0;
-                for (int e = 0; e < n.BatchSize; e++) sum += g[p.Layer].delta[e][p.J];
-                if (!(Math.Abs(sum - o.Dual[k]) <= o.Tolerance(k))) return $"{p}: sum of delta {sum:R}, exact derivative {o.Dual[k]:R}";
-            }
-            return null;
-        });
+            ParameterRef p = o.Parameters[k];
+            if (!p.IsBias) continue;
+            double sum = 0;
+            for (int e = 0; e < n.BatchSize; e++) sum += g[p.Layer].delta[e][p.J];
+            if (!(Math.Abs(sum - o.Dual[k]) <= o.Tolerance(k))) return Holds(n, $"{p}: sum of delta {sum:R}, exact derivative {o.Dual[k]:R}");
+        }
+        return Holds(n, null);
     }
 }

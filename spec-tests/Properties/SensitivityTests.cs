@@ -66,7 +66,7 @@ public class SensitivityTests(ITestOutputHelper output)
     public void At_784_128_10_every_error_the_bound_allows_is_reported_and_1e_minus_6_in_99_percent_of_entries()
     {
         var shape = NetworkShape.Parse("784-128-10", 32);
-        Network[] networks = Enumerable.Range(0, 3).Select(i => NetworkGen.Sample(PropertyRun.Seed, i, 3, shape: shape)).ToArray();
+        Network[] networks = Enumerable.Range(0, 3).Select(i => NetworkGen.Sample(RunSettings.Seed, i, 3, shape: shape)).ToArray();
         var (planted9, catchable9, wrong9) = Plant(Precision.Float64, 1e-9, networks);
         output.WriteLine($"784-128-10, batch 32, float64, 1e-9 planted in {planted9} entries of 3 networks: reported in {100.0 * catchable9 / planted9:F2}%, wrong in {100.0 * wrong9 / planted9:F2}%");
         var (planted, catchable, wrong) = Plant(Precision.Float64, 1e-6, networks);
@@ -78,7 +78,7 @@ public class SensitivityTests(ITestOutputHelper output)
     int ambiguous;
 
     (int planted, int catchable, int wrong) Plant(Precision precision, double r, int networks) =>
-        Plant(precision, r, Enumerable.Range(0, networks).Select(i => NetworkGen.Sample(PropertyRun.Seed, i, networks)).ToArray());
+        Plant(precision, r, Enumerable.Range(0, networks).Select(i => NetworkGen.Sample(RunSettings.Seed, i, networks)).ToArray());
 
     (int planted, int catchable, int wrong) Plant(Precision precision, double r, Network[] networks)
     {
@@ -99,7 +99,7 @@ public class SensitivityTests(ITestOutputHelper output)
                 if (Math.Abs(g[k]) * r > 2 * truth.Careful.Gradient[k])
                 {
                     catchable++;
-                    Assert.True(zone != Zone.Agrees, $"seed {PropertyRun.Seed}, network {i}, entry {k}: a relative error of {r} above twice the careful bound went unnoticed");
+                    Assert.True(zone != Zone.Agrees, $"seed {RunSettings.Seed}, network {i}, entry {k}: a relative error of {r} above twice the careful bound went unnoticed");
                 }
                 if (zone == Zone.Wrong) wrong++;
             }

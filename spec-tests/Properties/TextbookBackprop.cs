@@ -13,7 +13,7 @@ namespace BackpropSpec.SpecTests.Properties;
 /// result rounded to float32 (double arithmetic then one rounding to float32 is the correctly rounded
 /// float32 result for + − × ÷, as 53 ≥ 2·24 + 2; exp, ln and tanh are double's, rounded).
 /// </summary>
-public sealed class TextbookBackprop(Precision precision) : IBackprop
+public class TextbookBackprop(Precision precision) : IBackprop
 {
     public string Name => $"textbook-{PrecisionProfile.Of(precision).Name}";
     public Capabilities Capabilities => Capabilities.Everything with { Precision = precision };
@@ -157,3 +157,9 @@ public sealed class TextbookBackprop(Precision precision) : IBackprop
         return (dW, db);
     }
 }
+
+/// <summary>The textbook backprop in float64, constructed without arguments (for <c>NetworkFor&lt;TextbookFloat64&gt;</c>).</summary>
+public sealed class TextbookFloat64() : TextbookBackprop(Precision.Float64);
+
+/// <summary>The textbook backprop in float32, constructed without arguments (for <c>NetworkFor&lt;TextbookFloat32&gt;</c>).</summary>
+public sealed class TextbookFloat32() : TextbookBackprop(Precision.Float32);
