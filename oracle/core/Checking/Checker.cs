@@ -32,6 +32,10 @@ sealed partial class Checker(ProcessBackprop impl, CheckOptions o)
         report.Precision = precision;
         report.Capabilities = CheckRun.Usable(impl.Capabilities, out string? unusable) with { Precision = precision };
         report.UnknownCapabilities = impl.UnknownCapabilities;
+        // answers in an arithmetic the checker has no bounds for are not judged as float64: every
+        // rounding of it would be called wrong
+        if (unusable is null && impl.UnknownPrecision is { } declared && o.Precision is null)
+            unusable = $"its hello declares precision {declared}, which this checker cannot judge (float64 or float32); --precision judges the answers as one of them";
         if (unusable is not null) { report.Unusable = unusable; return report; }
 
         bool replayOne = o.Replay is not null;
