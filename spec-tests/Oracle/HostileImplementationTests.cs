@@ -45,6 +45,22 @@ public class HostileImplementationTests
         ProtocolCheckTests.AssertNoProcessLeft("bpsfx_grandchild.py");
     }
 
+    /// <summary>On a loaded machine a crashing process can take a while to exit after its stdout
+    /// closes: it is waited for (it is running, not asleep), and its stderr is read to the end. A
+    /// fixed 1 s wait once reported such a crash as "closed its stdout (and kept running)" with an
+    /// empty stderr.</summary>
+    [Fact]
+    public void A_crash_that_is_slow_to_exit_is_reported_with_its_exit_code_and_stderr()
+    {
+        var (r, report) = CheckRun.WithJson("--impl", CheckRun.Fixture("bpsfx_slow_exit.py"), "--count", "5", "--timeout-ms", "10000");
+        Assert.True(r.Exit == 2, r.Stdout + r.Stderr);
+        JsonElement error = report.GetProperty("protocolError");
+        Assert.Equal("crash", error.GetProperty("kind").GetString());
+        Assert.Equal(3, error.GetProperty("exitCode").GetInt32());
+        Assert.Equal("bpsfx_slow_exit: giving up on this network", error.GetProperty("stderr").GetString());
+        ProtocolCheckTests.AssertNoProcessLeft("bpsfx_slow_exit.py");
+    }
+
     [Fact]
     public void Helpers_of_a_correct_implementation_are_killed_with_it_at_the_end()
     {
