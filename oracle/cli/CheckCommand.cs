@@ -14,7 +14,8 @@ namespace BackpropSpec.Cli;
 /// The run itself is <see cref="CheckRun"/> in the core; this maps the options to a
 /// <see cref="CheckOptions"/> and prints the <see cref="CheckReport"/>.
 ///
-/// Exit codes: 0 every answer agrees; 1 a mismatch; 2 bad usage or a broken protocol. stdout and the
+/// Exit codes: 0 every answer agrees; 1 a mismatch; 2 bad usage or a broken protocol; 130 / 143
+/// interrupted by SIGINT / SIGTERM (the reports then cover what was judged before). stdout and the
 /// --json / --junit reports depend on the seed and the implementation's answers only: no times, no
 /// paths of temporary files. Timing (and, on a terminal, progress) goes to stderr.
 /// </summary>
@@ -74,6 +75,11 @@ public static class CheckCommand
             Description = "implementation processes judged at once; the report is the same for any number",
             DefaultValueFactory = _ => 1,
         };
+        public readonly Option<string?> Shard = new("--shard")
+        {
+            Description = "judge only shard K of N of the random networks: every index i with i mod N = K-1 (the golden examples go with shard 1); N runs with K = 1 … N judge exactly the networks of one run",
+            HelpName = "K/N",
+        };
 
         public Definition()
         {
@@ -93,6 +99,7 @@ public static class CheckCommand
                 try { NetworkShape.Parse(v); }
                 catch (ArgumentException e) { r.AddError(e.Message); }
             });
+            Shard.Validators.Add(ValidateShard);
             Batch.Validators.Add(r =>
             {
                 if (r.GetValueOrDefault<int?>() is { } m && (m < 1 || m > Reference.Validation.MaxBatch))
@@ -103,7 +110,8 @@ public static class CheckCommand
         public CheckOptions ToOptions(ParseResult p, string invocation) =>
             new(p.GetValue(Impl)!, p.GetValue(Count), p.GetValue(Seed), p.GetValue(TimeoutMs), p.GetValue(Replay),
                 p.GetValue(Strict), p.GetValue(Precision) is { } precision ? PrecisionProfile.Parse(precision) : null,
-                p.GetValue(Shape) is { } shape ? NetworkShape.Parse(shape, p.GetValue(Batch)) : null, p.GetValue(Jobs))
+                p.GetValue(Shape) is { } shape ? NetworkShape.Parse(shape, p.GetValue(Batch)) : null, p.GetValue(Jobs),
+                p.GetValue(Shard) is { } shard ? Oracle.Checking.Shard.Parse(shard) : null)
             { Invocation = invocation };
 
         /// <summary>--batch only with --shape: without it the batch size is random like the rest.</summary>
@@ -118,6 +126,11 @@ public static class CheckCommand
         {
             if (command.GetResult(Replay) is not { } r || r.Tokens.Count == 0) return;
             string value = r.Tokens[0].Value;
+            if (command.GetResult(Shard) is { Tokens.Count: > 0 })
+            {
+                r.AddError("--replay checks one network, so it goes without --shard (a random network's index is the same in every shard)");
+                return;
+            }
             if (value.StartsWith(CheckRun.RandomPrefix, StringComparison.Ordinal))
             {
                 int count;
@@ -139,10 +152,10 @@ public static class CheckCommand
         var d = new Definition();
         var command = new Command("check", """
             check an implementation that speaks the process protocol (oracle/PROTOCOL.md): every golden example, then --count random networks from --seed, each through every property. Every answer is judged against the exact value: agrees (within careful arithmetic), accuracy (right, but only within a textbook formulation's rounding), range (the textbook formulation cannot represent it) or wrong (a bug). Accuracy and range findings are listed with the operation that loses the digits and its fix; the first wrong answer is shrunk to a minimal network and matched against the known bug classes.
-            exit 0: nothing is wrong; 1: a wrong answer (with --strict also an accuracy or range finding); 2: bad usage or a broken protocol (crash, hang, garbage, wrong-id, wrong-shape, non-finite or error-reply where every answer is representable).
+            exit 0: nothing is wrong; 1: a wrong answer (with --strict also an accuracy or range finding); 2: bad usage or a broken protocol (crash, hang, garbage, wrong-id, wrong-shape, non-finite, error-reply where every answer is representable, or too-long) or an implementation it cannot judge; 130 / 143: interrupted by SIGINT / SIGTERM, with the reports of what was judged before.
             """)
         {
-            d.Impl, d.Count, d.Seed, d.TimeoutMs, d.Json, d.Junit, d.Replay, d.Strict, d.Precision, d.Shape, d.Batch, d.Jobs,
+            d.Impl, d.Count, d.Seed, d.TimeoutMs, d.Json, d.Junit, d.Replay, d.Strict, d.Precision, d.Shape, d.Batch, d.Jobs, d.Shard,
         };
         command.Validators.Add(d.ValidateReplay);
         command.Validators.Add(d.ValidateBatch);
@@ -162,9 +175,11 @@ public static class CheckCommand
         var clock = Stopwatch.StartNew();
         CheckReport report;
         using var impl = new ProcessBackprop(options.Impl, options.TimeoutMs);
+        var interrupt = new Interrupt();
+        using IDisposable signals = Signals.Catch(interrupt);
         try
         {
-            report = Progress.While(c.Stderr, () => CheckRun.Run(impl, options),
+            report = Progress.While(c.Stderr, () => CheckRun.Run(impl, options, interrupt),
                 () => $"checking {options.Impl}: {impl.Requests} requests, {clock.Elapsed.TotalSeconds:F0} s");
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -192,6 +207,14 @@ public static class CheckCommand
         c.Stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"backprop-spec check: {networks} networks in {seconds:F2} s ({networks / Math.Max(seconds, 1e-9):F0} per second), {impl.Requests} requests, {impl.Starts} process start(s); {impl.Waiting.TotalSeconds:F2} s of it waiting for the implementation"));
         return report.ExitCode;
+    }
+
+    /// <summary>--shard K/N, read as <see cref="Oracle.Checking.Shard.Parse"/> reads it.</summary>
+    internal static void ValidateShard(OptionResult r)
+    {
+        if (r.Tokens.Count == 0) return;
+        try { Oracle.Checking.Shard.Parse(r.Tokens[0].Value); }
+        catch (ArgumentException e) { r.AddError(e.Message); }
     }
 
     static void AtLeast(OptionResult r, int min)

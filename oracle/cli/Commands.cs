@@ -45,6 +45,12 @@ public static class Commands
         }
     }
 
+    /// <summary>The errors <see cref="Run(string[], TextWriter, TextWriter)"/> would report for
+    /// <paramref name="args"/>, found without running anything: for command lines written elsewhere
+    /// (the CI workflows) to be checked against the real options.</summary>
+    public static IReadOnlyList<string> ParseErrors(string[] args) =>
+        Root(new Context(TextWriter.Null, TextWriter.Null, Invocation.ToolCommand)).Parse(args).Errors.Select(e => e.Message).ToArray();
+
     /// <summary>What every command's action writes to and how this program was started.</summary>
     public sealed record Context(TextWriter Stdout, TextWriter Stderr, string Invocation);
 

@@ -49,4 +49,19 @@ public class ProtocolDocTests
         Assert.Contains("`--strict`", Protocol);
         Assert.Contains("`null` where a number belongs", Protocol);
     }
+
+    /// <summary>The line-length limit PROTOCOL.md states is the one the checker enforces, and the
+    /// exit codes of an interrupted run are there too.</summary>
+    [Fact]
+    public void It_states_the_reply_line_limit_the_checker_enforces_and_the_interrupt_exit_codes()
+    {
+        string flat = Regex.Replace(Protocol, @"\s+", " ");
+        Assert.Equal(64L << 20, Oracle.Protocol.ProcessBackprop.MinLineLimit);
+        Assert.Contains($"at most **64 MiB** ({Oracle.Protocol.ProcessBackprop.MinLineLimit:N0} bytes)", flat);
+        Assert.Contains($"**{Oracle.Protocol.ProcessBackprop.LineBytesPerNumber} bytes per number**", flat);
+        Assert.Equal(1_000_000_000, Oracle.Protocol.ProcessBackprop.MaxLineLimit);
+        Assert.Contains("never more than 10⁹ bytes", flat);
+        Assert.Contains($"`{Oracle.Protocol.ProtocolFailures.Name(Oracle.Protocol.ProtocolFailure.TooLong)}`", flat);
+        Assert.Contains("exits **130** (SIGINT) or **143** (SIGTERM)", flat);
+    }
 }

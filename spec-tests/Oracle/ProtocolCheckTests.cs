@@ -61,7 +61,7 @@ public class ProtocolCheckTests
     }
 
     /// <summary>No process whose command line names the fixture is left (its helper processes included).</summary>
-    static void AssertNoProcessLeft(string fixture)
+    internal static void AssertNoProcessLeft(string fixture)
     {
         string left = "";
         for (int attempt = 0; attempt < 20; attempt++)      // a killed process may take a moment to be reaped

@@ -13,10 +13,11 @@ public sealed partial class CheckReport
 {
     // ---------------------------------------------------------- --junit
 
-    /// <summary>One testcase per golden example, one per property over the random run.</summary>
+    /// <summary>One testcase per golden example (in shard 1), one per property over the random run;
+    /// an interrupted run has a testcase "interrupted" in error.</summary>
     public string JUnit()
     {
-        var golden = new XElement("testsuite", new XAttribute("name", "golden examples"));
+        var golden = new XElement("testsuite", new XAttribute("name", Shard.HasExamples || Replay is not null ? "golden examples" : $"golden examples (checked by shard 1/{Shard.N})"));
         foreach (CaseResult e in Examples)
         {
             var c = new XElement("testcase", new XAttribute("classname", "backprop-spec.golden"), new XAttribute("name", e.Name));
@@ -25,18 +26,20 @@ public sealed partial class CheckReport
             else if (e.Skipped is not null) c.Add(new XElement("skipped", new XAttribute("message", e.Skipped)));
             golden.Add(c);
         }
-        if (Replay is null)        // the examples after the one the check stopped at
+        if (Replay is null && Shard.HasExamples)        // the examples after the one the check stopped at
             foreach (string name in BackpropSpec.Oracle.Examples.Names.Where(n => Examples.All(e => e.Name != n)))
                 golden.Add(new XElement("testcase", new XAttribute("classname", "backprop-spec.golden"), new XAttribute("name", name),
-                    new XElement("skipped", new XAttribute("message", "not run: the check stopped at the first failure"))));
-        var random = new XElement("testsuite", new XAttribute("name", $"random networks (seed {Seed}, count {Count})"));
+                    new XElement("skipped", new XAttribute("message", Interrupted is { } stop && Broken is null && Mismatch is null
+                        ? $"not run: the check was interrupted by {stop.Signal}" : "not run: the check stopped at the first failure"))));
+        var random = new XElement("testsuite", new XAttribute("name", $"random networks (seed {Seed}, count {Count}{(Shard.IsWhole ? "" : $", shard {Shard}")})"));
         bool brokenInRandom = Broken is { } br && br.Index is not null;
         bool mismatchInRandom = Mismatch is { } mm && mm.Index is not null;
         foreach (var (name, _) in Properties.All)
         {
             var c = new XElement("testcase", new XAttribute("classname", "backprop-spec.random"), new XAttribute("name", name));
             if (!RandomRunStarted || Unusable is not null)
-                c.Add(new XElement("skipped", new XAttribute("message", "not run: the check stopped before the random networks")));
+                c.Add(new XElement("skipped", new XAttribute("message", Interrupted is { } stop && Broken is null && Unusable is null
+                    ? $"not run: the check was interrupted by {stop.Signal} before the random networks" : "not run: the check stopped before the random networks")));
             else if (mismatchInRandom && Mismatch!.Property == name) c.Add(Failure(Mismatch));
             else c.Add(new XElement("system-out", $"held on {NetworksChecked} random networks ({NetworksSkipped} skipped)"));
             random.Add(c);
@@ -54,6 +57,13 @@ public sealed partial class CheckReport
             var c = new XElement("testcase", new XAttribute("classname", "backprop-spec.protocol"), new XAttribute("name", Broken?.Where ?? "hello"));
             c.Add(Broken is not null ? Error(Broken) : new XElement("error", new XAttribute("message", Unusable!), new XAttribute("type", "unusable")));
             random.Add(c);
+        }
+        if (Interrupted is { } interrupted)
+        {
+            string where = InterruptedWhere();
+            random.Add(new XElement("testcase", new XAttribute("classname", "backprop-spec.run"), new XAttribute("name", "interrupted"),
+                new XElement("error", new XAttribute("message", $"interrupted by {interrupted.Signal} {where}"), new XAttribute("type", "interrupted"),
+                    $"The check was interrupted by {interrupted.Signal} {where} (exit code {interrupted.ExitCode}); the other test cases cover what was judged before.")));
         }
         var suites = new XElement("testsuites", new XAttribute("name", $"backprop-spec check: {Implementation}"), golden, random);
         foreach (XElement s in suites.Elements("testsuite").Append(suites))

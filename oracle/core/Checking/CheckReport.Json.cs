@@ -33,6 +33,7 @@ public sealed partial class CheckReport
                 if (shape.Batch is { } batch) w.WriteNumber("batch", batch);
             }
             if (Replay is not null) w.WriteString("replay", Replay);
+            w.WriteString("shard", Shard.ToString());
             w.WriteStartObject("capabilities");
             w.WriteStartArray("activations");
             foreach (Activation a in Capabilities.Activations) w.WriteStringValue(Activations.Name(a));
@@ -54,6 +55,24 @@ public sealed partial class CheckReport
             w.WriteNumber("withAccuracyFindings", NetworksWithAccuracy);
             w.WriteNumber("withRangeFindings", NetworksWithRange);
             w.WriteEndObject();
+            // the random networks judged, as the indices start + step·j for j < judged: what N shards
+            // together cover, and what an interrupted run got through
+            w.WriteStartObject("randomIndices");
+            w.WriteNumber("start", RandomIndices.Start);
+            w.WriteNumber("step", RandomIndices.Step);
+            w.WriteNumber("judged", RandomJudged);
+            w.WriteNumber("planned", RandomIndices.Count);
+            w.WriteEndObject();
+            if (Interrupted is { } interrupted)
+            {
+                w.WriteStartObject("interrupted");
+                w.WriteString("signal", interrupted.Signal);
+                w.WriteNumber("exitCode", interrupted.ExitCode);
+                w.WriteString("phase", RandomRunStarted ? "random networks" : Implementation == "?" ? "hello" : "golden examples");
+                w.WriteNumber("examplesJudged", Examples.Count);
+                w.WriteNumber("randomJudged", RandomJudged);
+                w.WriteEndObject();
+            }
             WriteSummaries(w, "accuracy", Accuracy);
             WriteSummaries(w, "range", Range);
             w.WriteStartArray("oracleProblems");

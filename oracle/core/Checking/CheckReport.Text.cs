@@ -18,14 +18,23 @@ public sealed partial class CheckReport
             sb.Append($"PROTOCOL ERROR ({hello.Fault.KindName}) in hello: {hello.Fault.Message}\n");
             return sb.ToString();
         }
+        if (Interrupted is { } early && Implementation == "?")
+        {
+            sb.Append($"INTERRUPTED by {early.Signal} in hello: nothing was judged\n");
+            return sb.ToString();
+        }
         sb.Append($"supports: activations {string.Join(", ", Capabilities.Activations.Select(Activations.Name))}; losses {string.Join(", ", Capabilities.Losses.Select(Loss.Name))}\n");
         sb.Append($"judged in: {PrecisionProfile.Of(Precision).Name}{(Strict ? ", strict (accuracy and range findings fail)" : "")}\n");
         if (UnknownCapabilities.Count > 0) sb.Append($"ignored (unknown to this checker): {string.Join(", ", UnknownCapabilities)}\n");
         if (Unusable is not null) { sb.Append($"UNUSABLE: {Unusable}\n"); return sb.ToString(); }
-        if (Examples.Count > 0 || Replay is null)
+        if (Replay is null && !Shard.HasExamples)
+            sb.Append($"golden examples: checked by shard 1/{Shard.N}\n");
+        else if (Examples.Count > 0 || Replay is null)
             sb.Append($"golden examples: {ExamplesChecked} checked, {ExamplesSkipped} skipped{Skips(Examples.Where(e => e.Skipped is not null).Select(e => $"{e.Name}: {e.Skipped}"))}\n");
         if (RandomRunStarted && (Replay is null || Examples.Count == 0))
-            sb.Append($"random networks (seed {Seed}, count {Count}{(Shape is null ? "" : $", shape {Shape}")}): {NetworksChecked} checked, {NetworksSkipped} skipped{Skips(SkipExamples)}\n");
+            sb.Append($"random networks (seed {Seed}, count {Count}{(Shape is null ? "" : $", shape {Shape}")}{ShardText()}): {NetworksChecked} checked, {NetworksSkipped} skipped{Skips(SkipExamples)}\n");
+        if (Interrupted is { } interrupted)
+            sb.Append($"INTERRUPTED by {interrupted.Signal} {InterruptedWhere()}: this report covers what was judged before\n");
         AppendFindings(sb, Accuracy, "accuracy findings (right, but numerically weaker than careful arithmetic)");
         AppendFindings(sb, Range, "range findings (the textbook formulation cannot represent the answer there)");
         if (OracleProblems.Count > 0)
@@ -64,7 +73,9 @@ public sealed partial class CheckReport
             int checkedAll = ExamplesChecked + NetworksChecked;
             string findings = NetworksWithAccuracy + NetworksWithRange == 0 ? "every answer agrees with the exact values"
                 : $"{checkedAll - NetworksWithAccuracy - NetworksWithRange} of {checkedAll} networks agree throughout; {NetworksWithAccuracy} with accuracy findings, {NetworksWithRange} with range findings (--strict makes them fail)";
-            sb.Append($"PASS: nothing is wrong: {findings}\n");
+            sb.Append(Interrupted is { } i
+                ? $"INTERRUPTED by {i.Signal}: nothing is wrong in the {checkedAll} networks judged before: {findings}\n"
+                : $"PASS: nothing is wrong: {findings}\n");
         }
         return sb.ToString();
     }
@@ -90,6 +101,14 @@ public sealed partial class CheckReport
     }
 
     static string FirstLine(string s) => s.Split('\n')[0];
+
+    /// <summary>", shard K/N: i mod N = K − 1" for a shard, nothing for a whole run.</summary>
+    string ShardText() => Shard.IsWhole ? "" : $", shard {Shard}: every index i with i mod {Shard.N} = {Shard.K - 1}";
+
+    /// <summary>Where the run was when it was interrupted: after how many networks of which phase.</summary>
+    string InterruptedWhere() => RandomRunStarted
+        ? $"after {RandomJudged} of {RandomIndices.Count} random networks{(Shard.IsWhole ? "" : $" of shard {Shard}")}"
+        : $"after {Examples.Count} of the golden examples, before the random networks";
 
     static string ShapeOf(Network n) =>
         $"{n.Inputs}-{string.Join("-", n.Layers.Select(l => l.Units))}, {string.Join("/", n.Layers.Select(l => Activations.Name(l.Activation)))}, {Loss.Name(n.Loss)}, batch of {n.BatchSize}";

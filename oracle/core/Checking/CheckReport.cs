@@ -43,10 +43,16 @@ public sealed class FindingSummary
     public required string Key { get; init; }
     public required string Operation { get; init; }
     public required string Fix { get; init; }
-    public int Networks => seen.Count;
-    readonly HashSet<string> seen = [];
-    /// <summary>Counts a network once, however many of its answers show this finding.</summary>
-    public void Saw(string network) => seen.Add(network);
+    public int Networks { get; private set; }
+    string? last;
+    /// <summary>Counts a network once, however many of its answers show this finding. The report takes
+    /// the outcomes one network at a time, so remembering the last one is enough: nothing grows.</summary>
+    public void Saw(string network)
+    {
+        if (network == last) return;
+        last = network;
+        Networks++;
+    }
     /// <summary>The worst finding: the fewest correct digits (accuracy), or the first (range).</summary>
     public required Finding Worst { get; set; }
     public required string WorstNetwork { get; set; }
@@ -69,6 +75,15 @@ public sealed partial class CheckReport
     /// <summary>Implementation processes judged in parallel (the report is the same for any number).</summary>
     public int Jobs { get; init; } = 1;
     public string? Replay { get; init; }
+    /// <summary>This run's share of the random networks (1/1: all of them).</summary>
+    public Shard Shard { get; init; } = Shard.Whole;
+    /// <summary>The random networks this run set out to judge (by index), once the random run started.</summary>
+    public IndexSet RandomIndices { get; set; } = new(0, 1, 0);
+    /// <summary>How many of <see cref="RandomIndices"/>, from the first, were judged and taken into the
+    /// report (checked, skipped, or the one that failed).</summary>
+    public int RandomJudged { get; set; }
+    /// <summary>Set when a signal stopped the run: the report covers what was judged before.</summary>
+    public Interruption? Interrupted { get; set; }
     public string Implementation { get; set; } = "?";
     public Capabilities Capabilities { get; set; } = Capabilities.Everything;
     /// <summary>The arithmetic judged: --precision, else hello's precision, else float64.</summary>
@@ -88,6 +103,11 @@ public sealed partial class CheckReport
     public Mismatch? Mismatch { get; set; }
     public Broken? Broken { get; set; }
 
-    public string Verdict => Broken is not null ? "protocol-error" : Unusable is not null ? "unusable" : Mismatch is not null ? "mismatch" : "pass";
-    public int ExitCode => Verdict switch { "pass" => 0, "mismatch" => 1, _ => 2 };
+    /// <summary>pass, mismatch, protocol-error, unusable, or interrupted (stopped by a signal with
+    /// nothing wrong in what was judged before).</summary>
+    public string Verdict => Broken is not null ? "protocol-error" : Unusable is not null ? "unusable" : Mismatch is not null ? "mismatch"
+                           : Interrupted is not null ? "interrupted" : "pass";
+    /// <summary>0 pass, 1 mismatch, 2 a broken protocol or unusable; an interrupted run exits with its
+    /// signal's code (130 SIGINT, 143 SIGTERM) whatever it found.</summary>
+    public int ExitCode => Interrupted is { } i ? i.ExitCode : Verdict switch { "pass" => 0, "mismatch" => 1, _ => 2 };
 }

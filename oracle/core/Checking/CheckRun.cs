@@ -17,9 +17,11 @@ namespace BackpropSpec.Oracle.Checking;
 /// <param name="Precision">Judge in this arithmetic, whatever hello declares.</param>
 /// <param name="Shape">Random networks of this architecture (inputs-…-outputs, and the batch size if given).</param>
 /// <param name="Jobs">Implementation processes judged in parallel.</param>
+/// <param name="Shard">This run's share of the random networks (<see cref="Checking.Shard"/>); null for all of them.</param>
 public sealed record CheckOptions(string Impl, int Count = CheckOptions.DefaultCount, ulong Seed = RunSettings.DefaultSeed,
                                   int TimeoutMs = CheckOptions.DefaultTimeoutMs, string? Replay = null,
-                                  bool Strict = false, Precision? Precision = null, NetworkShape? Shape = null, int Jobs = 1)
+                                  bool Strict = false, Precision? Precision = null, NetworkShape? Shape = null, int Jobs = 1,
+                                  Shard? Shard = null)
 {
     public const int DefaultCount = 1000, DefaultTimeoutMs = 10000;
 
@@ -42,8 +44,10 @@ public static class CheckRun
     public const string RandomPrefix = "random:";
 
     /// <summary>Runs the check against a started or unstarted process implementation (and, with
-    /// <see cref="CheckOptions.Jobs"/> above 1, more processes of the same command).</summary>
-    public static CheckReport Run(ProcessBackprop impl, CheckOptions options) => new Checker(impl, options).Run();
+    /// <see cref="CheckOptions.Jobs"/> above 1, more processes of the same command). An
+    /// <paramref name="interrupt"/> stops it early with a report of what was judged before.</summary>
+    public static CheckReport Run(ProcessBackprop impl, CheckOptions options, Interrupt? interrupt = null) =>
+        new Checker(impl, options, interrupt ?? new Interrupt()).Run();
 
     /// <summary>The capabilities networks can be built from: losses whose output activation is
     /// missing are dropped. Sets <paramref name="unusable"/> when nothing is left.</summary>

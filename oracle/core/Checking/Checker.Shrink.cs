@@ -33,11 +33,17 @@ sealed partial class Checker
         // or that fails another property or another way, is not the same counterexample.
         bool Fails(Network c)
         {
+            if (Interrupted) return false;
             impl.ClearFaults();
             PropertyVerdict v = Properties.Judge(check, new CachingBackprop(impl), c, precision);
-            return v.Zone == verdict.Zone && impl.Fault is null && impl.Declined is null;
+            return v.Zone == verdict.Zone && impl.Fault is null && impl.Declined is null && !Interrupted;
         }
+        // the failure stands when an interrupt cuts its shrinking or diagnosis short: answers cut
+        // short are no evidence, so none of them is reported
+        Mismatch Unshrunk() => new(where, index, example, property, verdict, original, original, 0, verdict, ReplayCommand(index, example))
+        { DiagnosisNote = $"not shrunk or diagnosed: the check was interrupted by {interrupt.Signal}" };
         var (shrunk, steps) = Minimize.Run(original, NetworkGen.Shrink, Fails);
+        if (Interrupted) return Unshrunk();
         // named for what it is: the shrinker keeps the original's name and source
         Network min = Network.Create(shrunk.Inputs, shrunk.Layers, shrunk.Loss, shrunk.LearningRate, shrunk.X, shrunk.T, $"shrunk from {original.Name ?? where}");
         impl.ClearFaults();
@@ -69,7 +75,8 @@ sealed partial class Checker
         {
             m.DiagnosisNote = $"could not ask the implementation again: {e.Message}";
         }
-        return m;
+        catch (OperationCanceledException) { }
+        return Interrupted ? Unshrunk() : m;
     }
 
     /// <summary>The same property, the same (cached) answers, judged in float32.</summary>
@@ -92,7 +99,7 @@ sealed partial class Checker
         int tried = 0;
         bool Fails(Network c)
         {
-            if (++tried > ProtocolShrinkBudget) return false;
+            if (++tried > ProtocolShrinkBudget || Interrupted) return false;
             impl.ClearFaults();
             Properties.Run(new CachingBackprop(impl), c, precision);
             if (impl.Fault is not { } f || f.Kind != fault.Kind) return false;
@@ -101,6 +108,8 @@ sealed partial class Checker
             return true;
         }
         var (min, steps) = Minimize.Run(original, NetworkGen.Shrink, Fails);
+        if (Interrupted)
+            return new Broken(where, index, example, fault, original, 0, $"not shrunk: the check was interrupted by {interrupt.Signal}") { Replay = ReplayCommand(index, example) };
         string note = tried > ProtocolShrinkBudget ? $"shrinking stopped after {ProtocolShrinkBudget} candidates" : "";
         return new Broken(where, index, example, last, original, steps, note) { Minimal = min, Replay = ReplayCommand(index, example) };
     }

@@ -24,6 +24,9 @@ public enum ProtocolFailure
     NonFinite,
     /// <summary><c>ok: false</c> with code <c>bad-request</c> or <c>internal</c> (or another code).</summary>
     ErrorReply,
+    /// <summary>A reply line longer than the limit (<see cref="ProcessBackprop.LineLimitFor"/>): refused
+    /// unread, so a runaway writer cannot exhaust the checker's memory.</summary>
+    TooLong,
 }
 
 public static class ProtocolFailures
@@ -37,13 +40,14 @@ public static class ProtocolFailures
         ProtocolFailure.WrongShape => "wrong-shape",
         ProtocolFailure.NonFinite => "non-finite",
         ProtocolFailure.ErrorReply => "error-reply",
+        ProtocolFailure.TooLong => "too-long",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
     /// <summary>Whether the reply stream can no longer be trusted to line up with the requests, so
     /// the process is killed (and started afresh if another request comes).</summary>
     public static bool KillsProcess(ProtocolFailure kind) =>
-        kind is ProtocolFailure.Crash or ProtocolFailure.Hang or ProtocolFailure.Garbage or ProtocolFailure.WrongId;
+        kind is ProtocolFailure.Crash or ProtocolFailure.Hang or ProtocolFailure.Garbage or ProtocolFailure.WrongId or ProtocolFailure.TooLong;
 }
 
 /// <summary>The implementation broke the protocol. <see cref="Network"/> is the network of the
@@ -83,6 +87,13 @@ public sealed class UnsupportedNetworkException(string op, string message) : Exc
 /// it started), and the next request starts a fresh one and says hello again. The checker stops at the
 /// first broken protocol anyway; the restart is what lets it shrink a crashing network. After a wrong
 /// shape, a non-finite number or an error reply the replies still line up, so the process is kept.
+///
+/// Hostile processes: the implementation runs in a process group of its own (<c>setsid</c>), and the
+/// whole group is killed when it is closed and as soon as the implementation's process exits, so a
+/// helper it started can neither outlive the check nor hold stdout open and turn a crash into a hang.
+/// stdout and stderr are read by threads of their own, always drained: stderr keeps only its last
+/// lines, and a reply line longer than <see cref="LineLimitFor"/> is refused as <c>too-long</c>
+/// without being kept. <see cref="Interrupt"/> stops every wait at once.
 /// </summary>
 public sealed class ProcessBackprop : IBackprop, IDisposable
 {
@@ -90,6 +101,22 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
 
     /// <summary>How much of stderr a crash report shows.</summary>
     const int StderrLines = 20, StderrLineLength = 400;
+
+    /// <summary>The longest reply line read (PROTOCOL.md): 64 MiB, or 64 bytes per number the reply
+    /// holds when that is more, up to 10⁹ bytes (a string holds little more). The longest number at
+    /// round-trip precision takes 24 characters (<c>-2.2250738585072014E-308</c>) and a comma, so a reply
+    /// for a network of a million parameters needs at most about 25 MB: the limit is 2.5 times that,
+    /// and as much for any larger network up to about 15 million numbers.</summary>
+    public const long MinLineLimit = 64L << 20, MaxLineLimit = 1_000_000_000;
+    public const int LineBytesPerNumber = 64;
+
+    /// <summary>The longest reply line accepted while a request about <paramref name="network"/> is
+    /// outstanding: its parameters (gradients, step) and outputs, <see cref="LineBytesPerNumber"/> each.</summary>
+    public static long LineLimitFor(Network? network) =>
+        network is null ? MinLineLimit : LineLimitFor(network.ParameterCount + (long)network.BatchSize * network.Layers[^1].Units + 1);
+
+    /// <summary>The longest reply line accepted for a reply of <paramref name="numbers"/> numbers.</summary>
+    public static long LineLimitFor(long numbers) => Math.Clamp(numbers * LineBytesPerNumber, MinLineLimit, MaxLineLimit);
 
     readonly string workingDirectory;
     Child? child;
@@ -138,10 +165,19 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
 
     public void ClearFaults() { Fault = null; Declined = null; }
 
+    /// <summary>The precision hello declared when it is not one this checker knows (null otherwise):
+    /// the answers of an arithmetic it cannot judge are not judged as float64.</summary>
+    public string? UnknownPrecision { get; private set; }
+
+    /// <summary>Cancels every wait (a reply, a write, the process starting): the request throws
+    /// <see cref="OperationCanceledException"/>, the process is killed, and nothing more is sent.</summary>
+    public CancellationToken Interrupt { get; set; }
+
     /// <summary>Starts the process and says hello, unless it is running already.</summary>
     public void Start()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
+        Interrupt.ThrowIfCancellationRequested();
         if (child is not null) return;
         Starts++;
         var startedAt = Stopwatch.StartNew();
@@ -159,6 +195,7 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
             ReadHello(ParseReply(line, "hello", request.Id, null));
         }
         catch (ProtocolException e) { throw Record(e); }
+        catch (OperationCanceledException) { Abandon(); throw; }
         finally { waiting.Stop(); }
     }
 
@@ -180,6 +217,7 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
         }
         catch (ProtocolException) { }
         catch (UnsupportedNetworkException) { }
+        catch (OperationCanceledException) { Abandon(); }
     }
 
     /// <summary>The replies of requests sent for <paramref name="group"/> are no longer wanted:
@@ -281,6 +319,17 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
         }
         catch (ProtocolException e) { throw Record(e); }
         catch (UnsupportedNetworkException e) { Declined ??= e; throw; }
+        catch (OperationCanceledException) { Abandon(); throw; }
+    }
+
+    /// <summary>Interrupted in the middle of an exchange: the replies no longer line up, so the
+    /// process goes (with everything it started).</summary>
+    void Abandon()
+    {
+        child?.Close(graceMs: 0);
+        child = null;
+        pending.Clear();
+        received.Clear();
     }
 
     ProtocolException Record(ProtocolException e)
@@ -302,10 +351,11 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
         Child c = child!;
         long id = ++nextId;
         ProtocolException Fail(ProtocolFailure kind, string message) => new(kind, op, id, network, message);
+        c.RaiseLineLimit(LineLimitFor(network));            // before the reply can come
         Task write = c.WriteAsync(Encode(id, op, network));
         try
         {
-            if (!write.Wait((int)Math.Max(0, TimeoutMs - clock.ElapsedMilliseconds)))
+            if (!write.Wait((int)Math.Max(0, TimeoutMs - clock.ElapsedMilliseconds), Interrupt))
                 throw Fail(ProtocolFailure.Hang, $"did not read its request within {TimeoutMs} ms while answering `{op}` (id {id})");
         }
         catch (AggregateException)
@@ -333,7 +383,8 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
     }
 
     /// <summary>The next non-blank line of stdout, the reply to <paramref name="first"/>: a hang past
-    /// the timeout (counted from <paramref name="clock"/>), a crash when stdout closes.</summary>
+    /// the timeout (counted from <paramref name="clock"/>), a crash when stdout closes, too-long past
+    /// the line limit.</summary>
     string NextLine(Pending first, Stopwatch clock)
     {
         Child c = child!;
@@ -341,20 +392,30 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
         string doing = $"answering `{first.Op}` (id {first.Id})";
         while (true)
         {
-            if (!c.Lines.TryTake(out string? line, (int)Math.Max(0, TimeoutMs - clock.ElapsedMilliseconds)))
+            if (!c.Lines.TryTake(out Line line, (int)Math.Max(0, TimeoutMs - clock.ElapsedMilliseconds), Interrupt))
             {
                 if (c.Lines.IsCompleted) throw CrashOrClosed(c, Fail, $"before {doing}");
-                throw Fail(ProtocolFailure.Hang, $"no reply within {TimeoutMs} ms while {doing} (--timeout-ms sets the limit)");
+                string partial = c.Partial is { } p
+                    ? $"; it wrote {p.Bytes:N0} bytes of a line and no end of line: {Excerpt(p.Start)}"
+                    : "";
+                throw Fail(ProtocolFailure.Hang, $"no reply within {TimeoutMs} ms while {doing} (--timeout-ms sets the limit){partial}");
             }
-            if (!string.IsNullOrWhiteSpace(line)) return line;          // blank lines between replies are tolerated
+            if (line.TooLong is { } bytes)
+                throw Fail(ProtocolFailure.TooLong,
+                    $"replied to `{first.Op}` (id {first.Id}) with a line longer than {c.LineLimit:N0} bytes (the limit; {bytes:N0} read without an end of line): {Excerpt(line.Text)}");
+            if (!string.IsNullOrWhiteSpace(line.Text)) return line.Text;      // blank lines between replies are tolerated
         }
     }
 
-    /// <summary>The process closed stdout or stdin: a crash, with its exit code and stderr when it exited.</summary>
+    /// <summary>The process closed stdout or stdin: a crash, with its exit code and stderr when it
+    /// exited. Robust under load: a process that is exiting is waited for (up to the timeout) until
+    /// it has, and only one that is still asleep a second after closing stdout is said to have kept
+    /// running; its stderr is read to the end once everything it started is killed.</summary>
     ProtocolException CrashOrClosed(Child c, Func<ProtocolFailure, string, ProtocolException> fail, string when)
     {
-        int? exit = c.WaitForExit(Math.Min(1000, TimeoutMs));
-        string tail = c.StderrTail(waitMs: exit is null ? 0 : 1000);      // a running process may never close stderr
+        int? exit = c.ExitCodeOrKeptRunning(TimeoutMs);
+        c.Kill();                                                       // its helpers close stderr too
+        string tail = c.StderrTail(waitMs: TimeoutMs);
         string what = exit is { } code ? $"exited with code {code} {when}" : $"closed its stdout (and kept running) {when}";
         string stderr = tail.Length == 0 ? "\nit wrote nothing to stderr" : $"\nlast lines of its stderr:\n{Indent(tail)}";
         ProtocolException e = fail(ProtocolFailure.Crash, $"the implementation {what}{stderr}");
@@ -500,12 +561,18 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
             catch (NetworkFormatException) { unknown.Add(s); }
         }
         Name = name.Length > 0 ? name : "(unnamed)";
-        // precision: optional, float64 unless declared; an unknown name is reported and ignored
+        // precision: optional, float64 unless declared; an unknown one is reported, and check judges
+        // nothing in it (UnknownPrecision) unless --precision says which arithmetic to judge by
         Judging.Precision precision = Judging.Precision.Float64;
+        UnknownPrecision = null;
         if (reply.TryGetProperty("precision", out JsonElement p))
         {
             if (p.ValueKind == JsonValueKind.String && p.GetString() is "float32" or "float64") precision = Judging.PrecisionProfile.Parse(p.GetString()!);
-            else unknown.Add($"precision {p.GetRawText()}");
+            else
+            {
+                unknown.Add($"precision {p.GetRawText()}");
+                UnknownPrecision = p.GetRawText();
+            }
         }
         // the reference's order, whatever the hello's: the same seed gives the same networks
         Capabilities = new Capabilities(Activations.All.Where(activations.Contains).ToArray(), Loss.All.Where(losses.Contains).ToArray(), precision);
@@ -514,11 +581,26 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
 
     // ------------------------------------------------------------------ one child process
 
-    /// <summary>One run of the implementation: its process, a thread reading stdout line by line,
-    /// and the tail of its stderr (read asynchronously, so a chatty child never blocks on a full pipe).</summary>
+    /// <summary>A line of stdout: its text, or, when <see cref="TooLong"/> is set, the start of a line
+    /// refused for its length and how many bytes of it had come.</summary>
+    readonly record struct Line(string Text, long? TooLong = null);
+
+    /// <summary>A line being written: how many bytes have come, and how it starts.</summary>
+    sealed record PartialLine(long Bytes, string Start);
+
+    /// <summary>
+    /// One run of the implementation: its process, in a process group of its own when util-linux's
+    /// <c>setsid</c> is there; a thread reading stdout into lines within the line limit; a thread
+    /// keeping the last lines of stderr. Both pipes are always drained, so a chatty or runaway child
+    /// never blocks on a full pipe, and what is kept is bounded.
+    /// </summary>
     sealed class Child
     {
         static readonly ConcurrentDictionary<Child, byte> Live = new();
+
+        /// <summary>setsid makes the command the leader of a new session and process group whose id is
+        /// its pid (a child of this process leads no group, so setsid does not fork).</summary>
+        static readonly string? Setsid = OperatingSystem.IsWindows() ? null : new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 
         static Child()
         {
@@ -538,47 +620,136 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
         readonly Stream stdin;
         readonly Queue<string> stderr = new();
         readonly ManualResetEventSlim stderrClosed = new();
-        public BlockingCollection<string> Lines { get; } = new();
+        readonly object groupGate = new();
+        /// <summary>The group was killed when the process exited: its id may be a stranger's later.</summary>
+        bool groupGone;
+        long lineLimit = MinLineLimit;
+        volatile PartialLine? partial;
+
+        public BlockingCollection<Line> Lines { get; } = new();
+
+        /// <summary>The longest line read now (raised by each request, never lowered).</summary>
+        public long LineLimit => Interlocked.Read(ref lineLimit);
+
+        /// <summary>The line being written, when it has not ended yet.</summary>
+        public PartialLine? Partial => partial;
 
         public Child(string commandLine, string workingDirectory)
         {
-            var info = new ProcessStartInfo("/bin/sh")
+            var info = new ProcessStartInfo(Setsid ?? "/bin/sh")
             {
                 RedirectStandardInput = true,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
                 WorkingDirectory = workingDirectory,
-                StandardOutputEncoding = new UTF8Encoding(false),
-                StandardErrorEncoding = new UTF8Encoding(false),
             };
+            if (Setsid is not null) info.ArgumentList.Add("/bin/sh");
             info.ArgumentList.Add("-c");
             info.ArgumentList.Add(SimpleCommand.IsMatch(commandLine) ? "exec " + commandLine : commandLine);
-            process = new Process { StartInfo = info };
-            process.ErrorDataReceived += (_, e) =>
-            {
-                if (e.Data is null) { stderrClosed.Set(); return; }
-                lock (stderr)
-                {
-                    stderr.Enqueue(e.Data.Length <= StderrLineLength ? e.Data : e.Data[..StderrLineLength] + "…");
-                    while (stderr.Count > StderrLines) stderr.Dequeue();
-                }
-            };
+            process = new Process { StartInfo = info, EnableRaisingEvents = true };
+            // the moment the implementation exits, whatever it started goes too: a helper holding
+            // stdout open would turn its crash into a hang, and would outlive the check
+            process.Exited += (_, _) => KillGroup(exited: true);
             process.Start();
             Live[this] = 0;
             stdin = process.StandardInput.BaseStream;
-            process.BeginErrorReadLine();
-            StreamReader stdout = process.StandardOutput;
-            var reader = new Thread(() =>
+            Stream stdout = process.StandardOutput.BaseStream, err = process.StandardError.BaseStream;
+            new Thread(() => ReadLines(stdout)) { IsBackground = true, Name = "backprop-spec stdout reader" }.Start();
+            new Thread(() => ReadStderr(err)) { IsBackground = true, Name = "backprop-spec stderr reader" }.Start();
+        }
+
+        public void RaiseLineLimit(long limit)
+        {
+            long current;
+            while ((current = Interlocked.Read(ref lineLimit)) < limit && Interlocked.CompareExchange(ref lineLimit, limit, current) != current) { }
+        }
+
+        /// <summary>stdout, split into lines; a line past the limit is posted as too long (its start
+        /// only) and skipped to its end, never kept whole.</summary>
+        void ReadLines(Stream stdout)
+        {
+            var chunk = new byte[1 << 16];
+            var line = new MemoryStream();
+            long skipping = -1;                                  // ≥ 0: bytes of a too-long line skipped so far
+            try
             {
-                try
+                int read;
+                while ((read = stdout.Read(chunk, 0, chunk.Length)) > 0)
                 {
-                    while (stdout.ReadLine() is { } line) Lines.Add(line);
+                    for (int start = 0; start < read;)
+                    {
+                        int newline = Array.IndexOf(chunk, (byte)'\n', start, read - start);
+                        int end = newline < 0 ? read : newline;
+                        if (skipping >= 0) skipping += end - start;
+                        else if (line.Length + (end - start) > LineLimit)
+                        {
+                            line.Write(chunk, start, Math.Min(end - start, 256));
+                            skipping = line.Length - Math.Min(end - start, 256) + (end - start);
+                            Lines.Add(new Line(Decode(line, 256), skipping));
+                            line = new MemoryStream();
+                        }
+                        else line.Write(chunk, start, end - start);
+                        if (newline < 0) break;
+                        if (skipping < 0) Lines.Add(new Line(Decode(line, int.MaxValue).TrimEnd('\r')));
+                        skipping = -1;
+                        if (line.Capacity > 1 << 20) line = new MemoryStream();
+                        else line.SetLength(0);
+                        start = newline + 1;
+                    }
+                    partial = line.Length > 0 ? new PartialLine(line.Length, Decode(line, 256)) : null;
                 }
-                catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
-                finally { Lines.CompleteAdding(); }
-            }) { IsBackground = true, Name = "backprop-spec stdout reader" };
-            reader.Start();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
+            finally { Lines.CompleteAdding(); }
+        }
+
+        static string Decode(MemoryStream bytes, int most) =>
+            Encoding.UTF8.GetString(bytes.GetBuffer(), 0, (int)Math.Min(bytes.Length, most));
+
+        /// <summary>stderr: the last <see cref="StderrLines"/> lines, each cut at <see cref="StderrLineLength"/>
+        /// characters; the rest is read and dropped.</summary>
+        void ReadStderr(Stream err)
+        {
+            var chunk = new byte[1 << 16];
+            var line = new MemoryStream();
+            long lineBytes = 0;
+            try
+            {
+                int read;
+                while ((read = err.Read(chunk, 0, chunk.Length)) > 0)
+                {
+                    for (int start = 0; start < read;)
+                    {
+                        int newline = Array.IndexOf(chunk, (byte)'\n', start, read - start);
+                        int end = newline < 0 ? read : newline;
+                        line.Write(chunk, start, (int)Math.Min(end - start, Math.Max(0, 4 * StderrLineLength - line.Length)));
+                        lineBytes += end - start;
+                        if (newline < 0) break;
+                        KeepStderr(line, lineBytes);
+                        line.SetLength(0);
+                        lineBytes = 0;
+                        start = newline + 1;
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
+            finally
+            {
+                if (lineBytes > 0) KeepStderr(line, lineBytes);
+                stderrClosed.Set();
+            }
+        }
+
+        void KeepStderr(MemoryStream line, long bytes)
+        {
+            string text = Decode(line, int.MaxValue).TrimEnd('\r');
+            if (text.Length > StderrLineLength || bytes > line.Length) text = text[..Math.Min(text.Length, StderrLineLength)] + "…";
+            lock (stderr)
+            {
+                stderr.Enqueue(text);
+                while (stderr.Count > StderrLines) stderr.Dequeue();
+            }
         }
 
         public async Task WriteAsync(byte[] request)
@@ -592,6 +763,33 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
         {
             try { return process.WaitForExit(ms) ? process.ExitCode : null; }
             catch (InvalidOperationException) { return null; }
+        }
+
+        /// <summary>After stdout closed: the exit code, waiting up to <paramref name="timeoutMs"/> for a
+        /// process that is exiting (on a loaded machine that can take a while), or null for one that is
+        /// still asleep a second later: it closed stdout and kept running.</summary>
+        public int? ExitCodeOrKeptRunning(int timeoutMs)
+        {
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                if (WaitForExit(50) is { } code) return code;
+                if (clock.ElapsedMilliseconds >= timeoutMs || clock.ElapsedMilliseconds >= 1000 && Asleep()) return null;
+            }
+        }
+
+        /// <summary>Whether the process sleeps (state S, I, T or t in /proc/PID/stat): waiting, not
+        /// running or exiting. Without /proc, true.</summary>
+        bool Asleep()
+        {
+            if (!Directory.Exists("/proc")) return true;
+            try
+            {
+                string stat = File.ReadAllText($"/proc/{process.Id}/stat");
+                int state = stat.LastIndexOf(')') + 2;
+                return state < stat.Length && stat[state] is 'S' or 'I' or 'T' or 't';
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException) { return false; }
         }
 
         public string StderrTail(int waitMs)
@@ -610,12 +808,40 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
             process.Dispose();
         }
 
+        /// <summary>Kills the process group, then the process and every descendant still in its tree
+        /// (one that left the group), and waits for the process.</summary>
         public void Kill()
         {
+            KillGroup(exited: false);
             try { process.Kill(entireProcessTree: true); }
             catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
             try { process.WaitForExit(2000); } catch (Exception e) when (e is InvalidOperationException or SystemException) { }
             Live.TryRemove(this, out _);
         }
+
+        /// <summary>SIGKILL to the process group setsid made. Safe from strangers: its id is the
+        /// process's pid, which no other process can have while the process lives, and the group is
+        /// killed once more the moment the process exits (<paramref name="exited"/>) and never after.</summary>
+        void KillGroup(bool exited)
+        {
+            if (Setsid is null) return;
+            lock (groupGate)
+            {
+                if (groupGone) return;
+                if (exited) groupGone = true;
+                int id;
+                try { id = process.Id; }
+                catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException) { return; }
+                if (id > 1) _ = Posix.Kill(-id, Posix.SIGKILL);
+            }
+        }
+    }
+
+    static class Posix
+    {
+        public const int SIGKILL = 9;
+
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        public static extern int Kill(int pid, int signal);
     }
 }
