@@ -111,7 +111,7 @@ public static class CheckCommand
             new(p.GetValue(Impl)!, p.GetValue(Count), p.GetValue(Seed), p.GetValue(TimeoutMs), p.GetValue(Replay),
                 p.GetValue(Strict), p.GetValue(Precision) is { } precision ? PrecisionProfile.Parse(precision) : null,
                 p.GetValue(Shape) is { } shape ? NetworkShape.Parse(shape, p.GetValue(Batch)) : null, p.GetValue(Jobs),
-                p.GetValue(Shard) is { } shard ? Oracle.Checking.Shard.Parse(shard) : null)
+                p.GetValue(Shard) is { } shard ? Oracle.Shard.ParseOption(shard) : null)
             { Invocation = invocation };
 
         /// <summary>--batch only with --shape: without it the batch size is random like the rest.</summary>
@@ -209,11 +209,11 @@ public static class CheckCommand
         return report.ExitCode;
     }
 
-    /// <summary>--shard K/N, read as <see cref="Oracle.Checking.Shard.Parse"/> reads it.</summary>
+    /// <summary>--shard K/N, read as <see cref="Oracle.Shard.ParseOption"/> reads it.</summary>
     internal static void ValidateShard(OptionResult r)
     {
         if (r.Tokens.Count == 0) return;
-        try { Oracle.Checking.Shard.Parse(r.Tokens[0].Value); }
+        try { Oracle.Shard.ParseOption(r.Tokens[0].Value); }
         catch (ArgumentException e) { r.AddError(e.Message); }
     }
 

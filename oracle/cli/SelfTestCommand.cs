@@ -48,7 +48,7 @@ static class SelfTestCommand
             var interrupt = new Interrupt();
             SelfTestReport report;
             using (Signals.Catch(interrupt))
-                report = SelfTest.Run(p.GetValue(seed), p.GetValue(count), s, p.GetValue(shard) is { } k ? Shard.Parse(k) : null, interrupt);
+                report = SelfTest.Run(p.GetValue(seed), p.GetValue(count), s, p.GetValue(shard) is { } k ? Oracle.Shard.ParseOption(k) : null, interrupt);
             c.Stdout.Write(report.Text());
             double seconds = report.Elapsed.TotalSeconds;
             c.Stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,

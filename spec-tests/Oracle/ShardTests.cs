@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BackpropSpec.Oracle;
 using BackpropSpec.Oracle.Checking;
 using Xunit;
 
@@ -40,7 +41,7 @@ public class ShardTests
     [InlineData("x")]
     [InlineData("1/2/3")]
     [InlineData("-1/2")]
-    public void A_shard_is_K_of_N(string text) => Assert.Throws<ArgumentException>(() => Shard.Parse(text));
+    public void A_shard_is_K_of_N(string text) => Assert.Throws<ArgumentException>(() => Shard.ParseOption(text));
 
     /// <summary>End to end: three shards of `check` against the Node example, through their --json
     /// reports: the indices they judged are disjoint and together those of the unsharded run, and every

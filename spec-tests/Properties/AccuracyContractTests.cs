@@ -129,7 +129,7 @@ public class AccuracyContractTests(ITestOutputHelper output) : PropertyTests(out
         Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { -17.0 }, { 3.0 } }, null, BiasMode.None)],
             LossKind.HalfSse, 0.5, [[10.0]], [[0.2, 0.2]]);                 // net = −170 and +30
         PropertyVerdict v = Oracle.Properties.GradientsAgreeWithExactValues(new TextbookBackprop(Precision.Float64), n, Precision.Float64);
-        output.WriteLine(v.Message);
+        Output.WriteLine(v.Message);
         Assert.Equal(Zone.Accuracy, v.Zone);
         Cause cause = Causes.Explain(Truth.For(n), v.Findings[0]).Single();
         Assert.Equal("sigmoid-derivative-from-out", cause.Key);

@@ -17,7 +17,7 @@ namespace BackpropSpec.Oracle.Checking;
 /// <param name="Precision">Judge in this arithmetic, whatever hello declares.</param>
 /// <param name="Shape">Random networks of this architecture (inputs-…-outputs, and the batch size if given).</param>
 /// <param name="Jobs">Implementation processes judged in parallel.</param>
-/// <param name="Shard">This run's share of the random networks (<see cref="Checking.Shard"/>); null for all of them.</param>
+/// <param name="Shard">This run's share of the random networks (<see cref="Oracle.Shard"/>); null for all of them.</param>
 public sealed record CheckOptions(string Impl, int Count = CheckOptions.DefaultCount, ulong Seed = RunSettings.DefaultSeed,
                                   int TimeoutMs = CheckOptions.DefaultTimeoutMs, string? Replay = null,
                                   bool Strict = false, Precision? Precision = null, NetworkShape? Shape = null, int Jobs = 1,

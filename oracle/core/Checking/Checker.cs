@@ -22,7 +22,7 @@ sealed partial class Checker(ProcessBackprop impl, CheckOptions o, Interrupt int
     readonly CheckReport report = new()
     {
         Command = o.Impl, Seed = o.Seed, Count = o.Count, TimeoutMs = o.TimeoutMs, Replay = o.Replay, Strict = o.Strict, Shape = o.Shape, Jobs = o.Jobs,
-        Shard = o.Shard ?? Checking.Shard.Whole,
+        Shard = o.Shard ?? Oracle.Shard.Whole,
     };
     Precision precision;
 
