@@ -440,7 +440,7 @@ public sealed class RoundingBounds
             double[] unfused = n.Loss == LossKind.BinaryCrossEntropy
                 ? UnfusedBinaryCrossEntropyDeltaErrors(e, z, eZ, o, eO, t, eT)
                 : UnfusedSoftmaxCrossEntropyDeltaErrors(e, o, eO, t, eT);
-            return careful.Zip(unfused, Math.Max).ToArray();
+            return careful.Zip(unfused, (a, b) => Math.Max(a, b)).ToArray();   // a lambda: a method group here keeps Stryker from mutating this method
         }
 
         /// <summary>

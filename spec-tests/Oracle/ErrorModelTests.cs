@@ -1,0 +1,223 @@
+using BackpropSpec.Oracle.Judging;
+using Xunit;
+
+namespace BackpropSpec.SpecTests.OracleTests;
+
+/// <summary>
+/// The tolerance model's elementary rules (ErrorModel.cs states each with its derivation), at points
+/// where the rule can be worked out by hand: u = 2⁻⁵³ and the floor 2⁻¹⁰²² in float64, u = 2⁻²⁴ and
+/// 2⁻¹²⁶ in float32; the library functions within 1 ulp (careful) or 4 ulps (textbook), a relative
+/// Fn = 2·ulps·u. Where the expected value below is a sum of multiples of u it is exact in binary, and
+/// compared exactly; where it goes through exp or ln it is compared to a relative 1e-14, a few hundred
+/// ulps: far below any change of a rule (the smallest a rule's term can move is u of the bound's
+/// size, and each case is built so that the term tested is at least 1e-6 of the total).
+/// </summary>
+public class ErrorModelTests
+{
+    const double U = 1.0 / 9007199254740992;                   // 2⁻⁵³
+    static readonly double Floor = Math.ScaleB(1, -1022);
+    static readonly double U32 = Math.ScaleB(1, -24), Floor32 = Math.ScaleB(1, -126);
+    static readonly ErrorModel Careful = ErrorModel.Careful(), Textbook = ErrorModel.Textbook(Precision.Float64);
+    static readonly ErrorModel Careful32 = ErrorModel.Careful(Precision.Float32), Textbook32 = ErrorModel.Textbook(Precision.Float32);
+
+    static void Near(double expected, double actual, double relative = 1e-14) =>
+        Assert.True(Math.Abs(actual - expected) <= relative * Math.Abs(expected), $"expected {expected:R}, got {actual:R}");
+
+    static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
+    static double SigmoidPrime(double x) => Math.Exp(-Math.Abs(x)) / ((1 + Math.Exp(-Math.Abs(x))) * (1 + Math.Exp(-Math.Abs(x))));
+    static double SechSquared(double x) => 1 / (Math.Cosh(x) * Math.Cosh(x));
+
+    [Fact]
+    public void Each_profile_has_its_unit_roundoff_floor_library_error_and_formulations()
+    {
+        Assert.Equal(U, Careful.U);
+        Assert.Equal(Floor, Careful.Floor);
+        Assert.Equal(2 * U, Careful.Fn);                        // 1 ulp = 2u
+        Assert.Equal(8 * U, Textbook.Fn);                       // 4 ulps
+        Assert.Equal(U32, Textbook32.U);
+        Assert.Equal(Floor32, Textbook32.Floor);
+        Assert.Equal(8 * U32, Textbook32.Fn);
+        Assert.Equal(2 * U32, Careful32.Fn);
+        foreach (Formulation f in new[] { Formulation.DerivativesFromOut, Formulation.LossesFromProbabilities, Formulation.UnshiftedSoftmax, Formulation.All })
+        {
+            Assert.False(Careful.Allows(f));
+            Assert.True(Textbook.Allows(f));
+            Assert.True(Textbook.Only(f).Allows(f));
+        }
+        Assert.False(Textbook.Only(Formulation.DerivativesFromOut).Allows(Formulation.UnshiftedSoftmax));
+        Assert.False(Textbook.Only(Formulation.DerivativesFromOut).Allows(Formulation.All));
+        Assert.False(Textbook.Allows(Formulation.Careful));    // "careful" is no formulation to allow
+        Assert.False(Careful.Allows(Formulation.Careful));
+    }
+
+    /// <summary>γ_k = k·u/(1 − k·u). In float32, k = 2²⁰ gives k·u = 1/16 and γ = 1/15; k = 1 gives u/(1 − u).</summary>
+    [Fact]
+    public void Gamma_is_k_u_over_1_minus_k_u()
+    {
+        Near(1.0 / 15, Textbook32.Gamma(1 << 20));
+        Assert.Equal(U / (1 - U), Careful.Gamma(1));
+        Assert.Equal(0, Careful.Gamma(0));
+    }
+
+    /// <summary>e(ln x) = −ln(1 − e/x) + Fn·|ln x| + floor, infinite where x may be 0 or below.</summary>
+    [Fact]
+    public void The_error_of_a_logarithm_follows_its_argument_and_is_infinite_where_the_argument_may_be_0()
+    {
+        Assert.Equal(Floor, Careful.LogError(1, 0));                           // ln 1 = 0, exactly
+        Near(2 * U, Careful.LogError(Math.E, 0));                              // Fn·1
+        Near(Math.Log(2) * (1 + 2 * U), Careful.LogError(2, 1));               // −ln(1/2) + Fn·ln 2
+        Near(Math.Log(2) * (1 + 2 * U), Careful.LogError(0.5, 0.25));          // |ln 0.5| = ln 2
+        Assert.Equal(double.PositiveInfinity, Careful.LogError(1, 1));         // x may be 0
+        Assert.Equal(double.PositiveInfinity, Careful.LogError(1, 2));
+        Assert.Equal(double.PositiveInfinity, Careful.LogError(0, 0));
+        Assert.Equal(double.PositiveInfinity, Careful.LogError(-1, 0));
+        Assert.Equal(double.PositiveInfinity, Careful.LogError(double.NaN, 0));
+    }
+
+    /// <summary>Relative error of 1/b: e/(|b| − e) + u, infinite where b may be 0.</summary>
+    [Fact]
+    public void The_error_of_a_reciprocal_is_infinite_where_the_divisor_may_be_0()
+    {
+        Assert.Equal(1 + U, Careful.ReciprocalRelativeError(2, 1));
+        Assert.Equal(1 + U, Careful.ReciprocalRelativeError(-2, 1));
+        Assert.Equal(U, Careful.ReciprocalRelativeError(4, 0));
+        Assert.Equal(double.PositiveInfinity, Careful.ReciprocalRelativeError(1, 1));
+        Assert.Equal(double.PositiveInfinity, Careful.ReciprocalRelativeError(0, 0));
+    }
+
+    /// <summary>max σ′ on [x − e, x + e] is σ′ at the point nearest 0: ¼ when the interval holds 0.</summary>
+    [Fact]
+    public void The_largest_sigmoid_slope_on_an_interval_is_at_its_point_nearest_0()
+    {
+        Assert.Equal(0.25, ErrorModel.SigmoidSlope(0, 0));
+        Assert.Equal(0.25, ErrorModel.SigmoidSlope(0.5, 1));
+        Near(SigmoidPrime(2), ErrorModel.SigmoidSlope(3, 1));
+        Near(SigmoidPrime(2), ErrorModel.SigmoidSlope(-3, 1));
+        Near(SigmoidPrime(40), ErrorModel.SigmoidSlope(40, 0));               // 4e-18, no cancellation
+    }
+
+    /// <summary>σ within (2·Fn + 2u)·σ, plus max σ′ times the argument's error, plus the floor.</summary>
+    [Fact]
+    public void A_sigmoid_output_errs_by_its_roundings_and_its_arguments_error_through_the_slope()
+    {
+        Assert.Equal(3 * U, Careful.SigmoidError(0, 0, 0.5));                   // (4u + 2u)·½
+        Assert.Equal(9 * U, Textbook.SigmoidError(0, 0, 0.5));                  // (16u + 2u)·½
+        Near(0.25 * 1e-3 + 3 * U, Careful.SigmoidError(0, 1e-3, 0.5));
+        Near(SigmoidPrime(3) + 6 * U * Sigmoid(4), Careful.SigmoidError(4, 1, Sigmoid(4)));
+        Assert.Equal(Floor, Careful.SigmoidError(-800, 0, 0));                  // an output that underflows to 0
+    }
+
+    /// <summary>tanh within Fn·|tanh|, plus max sech² on the interval times the argument's error.</summary>
+    [Fact]
+    public void A_tanh_output_errs_by_the_library_and_its_arguments_error_through_sech_squared()
+    {
+        Near(SechSquared(0.4) * 0.1 + 2 * U * Math.Tanh(0.5), Careful.TanhError(0.5, 0.1, Math.Tanh(0.5)));
+        Near(SechSquared(0.4) * 0.1 + 2 * U * Math.Tanh(0.5), Careful.TanhError(-0.5, 0.1, -Math.Tanh(0.5)));
+        Near(0.1 + 2 * U * 0.05, Careful.TanhError(0.05, 0.1, 0.05));          // the interval holds 0: sech² = 1
+        Assert.Equal(Floor, Careful.TanhError(0, 0, 0));
+    }
+
+    /// <summary>
+    /// σ′ careful: σ′·((2·Fn + 2u)·(1 + min(e^net, 16)) + (2·Fn + 2u) + 2u), plus max σ′ times e(net).
+    /// At net = 0: relOut = 6u, so σ′·(12u + 6u + 2u) = ¼·20u = 5u. At net = 10, e^net is capped at 16:
+    /// σ′·(17·6u + 8u) = 110u·σ′. Textbook (from out): at least e(out) + 2u·σ′.
+    /// </summary>
+    [Fact]
+    public void The_sigmoid_derivative_errs_by_its_roundings_and_from_out_by_the_outputs_error()
+    {
+        Assert.Equal(5 * U, Careful.SigmoidDerivativeError(0, 0, 0, 0.25));
+        Near(0.25 * 1e-3 + 5 * U, Careful.SigmoidDerivativeError(0, 1e-3, 0, 0.25));
+        Near(110 * U * SigmoidPrime(10), Careful.SigmoidDerivativeError(10, 0, 0, SigmoidPrime(10)));
+        Near(110 * U * SigmoidPrime(40), Careful.SigmoidDerivativeError(40, 0, 0, SigmoidPrime(40)));
+        Assert.Equal(Floor, Careful.SigmoidDerivativeError(800, 0, 0, 0));   // e^800 overflows: capped, the bound stays finite
+        // textbook, from out: at net = 30, e(out) = 6u swamps σ′ ≈ 9e-14 (three digits left)
+        double prime30 = SigmoidPrime(30);
+        Near(6 * U + 2 * U * prime30, Textbook.SigmoidDerivativeError(30, 0, 6 * U, prime30));
+        Assert.Equal(5 * U, Careful.SigmoidDerivativeError(0, 0, 1, 0.25));        // careful does not go through out: e(out) plays no part
+        // where e(out) is small the careful part remains: relOut = 2·8u + 2u = 18u, ¼·(36u + 18u + 2u) = 14u
+        Assert.Equal(14 * U, Textbook.SigmoidDerivativeError(0, 0, 0, 0.25));
+    }
+
+    /// <summary>
+    /// tanh′ careful: (2·Fn + 2u)·sech² plus the slope of sech² (at most 0.7698, and 8·e^{−2|x|} away
+    /// from 0) times e(net). From out: 1 − out², e = 2|out|·e(out) + u.
+    /// </summary>
+    [Fact]
+    public void The_tanh_derivative_errs_by_its_roundings_and_from_out_by_twice_the_outputs_error()
+    {
+        Assert.Equal(6 * U, Careful.TanhDerivativeError(0, 0, 0, 0, 1));
+        Near(0.7698 * 0.1 + 6 * U, Careful.TanhDerivativeError(0, 0.1, 0, 0, 1));
+        Near(0.7698 * 0.1 + 6 * U, Careful.TanhDerivativeError(0.05, 0.1, 0.05, 0, 1));
+        double s5 = SechSquared(5);
+        Near(8 * Math.Exp(-9) * 0.5 + 6 * U * s5, Careful.TanhDerivativeError(5, 0.5, Math.Tanh(5), 0, s5));
+        Near(8 * Math.Exp(-9) * 0.5 + 6 * U * s5, Careful.TanhDerivativeError(-5, 0.5, -Math.Tanh(5), 0, s5));
+        double out8 = Math.Tanh(-8), s8 = SechSquared(-8);
+        Near(2 * Math.Abs(out8) * 1e-15 + U, Textbook.TanhDerivativeError(-8, 0, out8, 1e-15, s8));
+        Near(6 * U * s8, Careful.TanhDerivativeError(-8, 0, out8, 1, s8));        // careful does not go through out
+        Assert.Equal(18 * U, Textbook.TanhDerivativeError(0, 0, 0, 0, 1));                       // 2·8u + 2u
+    }
+
+    /// <summary>relu′ is either 0 or 1 where net lies within its own rounding of 0, and fixed elsewhere.</summary>
+    [Fact]
+    public void The_relu_derivative_is_ambiguous_only_within_the_net_inputs_own_rounding_of_0()
+    {
+        Assert.Equal(0, ErrorModel.ReluDerivativeError(0, 0));                 // exactly 0: relu′(0) = 0
+        Assert.Equal(1, ErrorModel.ReluDerivativeError(1e-17, 1e-16));
+        Assert.Equal(1, ErrorModel.ReluDerivativeError(-1e-17, 1e-16));
+        Assert.Equal(1, ErrorModel.ReluDerivativeError(1e-16, 1e-16));
+        Assert.Equal(0, ErrorModel.ReluDerivativeError(2e-16, 1e-16));
+        Assert.Equal(0, ErrorModel.ReluDerivativeError(-2e-16, 1e-16));
+    }
+
+    /// <summary>
+    /// softmax output j: expm1(e(net_j) + max e(net)) + the shift's roundings u·|net_j − c| + Σ o_k·u·|net_k − c|
+    /// + 2·Fn + γ_{K+2}. At net = (0, 0) with exact inputs: 4u + γ₄.
+    /// </summary>
+    [Fact]
+    public void A_softmax_output_errs_by_its_shift_exps_sum_and_divide_and_its_inputs_errors()
+    {
+        double[] o = [0.5, 0.5];
+        Assert.Equal(4 * U + Careful.Gamma(4), Careful.SoftmaxRelativeError([0, 0], [0, 0], o, 0, 0));
+        double o0 = Sigmoid(1), o1 = Sigmoid(-1);                              // softmax of (1, 0)
+        Near(U * (1 + o1) + 4 * U + Careful.Gamma(4), Careful.SoftmaxRelativeError([1, 0], [0, 0], [o0, o1], 1, 0));
+        Near(U * o1 + 4 * U + Careful.Gamma(4), Careful.SoftmaxRelativeError([1, 0], [0, 0], [o0, o1], 0, 0));
+        Near(3e-4 * (1 + 3e-4) + 4 * U + Careful.Gamma(4), Careful.SoftmaxRelativeError([0, 0], [1e-4, 2e-4], o, 0, 2e-4), 1e-12);
+        Near(Math.E - 1 + 4 * U + Careful.Gamma(4), Careful.SoftmaxRelativeError([0, 0], [0.5, 0.5], o, 0, 0.5));
+        Near(16 * U + Textbook.Gamma(4), Textbook.SoftmaxRelativeError([0, 0], [0, 0], o, 0, 0));   // 2·8u
+    }
+
+    /// <summary>Shifted, the sum of exponentials is at least 1 and each may flush by the floor: K·floor.
+    /// Unshifted, each e^net below the floor errs by the floor, which reaches o_j over the sum:
+    /// K·floor·e^{−LSE} more. At net = (0, 0): 2·floor/2 + 2·floor = 3·floor.</summary>
+    [Fact]
+    public void Underflowing_exponentials_err_by_the_floor_over_the_sum_of_exponentials()
+    {
+        Assert.Equal(2 * Floor, Careful.SoftmaxUnderflowError([0, 0]));
+        Near(3 * Floor, Textbook.SoftmaxUnderflowError([0, 0]), 1e-12);
+        Near(3 * Floor * Math.Exp(100) / 3 + 3 * Floor, Textbook.SoftmaxUnderflowError([-100, -100, -100]), 1e-12);   // Σe^net = 3e^{−100}
+        Near(3 * Floor32, Textbook32.SoftmaxUnderflowError([0, 0]), 1e-12);
+    }
+
+    /// <summary>
+    /// e^x underflows below ln(smallest normal) = −708.40 (float64), −87.34 (float32), and overflows past
+    /// ln(largest) = 709.78, 88.72. At the doubles nearest those logarithms e^x is still in range:
+    /// e^{fl(ln 2⁻¹⁰²²)} = 2.2250738585072626e-308 &gt; 2⁻¹⁰²², e^{fl(ln max)} = 1.797693134862273e308 &lt; max.
+    /// </summary>
+    [Fact]
+    public void Exponentials_underflow_and_overflow_exactly_beyond_the_logarithms_of_the_formats_limits()
+    {
+        Assert.True(Careful.ExpUnderflows(-709));
+        Assert.False(Careful.ExpUnderflows(-708));
+        Assert.True(Careful32.ExpUnderflows(-88));
+        Assert.False(Careful32.ExpUnderflows(-87));
+        Assert.False(Careful.ExpOverflows(709.7));
+        Assert.True(Careful.ExpOverflows(709.8));
+        Assert.False(Careful32.ExpOverflows(88.7));
+        Assert.True(Careful32.ExpOverflows(88.8));
+
+        double atFloor = Math.Log(Math.ScaleB(1, -1022)), atMax = Math.Log(double.MaxValue);
+        Assert.True(Math.Exp(atFloor) >= Math.ScaleB(1, -1022) && double.IsFinite(Math.Exp(atMax)));   // the premise
+        Assert.False(Careful.ExpUnderflows(atFloor));
+        Assert.False(Careful.ExpOverflows(atMax));
+    }
+}
