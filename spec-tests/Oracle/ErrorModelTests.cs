@@ -139,21 +139,21 @@ public class ErrorModelTests
     }
 
     /// <summary>
-    /// tanh′ careful: (2·Fn + 2u)·sech² plus the slope of sech² (at most 0.7698, and 8·e^{−2|x|} away
+    /// tanh′ careful: (2·FnHyperbolic + 2u)·sech², cosh within 2 ulps so 10u, plus the slope of sech² (at most 0.7698, and 8·e^{−2|x|} away
     /// from 0) times e(net). From out: 1 − out², e = 2|out|·e(out) + u.
     /// </summary>
     [Fact]
     public void The_tanh_derivative_errs_by_its_roundings_and_from_out_by_twice_the_outputs_error()
     {
-        Assert.Equal(6 * U, Careful.TanhDerivativeError(0, 0, 0, 0, 1));
-        Near(0.7698 * 0.1 + 6 * U, Careful.TanhDerivativeError(0, 0.1, 0, 0, 1));
-        Near(0.7698 * 0.1 + 6 * U, Careful.TanhDerivativeError(0.05, 0.1, 0.05, 0, 1));
+        Assert.Equal(10 * U, Careful.TanhDerivativeError(0, 0, 0, 0, 1));
+        Near(0.7698 * 0.1 + 10 * U, Careful.TanhDerivativeError(0, 0.1, 0, 0, 1));
+        Near(0.7698 * 0.1 + 10 * U, Careful.TanhDerivativeError(0.05, 0.1, 0.05, 0, 1));
         double s5 = SechSquared(5);
-        Near(8 * Math.Exp(-9) * 0.5 + 6 * U * s5, Careful.TanhDerivativeError(5, 0.5, Math.Tanh(5), 0, s5));
-        Near(8 * Math.Exp(-9) * 0.5 + 6 * U * s5, Careful.TanhDerivativeError(-5, 0.5, -Math.Tanh(5), 0, s5));
+        Near(8 * Math.Exp(-9) * 0.5 + 10 * U * s5, Careful.TanhDerivativeError(5, 0.5, Math.Tanh(5), 0, s5));
+        Near(8 * Math.Exp(-9) * 0.5 + 10 * U * s5, Careful.TanhDerivativeError(-5, 0.5, -Math.Tanh(5), 0, s5));
         double out8 = Math.Tanh(-8), s8 = SechSquared(-8);
         Near(2 * Math.Abs(out8) * 1e-15 + U, Textbook.TanhDerivativeError(-8, 0, out8, 1e-15, s8));
-        Near(6 * U * s8, Careful.TanhDerivativeError(-8, 0, out8, 1, s8));        // careful does not go through out
+        Near(10 * U * s8, Careful.TanhDerivativeError(-8, 0, out8, 1, s8));        // careful does not go through out
         Assert.Equal(18 * U, Textbook.TanhDerivativeError(0, 0, 0, 0, 1));                       // 2·8u + 2u
     }
 
