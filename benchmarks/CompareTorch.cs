@@ -52,8 +52,11 @@ public static class CompareTorch
             double[] g = new ReferenceBackprop().Gradients(n).Flatten();
             double ours = Rate(() => TorchNetworks.Verify(n, g), seconds);
             var (full, fast) = torch.TryGetValue(shape, out var t) ? t : (double.NaN, double.NaN);
+            // torch's side is NaN where it was not run (gradcheck above --full-up-to, or torch missing): "not run", not "NaNx"
+            static string Rate1(double r) => double.IsNaN(r) ? "not run" : r.ToString("F1", CultureInfo.InvariantCulture);
+            static string Ratio(double r, string format) => double.IsNaN(r) ? "-" : r.ToString(format, CultureInfo.InvariantCulture) + "x";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{shape,-14}{n.ParameterCount,12:N0}{full,20:F1}{fast,20:F1}{ours,18:F1}{ours / full,13:F0}x{ours / fast,13:F1}x"));
+                $"{shape,-14}{n.ParameterCount,12:N0}{Rate1(full),20}{Rate1(fast),20}{ours,18:F1}{Ratio(ours / full, "F0"),14}{Ratio(ours / fast, "F1"),14}"));
         }
 
         Network large = TorchNetworks.Build(Large);
