@@ -96,6 +96,7 @@ public sealed class Expected
     /// represent some answer), never a crash of the check.</summary>
     public IReadOnlyList<Finding> Check(IBackprop impl)
     {
+        if (Precision == Precision.Float32) impl = new Float32Answers(impl);   // the floats, whatever decimal they came as
         var found = new List<Finding>();
         Guard(found, "forward", () =>
         {

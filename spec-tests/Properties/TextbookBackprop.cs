@@ -163,3 +163,83 @@ public sealed class TextbookFloat64() : TextbookBackprop(Precision.Float64);
 
 /// <summary>The textbook backprop in float32, constructed without arguments (for <c>NetworkFor&lt;TextbookFloat32&gt;</c>).</summary>
 public sealed class TextbookFloat32() : TextbookBackprop(Precision.Float32);
+
+/// <summary>
+/// An implementation whose answers travel as text, as over the protocol: each number is written by
+/// <paramref name="print"/> and read back as a double. A float32 program in C writes "%.9g", one in
+/// numpy, .NET or Java the shortest form that reads back as the same float; both are the float, but
+/// neither is the float's exact double value.
+/// </summary>
+public class PrintedBackprop(IBackprop inner, Func<double, string> print) : IBackprop
+{
+    public string Name => $"{inner.Name}, printed";
+    public Capabilities Capabilities => inner.Capabilities;
+
+    double Read(double x) => double.Parse(print(x), System.Globalization.CultureInfo.InvariantCulture);
+    double[][] Rows(double[][] rows) => rows.Select(r => r.Select(Read).ToArray()).ToArray();
+    double[]?[] Vectors(double[]?[] v) => v.Select(b => b?.Select(Read).ToArray()).ToArray();
+    double[][,] Matrices(double[][,] ms) => ms.Select(m =>
+    {
+        var r = new double[m.GetLength(0), m.GetLength(1)];
+        for (int i = 0; i < m.GetLength(0); i++)
+            for (int j = 0; j < m.GetLength(1); j++) r[i, j] = Read(m[i, j]);
+        return r;
+    }).ToArray();
+
+    public Evaluation Forward(Network network)
+    {
+        Evaluation e = inner.Forward(network);
+        return new Evaluation(Rows(e.Outputs), Read(e.Loss));
+    }
+
+    public Gradients Gradients(Network network)
+    {
+        Gradients g = inner.Gradients(network);
+        return new Gradients(Rows(g.Outputs), Read(g.Loss), Matrices(g.dE_dW), Vectors(g.dE_db));
+    }
+
+    public Parameters Step(Network network)
+    {
+        Parameters p = inner.Step(network);
+        return new Parameters(Matrices(p.W), Vectors(p.B));
+    }
+
+    /// <summary>The shortest decimal that reads back as the same float (.NET's float.ToString, numpy's float32 repr).</summary>
+    public static string ShortestFloat(double x) => ((float)x).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>C's printf("%.9g"): nine significant digits, enough to read back every float.</summary>
+    public static string NineDigits(double x) => x.ToString("G9", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>The textbook float32 backprop writing its answers in the shortest float form (for <c>NetworkFor&lt;…&gt;</c>).</summary>
+public sealed class TextbookFloat32Shortest() : PrintedBackprop(new TextbookFloat32(), ShortestFloat);
+
+/// <summary>
+/// The reference's gradients with the step done as one fused multiply-add per parameter,
+/// fma(−η, g, W): one rounding instead of two, as `cc -march=native` (gcc contracts w - eta*g), a
+/// BLAS axpy or a vectorized optimizer computes it. Frozen biases stay.
+/// </summary>
+public sealed class FusedStepBackprop : IBackprop
+{
+    readonly ReferenceBackprop reference = new();
+    public string Name => "reference, fused step";
+    public Evaluation Forward(Network network) => reference.Forward(network);
+    public Gradients Gradients(Network network) => reference.Gradients(network);
+
+    public Parameters Step(Network network)
+    {
+        Gradients g = reference.Gradients(network);
+        double eta = network.LearningRate;
+        var w = network.Layers.Select((l, i) =>
+        {
+            var r = new double[l.Units, l.FanIn];
+            for (int j = 0; j < l.Units; j++)
+                for (int k = 0; k < l.FanIn; k++) r[j, k] = Math.FusedMultiplyAdd(-eta, g.dE_dW[i][j, k], l.W[j, k]);
+            return r;
+        }).ToArray();
+        var b = network.Layers.Select((l, i) => l.B is null ? null
+            : l.Bias == BiasMode.Frozen ? (double[])l.B.Clone()
+            : l.B.Select((v, j) => Math.FusedMultiplyAdd(-eta, g.dE_db[i]![j], v)).ToArray()).ToArray();
+        return new Parameters(w, b);
+    }
+}
