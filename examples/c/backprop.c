@@ -9,6 +9,9 @@
  *   cc -std=c99 -O2 -o /tmp/cimpl/bp64 examples/c/backprop.c -lm               (double)
  *   cc -std=c99 -O2 -DREAL_FLOAT -o /tmp/cimpl/bp32 examples/c/backprop.c -lm   (float)
  *
+ * -DREAL_FMT='"%.17g"' prints the floats of the float build with 17 digits (their exact
+ * binary value as a double) instead of 9 (the shortest width that round-trips every float).
+ *
  * Check:
  *
  *   backprop-spec check --impl /tmp/cimpl/bp64
@@ -33,7 +36,9 @@ typedef float real;
 #define LOG logf
 #define TANH tanhf
 #define STRTOREAL strtof
-#define REAL_FMT "%.9g"
+#ifndef REAL_FMT
+#define REAL_FMT "%.9g"      /* 9 significant digits: every float round-trips */
+#endif
 #define PRECISION "float32"
 #define IMPL_NAME "c-textbook-float32"
 #else
@@ -42,7 +47,9 @@ typedef double real;
 #define LOG log
 #define TANH tanh
 #define STRTOREAL strtod
-#define REAL_FMT "%.17g"
+#ifndef REAL_FMT
+#define REAL_FMT "%.17g"     /* 17 significant digits: every double round-trips */
+#endif
 #define PRECISION "float64"
 #define IMPL_NAME "c-textbook-float64"
 #endif
