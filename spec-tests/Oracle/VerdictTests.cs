@@ -147,6 +147,25 @@ public class VerdictTests
             new Finding(Zone.Wrong, "g", 0.5, 1, 0.0625, 0.125).ToString());
     }
 
+    /// <summary>The numbers of a finding line in their formats: a ratio to six significant digits, a
+    /// bound or a distance to three, correct digits to one decimal. Values with more digits than the
+    /// format keeps (1/3, 0.123456) show the rounding; with 0.125 or 2 any format would print the same.</summary>
+    [Fact]
+    public void A_finding_prints_ratios_to_six_digits_bounds_and_distances_to_three_and_digits_to_one_decimal()
+    {
+        Assert.Equal("g is 1, the law says 3 (ratio 0.333333); every standard formulation stays within 0.123 of it: a bug",
+            new Finding(Zone.Wrong, "g", 1, 3, 0.0625, 0.123456, "the law says").Describe());
+        Assert.Equal("g is 0.123456, exactly 0 (off by 0.123); every standard formulation stays within 0.5 of it: a bug",
+            new Finding(Zone.Wrong, "g", 0.123456, 0, 0.0625, 0.5).Describe());
+        Assert.Equal("g is 1.5, exactly 1 (relative error 0.5, 0.3 correct digits); careful arithmetic stays within 0.0123, the textbook formulations within 0.123",
+            new Finding(Zone.Accuracy, "g", 1.5, 1, 0.0123456, 0.123456).Describe());
+        Assert.Equal("g is 1.5, exactly 1 (within 0.123)", new Finding(Zone.Agrees, "g", 1.5, 1, 0.123456, 2).Describe());
+        Assert.Equal("g is 1.1, exactly 1 (relative error 0.1, 1.0 correct digits); the textbook formulation cannot represent this answer",
+            new Finding(Zone.Range, "g", 1.1, 1, 0.0625, double.PositiveInfinity).Describe());
+        Assert.Equal("g is 1, exactly 3 (relative error 0.667, 0.2 correct digits); every standard formulation stays within 0.5 of it: a bug",
+            new Finding(Zone.Wrong, "g", 1, 3, 0.0625, 0.5).Describe());
+    }
+
     [Fact]
     public void A_non_finite_answer_is_described_with_what_it_should_be_or_why_it_may_be_so()
     {
