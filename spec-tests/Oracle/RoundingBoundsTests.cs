@@ -111,4 +111,75 @@ public class RoundingBoundsTests
             Assert.Equal(bias + bias * Math.ScaleB(1, -40), r.Gradient[1]);
         }
     }
+    /// <summary>
+    /// One sigmoid unit without a bias under binary cross-entropy, m = 2 (z = 2.21 with t = 1, z = −1.17 with
+    /// t = ¼), in float64. The output's bound is ErrorModel's σ rule; the loss term from the logit (and,
+    /// textbook, from the probability through two logarithms); δ fused as (o − t)/m (and, textbook,
+    /// unfused through ∂E/∂o = (o − t)/(o(1 − o))/m and σ′ from out). The elementary rules are tested
+    /// in ErrorModelTests; this pins how the pass combines them.
+    /// </summary>
+    [Fact]
+    public void A_sigmoid_unit_under_binary_cross_entropy_has_the_bounds_of_its_loss_and_fused_or_unfused_delta()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.3 } }, null, BiasMode.None)], LossKind.BinaryCrossEntropy, 0.5,
+            [[1.7], [-0.9]], [[1.0], [0.25]]);
+        ExactValues x = Exact.Compute(n);
+        foreach (ErrorModel model in new[] { ErrorModel.Careful(), ErrorModel.Textbook(Precision.Float64) })
+        {
+            RoundingBounds r = RoundingBounds.Of(x, model);
+            double U = model.U, floor = model.Floor;
+            bool textbook = model.Allows(Formulation.LossesFromProbabilities);
+            int m = 2;
+            var eZ = new double[m];
+            var eO = new double[m];
+            double bound = 0, lossSize = 0;
+            var eDelta = new double[m];
+            for (int e = 0; e < m; e++)
+            {
+                double z = x.Net[0][e][0], o = x.Out[0][e][0], t = n.T[e][0];
+                eZ[e] = model.Gamma(1) * Math.Abs(1.3 * n.X[e][0]) + floor;            // one term, exact inputs, an inexact product
+                eO[e] = model.SigmoidError(z, eZ[e], o);
+                Assert.Equal(eO[e], r.Outputs[e][0]);
+                // the loss term: from the logit, softplus(z) − t·z
+                double softplus = Math.Max(z, 0) + Math.Log(1 + Math.Exp(-Math.Abs(z)));
+                double careful = Math.Abs(o - t) * eZ[e] + (2 * model.Fn + 4 * U) * (Math.Abs(z) + Math.Abs(t * z) + softplus - Math.Max(z, 0)) + floor;
+                double size = Math.Abs(softplus) + Math.Abs(t * z);
+                if (textbook)
+                {
+                    double oneMinusO = 1 / (1 + Math.Exp(z));
+                    double lnO = z >= 0 ? -Math.Log(1 + Math.Exp(-z)) : z - Math.Log(1 + Math.Exp(z)), lnOneMinusO = lnO - z;
+                    double eA = model.LogError(o, eO[e]), eB = model.LogError(oneMinusO, eO[e] + U * oneMinusO);
+                    double fromProbabilities = Math.Abs(t) * eA + Math.Abs(1 - t) * eB + 3 * U * (Math.Abs(t * lnO) + Math.Abs((1 - t) * lnOneMinusO)) + floor;
+                    careful = Math.Max(careful, fromProbabilities);
+                    size = Math.Max(size, Math.Abs(t * lnO) + Math.Abs((1 - t) * lnOneMinusO));
+                }
+                bound += careful;
+                lossSize += size;
+                // δ fused: (o − t)/m, two roundings
+                eDelta[e] = (eO[e] + 2 * U * Math.Abs(o - t)) / m + floor;
+                if (textbook)
+                {
+                    double oneMinusO = 1 / (1 + Math.Exp(z));
+                    double D = o * oneMinusO, eD = oneMinusO * eO[e] + o * (eO[e] + U * oneMinusO) + U * D;
+                    double rec = model.ReciprocalRelativeError(D, eD);
+                    double diff = Math.Abs(o - t), eDiff = eO[e] + U * diff;
+                    double g = diff / D / m, eG = eDiff / D / m * (1 + rec) + g * (rec + 2 * U);
+                    double eF = model.Only(Formulation.DerivativesFromOut).SigmoidDerivativeError(z, eZ[e], eO[e], D);
+                    eDelta[e] = Math.Max(eDelta[e], D * eG + g * eF + eG * eF + U * diff / m + floor);
+                }
+            }
+            bound += model.Gamma(m) * lossSize + m * floor;
+            Assert.Equal(bound / m + 2 * U * Math.Abs(x.Loss), r.Loss);
+            double gSize = 0, gCarried = 0;
+            for (int e = 0; e < m; e++)
+            {
+                double a = Math.Abs(n.X[e][0]);
+                gSize += Math.Abs(x.Delta[0][e][0]) * a;
+                gCarried += a * eDelta[e];
+            }
+            double gradient = gCarried + model.Gamma(m) * gSize + m * floor;
+            Assert.Equal(gradient + 2 * U * Math.Abs(x.Gradient[0]) + gradient * Math.ScaleB(1, -40), r.Gradient[0]);
+            Assert.Empty(r.Range);
+        }
+    }
 }
