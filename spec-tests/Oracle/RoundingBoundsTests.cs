@@ -319,4 +319,115 @@ public class RoundingBoundsTests
         }
         return err;
     }
+
+    /// <summary>
+    /// Where a formulation cannot represent an answer, and the line that says so: ln 0 and 0/0 of the
+    /// losses and δ from probabilities, the unshifted softmax's overflow and underflow, numbers beyond
+    /// the format (only the careful pass's own checks, which the textbook pass repeats), and ReLU
+    /// units on their kink. The careful formulations are never out of range on these networks except
+    /// where the numbers themselves are.
+    /// </summary>
+    [Fact]
+    public void Each_range_issue_is_found_where_a_formulation_cannot_represent_an_answer_and_says_why()
+    {
+        static Network Sigmoid(double w, double x, double t) =>
+            Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { w } }, null, BiasMode.None)], LossKind.BinaryCrossEntropy, 0.5, [[x]], [[t]]);
+        static Network Softmax(double a, double b, LossKind loss, double[] t) =>
+            Network.Create(1, [new Layer(Activation.Softmax, new[,] { { a }, { b } }, null, BiasMode.None)], loss, 0.5, [[1.0]], [t]);
+        static void Check(Network n, Precision p, string[] careful, string[] textbook)
+        {
+            ExactValues x = Exact.Compute(n);
+            foreach (var (model, expected) in new[] { (ErrorModel.Careful(p), careful), (ErrorModel.Textbook(p), textbook) })
+            {
+                RoundingBounds r = RoundingBounds.Of(x, model);
+                Assert.Equal(expected, r.Range.Select(i => $"{i.Kind} | {i.By} | {i}").Concat(r.AmbiguousKinks.Select(k => $"kink | {k}")));
+            }
+        }
+        // z = 40 in float64: σ rounds to 1
+        Check(Sigmoid(10, 4, 0.5), Precision.Float64,
+            [],
+            [
+                "ln-of-zero | LossesFromProbabilities | output 0, example 0: ln(1 - o) with o = sigmoid(40), which may round to 1",
+                "division-by-zero | LossesFromProbabilities | output 0, example 0: dE/do = (o - t)/(o(1 - o)) with o = sigmoid(40), where o(1 - o) may round to 0",
+            ]);
+        // z = −40: o = 4e-18 is a normal double, ln o is fine
+        Check(Sigmoid(-10, 4, 0.5), Precision.Float64,
+            [],
+            []);
+        // z = 20 in float32: σ rounds to 1
+        Check(Sigmoid(5, 4, 0.5), Precision.Float32,
+            [],
+            [
+                "ln-of-zero | LossesFromProbabilities | output 0, example 0: ln(1 - o) with o = sigmoid(20), which may round to 1",
+                "division-by-zero | LossesFromProbabilities | output 0, example 0: dE/do = (o - t)/(o(1 - o)) with o = sigmoid(20), where o(1 - o) may round to 0",
+            ]);
+        // z = −120 in float32: o = 8e-53 underflows
+        Check(Sigmoid(-30, 4, 0.5), Precision.Float32,
+            [],
+            [
+                "ln-of-zero | LossesFromProbabilities | output 0, example 0: ln(o) with o = sigmoid(-120), which may round to 0",
+                "division-by-zero | LossesFromProbabilities | output 0, example 0: dE/do = (o - t)/(o(1 - o)) with o = sigmoid(-120), where o(1 - o) may round to 0",
+            ]);
+        // a softmax output of e^−800
+        Check(Softmax(0, -800, LossKind.SoftmaxCrossEntropy, [0.5, 0.5]), Precision.Float64,
+            [],
+            [
+                "ln-of-zero | LossesFromProbabilities | output 1, example 0: ln(o) with o = softmax output 0 (net -800), which may underflow to 0",
+                "division-by-zero | LossesFromProbabilities | output 1, example 0: dE/do = -t/o with the softmax output o = 0, which may underflow to 0",
+            ]);
+        // e^709.5 + e^709.4 overflows
+        Check(Softmax(709.5, 709.4, LossKind.HalfSse, [1, 0]), Precision.Float64,
+            [],
+            [
+                "exp-overflow | UnshiftedSoftmax | layers[0] unit 0, example 0: e^net overflows float64 at net = 709.5 in a softmax without the max shift",
+            ]);
+        // every e^net underflows
+        Check(Softmax(-800, -801, LossKind.HalfSse, [1, 0]), Precision.Float64,
+            [],
+            [
+                "division-by-zero | UnshiftedSoftmax | layers[0], example 0: every e^net underflows float64 (the largest net is -800) in a softmax without the max shift: 0/0",
+            ]);
+        // every e^net underflows float32
+        Check(Softmax(-100, -101, LossKind.HalfSse, [1, 0]), Precision.Float32,
+            [],
+            [
+                "division-by-zero | UnshiftedSoftmax | layers[0], example 0: every e^net underflows float32 (the largest net is -100) in a softmax without the max shift: 0/0",
+            ]);
+        // an input, net inputs, the loss and a gradient beyond float32
+        Check(Network.Create(1, [new Layer(Activation.Identity, new[,] { { 1e20 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[1e20], [1e40]], [[0.0], [0.0]]), Precision.Float32,
+            [
+                "beyond-range | Careful | batch.inputs[1][0]: 1E+40 is beyond the largest float32",
+                "beyond-range | Careful | layers[0] unit 0, example 0: the net input 1E+40 is beyond the largest float32",
+                "beyond-range | Careful | layers[0] unit 0, example 1: the net input 1E+60 is beyond the largest float32",
+                "beyond-range | Careful | loss: 5E+119 is beyond the largest float32",
+                "beyond-range | Careful | gradient 0 (layer 0): 1E+100 is beyond the largest float32",
+            ],
+            [
+                "beyond-range | Careful | batch.inputs[1][0]: 1E+40 is beyond the largest float32",
+                "beyond-range | Careful | layers[0] unit 0, example 0: the net input 1E+40 is beyond the largest float32",
+                "beyond-range | Careful | layers[0] unit 0, example 1: the net input 1E+60 is beyond the largest float32",
+                "beyond-range | Careful | loss: 5E+119 is beyond the largest float32",
+                "beyond-range | Careful | gradient 0 (layer 0): 1E+100 is beyond the largest float32",
+            ]);
+        // a net input beyond float64
+        Check(Network.Create(1, [new Layer(Activation.Identity, new[,] { { 1e200 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[1e200]], [[0.0]]), Precision.Float64,
+            [
+                "beyond-range | Careful | layers[0] unit 0, example 0: the net input Infinity is beyond the largest float64",
+                "beyond-range | Careful | loss: Infinity is beyond the largest float64",
+                "beyond-range | Careful | gradient 0 (layer 0): Infinity is beyond the largest float64",
+            ],
+            [
+                "beyond-range | Careful | layers[0] unit 0, example 0: the net input Infinity is beyond the largest float64",
+                "beyond-range | Careful | loss: Infinity is beyond the largest float64",
+                "beyond-range | Careful | gradient 0 (layer 0): Infinity is beyond the largest float64",
+            ]);
+        // 0.1 + 0.2 − 0.3 is 5.6e-17 in double, within its rounding of 0: a ReLU on its kink
+        Check(Network.Create(2, [new Layer(Activation.Relu, new[,] { { 0.1, 0.2 } }, [-0.3], BiasMode.Trainable)], LossKind.HalfSse, 0.5, [[1.0, 1.0]], [[1.0]]), Precision.Float64,
+            [
+                "kink | layers[0] unit 0, example 0",
+            ],
+            [
+                "kink | layers[0] unit 0, example 0",
+            ]);
+    }
 }
