@@ -220,4 +220,20 @@ public class ErrorModelTests
         Assert.False(Careful.ExpUnderflows(atFloor));
         Assert.False(Careful.ExpOverflows(atMax));
     }
+
+    /// <summary>
+    /// Far out (|net| = 800, e(net) = 0) sech² underflows to 0 and only the floors and the library's
+    /// roundings remain: tanh within FnHyperbolic·|tanh| + floor, tanh′ = 0 within a floor. sech² is
+    /// computed as 4q/(1 + q)² with q = e^{−2|x|} ≤ 1, which cannot overflow (e^{+2|x|} would: ∞/∞).
+    /// A softmax's underflow term takes its log-sum-exp shifted by the largest net input: at (0, −800)
+    /// the sum is 1 (e^{−800} is nothing beside it), so 2·floor/1 + 2·floor.
+    /// </summary>
+    [Fact]
+    public void Far_from_0_the_hyperbolic_bounds_keep_only_their_roundings_and_floors()
+    {
+        Assert.Equal(4 * U + Floor, Careful.TanhError(800, 0, 1));            // FnHyperbolic = 2·2 ulps·u = 4u
+        Assert.Equal(4 * U + Floor, Careful.TanhError(-800, 0, -1));
+        Assert.Equal(Floor, Careful.TanhDerivativeError(800, 0, 1, 0, 0));
+        Near(4 * Floor, Textbook.SoftmaxUnderflowError([0, -800]), 1e-12);
+    }
 }

@@ -68,6 +68,27 @@ public class VerdictTests
         Assert.Equal(Zone.Accuracy, Zones.Of(hi, hi, -lo, lo / 2, 1));
     }
 
+    /// <summary>The quick path (textbook bound not yet asked) measures to hi + lo too, not hi − lo: with
+    /// hi = 1, lo = −2⁻⁵⁴ and the answer 1 + 2⁻⁵², the distance is 5·2⁻⁵⁴, beyond a careful bound of
+    /// 3·2⁻⁵⁴ (which |answer − hi + lo| would meet).</summary>
+    [Fact]
+    public void The_quick_path_measures_to_hi_plus_lo_as_well()
+    {
+        double lo = -Math.ScaleB(1, -54), actual = 1 + Math.ScaleB(1, -52);
+        Assert.Equal(Zone.Accuracy, Zones.Of(actual, 1, lo, 3 * Math.ScaleB(1, -54), () => 1));
+        Assert.Equal(Zone.Agrees, Zones.Of(actual, 1, lo, 5 * Math.ScaleB(1, -54), () => 1));
+    }
+
+    /// <summary>A finding is about no particular answer unless it says which: kind Other, index −1
+    /// (Causes names nothing for it).</summary>
+    [Fact]
+    public void A_finding_is_about_no_particular_answer_by_default()
+    {
+        var f = new Finding(Zone.Wrong, "q", 1, 2, 0, 0);
+        Assert.Equal(AnswerKind.Other, f.On);
+        Assert.Equal(-1, f.Index);
+    }
+
     /// <summary>The textbook pass is computed only when the careful bound is exceeded or the answer is not finite.</summary>
     [Fact]
     public void The_textbook_bound_is_asked_only_when_the_careful_bound_is_exceeded()
