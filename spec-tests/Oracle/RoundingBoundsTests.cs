@@ -429,5 +429,74 @@ public class RoundingBoundsTests
             [
                 "kink | layers[0] unit 0, example 0",
             ]);
+        // a weight and a bias beyond float32, and everything after them
+        Check(Network.Create(1, [new Layer(Activation.Identity, new[,] { { 1e300 } }, [1e39], BiasMode.Trainable)], LossKind.HalfSse, 0.5, [[1e10]], [[0.0]]), Precision.Float32,
+            [
+                "beyond-range | Careful | layers[0].weights[0][0]: 1E+300 is beyond the largest float32",
+                "beyond-range | Careful | layers[0].biases[0]: 1E+39 is beyond the largest float32",
+                "beyond-range | Careful | layers[0] unit 0, example 0: the net input Infinity is beyond the largest float32",
+                "beyond-range | Careful | loss: Infinity is beyond the largest float32",
+                "beyond-range | Careful | gradient 0 (layer 0): Infinity is beyond the largest float32",
+                "beyond-range | Careful | gradient 1 (layer 0): Infinity is beyond the largest float32",
+            ],
+            [
+                "beyond-range | Careful | layers[0].weights[0][0]: 1E+300 is beyond the largest float32",
+                "beyond-range | Careful | layers[0].biases[0]: 1E+39 is beyond the largest float32",
+                "beyond-range | Careful | layers[0] unit 0, example 0: the net input Infinity is beyond the largest float32",
+                "beyond-range | Careful | loss: Infinity is beyond the largest float32",
+                "beyond-range | Careful | gradient 0 (layer 0): Infinity is beyond the largest float32",
+                "beyond-range | Careful | gradient 1 (layer 0): Infinity is beyond the largest float32",
+            ]);
+        // e^400 fits: a softmax of large but representable net inputs is no range issue
+        Check(Softmax(400, 399, LossKind.HalfSse, [1, 0]), Precision.Float64, [], []);
+    }
+
+    /// <summary>Where the unshifted softmax overflows or underflows, its outputs (and all after them) have
+    /// infinite bounds; shifted, an output that underflows to 0 keeps a bound of its floors: K·floor of
+    /// the underflow term and two more.</summary>
+    [Fact]
+    public void An_unshifted_softmax_out_of_range_has_infinite_bounds_and_an_underflowed_output_its_floors()
+    {
+        static RoundingBounds Of(double a, double b, ErrorModel model) => RoundingBounds.Of(Exact.Compute(
+            Network.Create(1, [new Layer(Activation.Softmax, new[,] { { a }, { b } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[1.0]], [[1.0, 0.0]])), model);
+        ErrorModel textbook = ErrorModel.Textbook(Precision.Float64), careful = ErrorModel.Careful();
+        Assert.All(Of(709.5, 709.4, textbook).Outputs[0], e => Assert.Equal(double.PositiveInfinity, e));
+        Assert.All(Of(-800, -801, textbook).Outputs[0], e => Assert.Equal(double.PositiveInfinity, e));
+        Assert.Equal(4 * careful.Floor, Of(0, -800, careful).Outputs[0][1]);       // e^−800 is 0 in double
+    }
+
+    /// <summary>
+    /// Whether a net input is an exact sum in any order (float64): products exact, every term a multiple
+    /// of 2^q for the smallest q among them, Σ|terms| &lt; 2^(q + 53). 2⁻⁶⁰ + 2⁻⁸ + 2⁻⁸ = 2⁻⁷ + 2⁻⁶⁰ needs 54
+    /// bits: not exact, though each term is and the largest is below 2⁻⁷. Σ = 2⁻⁷ exactly (2⁻⁶⁰, 2⁻⁸ − 2⁻⁶⁰,
+    /// 2⁻⁸) is not exact either: 2⁻⁸ + 2⁻⁸ + 2⁻⁶⁰ rounds. Without the 2⁻⁶⁰ (q = −8) the sum is exact.
+    /// </summary>
+    [Fact]
+    public void A_net_input_is_exact_only_when_its_terms_fit_one_binary_scale_of_53_bits()
+    {
+        static double NetBound(double[] weights)
+        {
+            var w = new double[1, weights.Length];
+            for (int i = 0; i < weights.Length; i++) w[0, i] = weights[i];
+            Network n = Network.Create(weights.Length, [new Layer(Activation.Identity, w, null, BiasMode.None)], LossKind.HalfSse, 0.5,
+                [Enumerable.Repeat(1.0, weights.Length).ToArray()], [[0.0]]);
+            return RoundingBounds.Of(Exact.Compute(n), ErrorModel.Careful()).Outputs[0][0];
+        }
+        double tiny = Math.ScaleB(1, -60), small = Math.ScaleB(1, -8);
+        ErrorModel model = ErrorModel.Careful();
+        Assert.Equal(model.Gamma(3) * (tiny + small + small) + 3 * model.Floor, NetBound([tiny, small, small]));
+        Assert.Equal(model.Gamma(3) * (tiny + (small - tiny) + small) + 3 * model.Floor, NetBound([tiny, small - tiny, small]));
+        Assert.Equal(0, NetBound([small, small, 3 * small]));
+        Assert.Equal(0, NetBound([0, small, 0]));
+    }
+
+    /// <summary>With K = 2 outputs and every operation exact, the loss's bound is its m·K = 2 floors.</summary>
+    [Fact]
+    public void The_loss_of_an_exact_network_with_two_outputs_has_m_times_k_floors()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Identity, new[,] { { 0.5 }, { 0.5 } }, [0.25, 0.25], BiasMode.Trainable)], LossKind.HalfSse, 0.5,
+            [[0.5]], [[0.5, 0.5]]);
+        Assert.Equal(2 * ErrorModel.Careful().Floor, RoundingBounds.Of(Exact.Compute(n), ErrorModel.Careful()).Loss);
     }
 }
+
