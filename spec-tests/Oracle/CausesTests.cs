@@ -96,4 +96,22 @@ public class CausesTests
         Assert.Empty(Explain(n, AnswerKind.Other, 0));
         Assert.Empty(Explain(n, AnswerKind.Gradient, -1));
     }
+
+    /// <summary>All sigmoid nets below −1 (−3, −4.5 in the first layer, −2.058 in the second, the same
+    /// for both examples): the largest is still found (the search starts from no unit, not from a net
+    /// of −1 or layer 1), and of two equal nets the first example is named.</summary>
+    [Fact]
+    public void The_most_saturated_unit_is_found_among_negative_nets_and_the_first_of_equals_is_named()
+    {
+        Network n = Network.Create(1, [
+                new Layer(Activation.Sigmoid, new[,] { { -2.0 }, { -3.0 } }, null, BiasMode.None),
+                new Layer(Activation.Sigmoid, new[,] { { -1.0, -1.0 } }, [-2.0], BiasMode.Trainable)],
+            LossKind.BinaryCrossEntropy, 0.5, [[1.5], [1.5]], [[1.0], [0.0]]);
+        Assert.Equal(
+        [
+            "sigmoid-derivative-from-out | sigma' computed as out*(1 - out): 1 - out cancels where out is near 1 (layers[1] unit 0, example 0, net = -2.058); the standard fix: sigma'(net) = sigma(net)*sigma(-net)",
+            "cross-entropy-from-probabilities | binary cross-entropy (or its derivative) from the probability o: ln(1 - o) and o*(1 - o) lose the digits o = sigma(z) rounded away (output 0, example 0, z = -2.058); the standard fix: from the logit: E = softplus(z) - t*z, delta = (o - t)/m",
+        ], Explain(n, AnswerKind.Gradient, 0));
+    }
 }
+
