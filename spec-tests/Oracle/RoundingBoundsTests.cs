@@ -498,5 +498,16 @@ public class RoundingBoundsTests
             [[0.5]], [[0.5, 0.5]]);
         Assert.Equal(2 * ErrorModel.Careful().Floor, RoundingBounds.Of(Exact.Compute(n), ErrorModel.Careful()).Loss);
     }
+
+    /// <summary>A float64 implementation reads every number of the document exactly, subnormal ones
+    /// too (rule 1): an input of 1e-310 adds no reading error, only the product's γ₁ and a floor (the
+    /// product 5e-311 is subnormal, so the sum is not exact).</summary>
+    [Fact]
+    public void Float64_reads_even_a_subnormal_input_exactly()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Identity, new[,] { { 0.5 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[1e-310]], [[0.0]]);
+        ErrorModel model = ErrorModel.Careful();
+        Assert.Equal(model.Gamma(1) * Math.Abs(0.5 * 1e-310) + model.Floor, RoundingBounds.Of(Exact.Compute(n), model).Outputs[0][0]);
+    }
 }
 
