@@ -470,6 +470,7 @@ public class RoundingBoundsTests
     /// of 2^q for the smallest q among them, Σ|terms| &lt; 2^(q + 53). 2⁻⁶⁰ + 2⁻⁸ + 2⁻⁸ = 2⁻⁷ + 2⁻⁶⁰ needs 54
     /// bits: not exact, though each term is and the largest is below 2⁻⁷. Σ = 2⁻⁷ exactly (2⁻⁶⁰, 2⁻⁸ − 2⁻⁶⁰,
     /// 2⁻⁸) is not exact either: 2⁻⁸ + 2⁻⁸ + 2⁻⁶⁰ rounds. Without the 2⁻⁶⁰ (q = −8) the sum is exact.
+    /// The lowest bit is read from the significand: 3·2⁻⁶⁰ = 1.1₂·2⁻⁵⁹ is a multiple of 2⁻⁶⁰, not 2⁻⁵⁹.
     /// </summary>
     [Fact]
     public void A_net_input_is_exact_only_when_its_terms_fit_one_binary_scale_of_53_bits()
@@ -487,6 +488,8 @@ public class RoundingBoundsTests
         Assert.Equal(model.Gamma(3) * (tiny + small + small) + 3 * model.Floor, NetBound([tiny, small, small]));
         Assert.Equal(model.Gamma(3) * (tiny + (small - tiny) + small) + 3 * model.Floor, NetBound([tiny, small - tiny, small]));
         Assert.Equal(0, NetBound([small, small, 3 * small]));
+        // 3·2⁻⁶⁰ is a multiple of 2⁻⁶⁰ (its significand's lowest bit is not its first): 2⁻⁷ + 3·2⁻⁶⁰ needs 54 bits
+        Assert.Equal(model.Gamma(2) * (3 * tiny + 2 * small) + 2 * model.Floor, NetBound([3 * tiny, 2 * small]));
         Assert.Equal(0, NetBound([0, small, 0]));
     }
 
