@@ -81,6 +81,7 @@ public class ErrorModelTests
         Assert.Equal(1 + U, Careful.ReciprocalRelativeError(2, 1));
         Assert.Equal(1 + U, Careful.ReciprocalRelativeError(-2, 1));
         Assert.Equal(U, Careful.ReciprocalRelativeError(4, 0));
+        Assert.Equal(1.0 / 3 + U, Careful.ReciprocalRelativeError(4, 1));       // e/(|b| − e), not e·(|b| − e)
         Assert.Equal(double.PositiveInfinity, Careful.ReciprocalRelativeError(1, 1));
         Assert.Equal(double.PositiveInfinity, Careful.ReciprocalRelativeError(0, 0));
     }
@@ -136,6 +137,8 @@ public class ErrorModelTests
         Assert.Equal(5 * U, Careful.SigmoidDerivativeError(0, 0, 1, 0.25));        // careful does not go through out: e(out) plays no part
         // where e(out) is small the careful part remains: relOut = 2·8u + 2u = 18u, ¼·(36u + 18u + 2u) = 14u
         Assert.Equal(14 * U, Textbook.SigmoidDerivativeError(0, 0, 0, 0.25));
+        // at net = −800 out underflows to 0 within a floor, σ′ = 0: from out, that floor and one more
+        Assert.Equal(2 * Floor, Textbook.SigmoidDerivativeError(-800, 0, Floor, 0));
     }
 
     /// <summary>
@@ -183,6 +186,8 @@ public class ErrorModelTests
         Near(U * o1 + 4 * U + Careful.Gamma(4), Careful.SoftmaxRelativeError([1, 0], [0, 0], [o0, o1], 0, 0));
         Near(3e-4 * (1 + 3e-4) + 4 * U + Careful.Gamma(4), Careful.SoftmaxRelativeError([0, 0], [1e-4, 2e-4], o, 0, 2e-4), 1e-12);
         Near(Math.E - 1 + 4 * U + Careful.Gamma(4), Careful.SoftmaxRelativeError([0, 0], [0.5, 0.5], o, 0, 0.5));
+        // at e(net_j) + max e(net) = 10⁻³ exactly (2·fl(5e-4) = fl(1e-3)) the bound x(1 + x) still applies, not e^x − 1
+        Near(1e-3 * (1 + 1e-3) + 4 * U + Careful.Gamma(4), Careful.SoftmaxRelativeError([0, 0], [5e-4, 5e-4], o, 0, 5e-4), 1e-12);
         Near(16 * U + Textbook.Gamma(4), Textbook.SoftmaxRelativeError([0, 0], [0, 0], o, 0, 0));   // 2·8u
     }
 
@@ -219,5 +224,21 @@ public class ErrorModelTests
         Assert.True(Math.Exp(atFloor) >= Math.ScaleB(1, -1022) && double.IsFinite(Math.Exp(atMax)));   // the premise
         Assert.False(Careful.ExpUnderflows(atFloor));
         Assert.False(Careful.ExpOverflows(atMax));
+    }
+
+    /// <summary>
+    /// Far out (|net| = 800, e(net) = 0) sech² underflows to 0 and only the floors and the library's
+    /// roundings remain: tanh within FnHyperbolic·|tanh| + floor, tanh′ = 0 within a floor. sech² is
+    /// computed as 4q/(1 + q)² with q = e^{−2|x|} ≤ 1, which cannot overflow (e^{+2|x|} would: ∞/∞).
+    /// A softmax's underflow term takes its log-sum-exp shifted by the largest net input: at (0, −800)
+    /// the sum is 1 (e^{−800} is nothing beside it), so 2·floor/1 + 2·floor.
+    /// </summary>
+    [Fact]
+    public void Far_from_0_the_hyperbolic_bounds_keep_only_their_roundings_and_floors()
+    {
+        Assert.Equal(4 * U + Floor, Careful.TanhError(800, 0, 1));            // FnHyperbolic = 2·2 ulps·u = 4u
+        Assert.Equal(4 * U + Floor, Careful.TanhError(-800, 0, -1));
+        Assert.Equal(Floor, Careful.TanhDerivativeError(800, 0, 1, 0, 0));
+        Near(4 * Floor, Textbook.SoftmaxUnderflowError([0, -800]), 1e-12);
     }
 }

@@ -68,6 +68,27 @@ public class VerdictTests
         Assert.Equal(Zone.Accuracy, Zones.Of(hi, hi, -lo, lo / 2, 1));
     }
 
+    /// <summary>The quick path (textbook bound not yet asked) measures to hi + lo too, not hi − lo: with
+    /// hi = 1, lo = −2⁻⁵⁴ and the answer 1 + 2⁻⁵², the distance is 5·2⁻⁵⁴, beyond a careful bound of
+    /// 3·2⁻⁵⁴ (which |answer − hi + lo| would meet).</summary>
+    [Fact]
+    public void The_quick_path_measures_to_hi_plus_lo_as_well()
+    {
+        double lo = -Math.ScaleB(1, -54), actual = 1 + Math.ScaleB(1, -52);
+        Assert.Equal(Zone.Accuracy, Zones.Of(actual, 1, lo, 3 * Math.ScaleB(1, -54), () => 1));
+        Assert.Equal(Zone.Agrees, Zones.Of(actual, 1, lo, 5 * Math.ScaleB(1, -54), () => 1));
+    }
+
+    /// <summary>A finding is about no particular answer unless it says which: kind Other, index −1
+    /// (Causes names nothing for it).</summary>
+    [Fact]
+    public void A_finding_is_about_no_particular_answer_by_default()
+    {
+        var f = new Finding(Zone.Wrong, "q", 1, 2, 0, 0);
+        Assert.Equal(AnswerKind.Other, f.On);
+        Assert.Equal(-1, f.Index);
+    }
+
     /// <summary>The textbook pass is computed only when the careful bound is exceeded or the answer is not finite.</summary>
     [Fact]
     public void The_textbook_bound_is_asked_only_when_the_careful_bound_is_exceeded()
@@ -145,6 +166,25 @@ public class VerdictTests
             new Finding(Zone.Wrong, "g", 0.5, 0, 0.0625, 0.125, "the law says").Describe());
         Assert.Equal("g is 0.5, exactly 1 (relative error 0.5, 0.3 correct digits); every standard formulation stays within 0.125 of it: a bug",
             new Finding(Zone.Wrong, "g", 0.5, 1, 0.0625, 0.125).ToString());
+    }
+
+    /// <summary>The numbers of a finding line in their formats: a ratio to six significant digits, a
+    /// bound or a distance to three, correct digits to one decimal. Values with more digits than the
+    /// format keeps (1/3, 0.123456) show the rounding; with 0.125 or 2 any format would print the same.</summary>
+    [Fact]
+    public void A_finding_prints_ratios_to_six_digits_bounds_and_distances_to_three_and_digits_to_one_decimal()
+    {
+        Assert.Equal("g is 1, the law says 3 (ratio 0.333333); every standard formulation stays within 0.123 of it: a bug",
+            new Finding(Zone.Wrong, "g", 1, 3, 0.0625, 0.123456, "the law says").Describe());
+        Assert.Equal("g is 0.123456, exactly 0 (off by 0.123); every standard formulation stays within 0.5 of it: a bug",
+            new Finding(Zone.Wrong, "g", 0.123456, 0, 0.0625, 0.5).Describe());
+        Assert.Equal("g is 1.5, exactly 1 (relative error 0.5, 0.3 correct digits); careful arithmetic stays within 0.0123, the textbook formulations within 0.123",
+            new Finding(Zone.Accuracy, "g", 1.5, 1, 0.0123456, 0.123456).Describe());
+        Assert.Equal("g is 1.5, exactly 1 (within 0.123)", new Finding(Zone.Agrees, "g", 1.5, 1, 0.123456, 2).Describe());
+        Assert.Equal("g is 1.1, exactly 1 (relative error 0.1, 1.0 correct digits); the textbook formulation cannot represent this answer",
+            new Finding(Zone.Range, "g", 1.1, 1, 0.0625, double.PositiveInfinity).Describe());
+        Assert.Equal("g is 1, exactly 3 (relative error 0.667, 0.2 correct digits); every standard formulation stays within 0.5 of it: a bug",
+            new Finding(Zone.Wrong, "g", 1, 3, 0.0625, 0.5).Describe());
     }
 
     [Fact]

@@ -1,0 +1,117 @@
+using BackpropSpec.Oracle.Judging;
+using BackpropSpec.Reference;
+using Xunit;
+
+namespace BackpropSpec.SpecTests.OracleTests;
+
+/// <summary>
+/// The causes named for an accuracy finding (Causes.cs) and the lines they print. A finding whose
+/// answer equals the exact value lies within every formulation's bound, so every formulation that
+/// applies to the network is named (and the library's ulps, which explain a finding only when no
+/// formulation does, are dropped): that shows each cause's text and where it is placed. A finding
+/// beyond every bound names the formulations that widen the bound most.
+/// </summary>
+public class CausesTests
+{
+    static string[] Explain(Network n, AnswerKind on, int index, double deviation = 0, Precision precision = Precision.Float64)
+    {
+        Truth truth = Truth.For(n, precision);
+        double exact = on switch
+        {
+            AnswerKind.Loss => truth.Exact.Loss,
+            AnswerKind.Output => truth.Exact.Outputs[index / n.Output.Units][index % n.Output.Units],
+            _ => truth.Exact.Gradient[Math.Max(index, 0)],
+        };
+        var finding = new Finding(Zone.Accuracy, "q", exact + deviation, exact, 0, 0) { On = on, Index = index };
+        return Causes.Explain(truth, finding).Select(c => $"{c.Key} | {c}").ToArray();
+    }
+
+    /// <summary>Sigmoid units in two layers (nets 3, −4.5 and −4, 6 in the first), binary cross-entropy:
+    /// σ′ from out is placed at the largest net (6: out near 1), not the largest |net|; the loss at the
+    /// output's largest logit (σ(3) + σ(−4.5) = 0.9636 against σ(−4) + σ(6) = 1.016).</summary>
+    [Fact]
+    public void Sigmoid_units_under_binary_cross_entropy_name_sigma_prime_from_out_and_the_loss_from_the_probability()
+    {
+        Network n = Network.Create(1, [
+                new Layer(Activation.Sigmoid, new[,] { { 2.0 }, { -3.0 } }, null, BiasMode.None),
+                new Layer(Activation.Sigmoid, new[,] { { 1.0, 1.0 } }, null, BiasMode.None)],
+            LossKind.BinaryCrossEntropy, 0.5, [[1.5], [-2.0]], [[1.0], [0.0]]);
+        string[] both =
+        [
+            "sigmoid-derivative-from-out | sigma' computed as out*(1 - out): 1 - out cancels where out is near 1 (layers[0] unit 1, example 1, net = 6); the standard fix: sigma'(net) = sigma(net)*sigma(-net)",
+            "cross-entropy-from-probabilities | binary cross-entropy (or its derivative) from the probability o: ln(1 - o) and o*(1 - o) lose the digits o = sigma(z) rounded away (output 0, example 1, z = 1.016); the standard fix: from the logit: E = softplus(z) - t*z, delta = (o - t)/m",
+        ];
+        Assert.Equal(both, Explain(n, AnswerKind.Gradient, 0));
+        Assert.Equal(both, Explain(n, AnswerKind.Loss, 0));
+        Assert.Equal(both, Explain(n, AnswerKind.Output, 1));
+        Assert.Equal(both, Explain(n, AnswerKind.Gradient, 0, deviation: 1));   // beyond every bound: the widest
+    }
+
+    /// <summary>A tanh layer under a softmax with cross-entropy: tanh′ from out at the largest |net|
+    /// (−4.5), the loss at the softmax's largest |net| (−2.995), and the unshifted softmax; the same
+    /// causes in float32, and for a finding beyond every bound.</summary>
+    [Fact]
+    public void A_tanh_layer_under_a_softmax_with_cross_entropy_names_tanh_prime_the_loss_and_the_unshifted_softmax()
+    {
+        Network n = Network.Create(1, [
+                new Layer(Activation.Tanh, new[,] { { 2.0 }, { -3.0 } }, null, BiasMode.None),
+                new Layer(Activation.Softmax, new[,] { { 1.0, 0.5 }, { -1.0, 2.0 }, { 0.25, 0.0 } }, null, BiasMode.None)],
+            LossKind.SoftmaxCrossEntropy, 0.5, [[1.5], [-0.5]], [[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]]);
+        string[] three =
+        [
+            "tanh-derivative-from-out | tanh' computed as 1 - out^2: it cancels where |out| is near 1 (layers[0] unit 1, example 0, net = -4.5); the standard fix: tanh'(net) = 1/cosh(net)^2",
+            "cross-entropy-from-probabilities | softmax cross-entropy (or its derivative) from the probabilities: ln o and t/o of a small softmax output (output 1, example 0, net = -2.995); the standard fix: from the logits: ln o_k = z_k - max z - ln sum e^(z - max z), delta = (o - t)/m",
+            "unshifted-softmax | softmax as e^net/sum e^net, without subtracting the largest net input (the softmax layer); the standard fix: e^(net - max net)/sum e^(net - max net)",
+        ];
+        Assert.Equal(three, Explain(n, AnswerKind.Gradient, 0));
+        Assert.Equal(three, Explain(n, AnswerKind.Gradient, 0, precision: Precision.Float32));
+        Assert.Equal(three, Explain(n, AnswerKind.Gradient, 0, deviation: 1));
+    }
+
+    /// <summary>A softmax layer alone, a squared loss: from out means its Jacobian; the loss is not
+    /// fused, so probabilities play no part.</summary>
+    [Fact]
+    public void A_softmax_under_a_squared_loss_names_its_jacobian_from_out_and_the_unshifted_softmax()
+    {
+        Network n = Network.Create(2, [new Layer(Activation.Softmax, new[,] { { 1.0, 0.5 }, { -1.0, 2.0 } }, null, BiasMode.None)],
+            LossKind.HalfSse, 0.5, [[1.5, 1.0]], [[1.0, 0.0]]);
+        Assert.Equal(
+        [
+            "softmax-jacobian-from-out | the softmax Jacobian as out_j*(g_j - sum_k g_k*out_k), which cancels where out_j is near 1 (the softmax layer); the standard fix: out_j*(g_j*sum_{k!=j} out_k - sum_{k!=j} g_k*out_k)",
+            "unshifted-softmax | softmax as e^net/sum e^net, without subtracting the largest net input (the softmax layer); the standard fix: e^(net - max net)/sum e^(net - max net)",
+        ], Explain(n, AnswerKind.Gradient, 0));
+    }
+
+    /// <summary>No formulation applies to a ReLU unit under a squared loss: only the library's ulps and
+    /// rounding beyond careful arithmetic explain a finding there, in the declared precision. A finding
+    /// about no answer (Other, or no index) has no cause.</summary>
+    [Fact]
+    public void Where_no_formulation_applies_the_library_functions_are_named_in_the_declared_precision()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Relu, new[,] { { 0.3 } }, [0.1], BiasMode.Trainable)],
+            LossKind.HalfMse, 0.5, [[0.7]], [[0.2]]);
+        Assert.Equal(["library-functions | exp, ln or tanh in float64 less accurate than 1 ulp, or rounding beyond careful float64 arithmetic (throughout); the standard fix: correctly rounded library functions; sum in a fixed order"], Explain(n, AnswerKind.Gradient, 0));
+        Assert.Equal(["library-functions | exp, ln or tanh in float32 less accurate than 1 ulp, or rounding beyond careful float32 arithmetic (throughout); the standard fix: correctly rounded library functions; sum in a fixed order"], Explain(n, AnswerKind.Gradient, 0, precision: Precision.Float32));
+        Assert.Equal(["library-functions | exp, ln or tanh in float64 less accurate than 1 ulp, or rounding beyond careful float64 arithmetic (throughout); the standard fix: correctly rounded library functions; sum in a fixed order"], Explain(n, AnswerKind.Gradient, 1, deviation: 1));
+        Assert.Empty(Explain(n, AnswerKind.Other, 0));
+        Assert.Empty(Explain(n, AnswerKind.Gradient, -1));
+    }
+
+    /// <summary>All sigmoid nets below −1 (−3, −4.5 in the first layer, −2.058 in the second, the same
+    /// for both examples): the largest is still found (the search starts from no unit, not from a net
+    /// of −1 or layer 1), and of two equal nets the first example is named.</summary>
+    [Fact]
+    public void The_most_saturated_unit_is_found_among_negative_nets_and_the_first_of_equals_is_named()
+    {
+        Network n = Network.Create(1, [
+                new Layer(Activation.Sigmoid, new[,] { { -2.0 }, { -3.0 } }, null, BiasMode.None),
+                new Layer(Activation.Sigmoid, new[,] { { -1.0, -1.0 } }, [-2.0], BiasMode.Trainable)],
+            LossKind.BinaryCrossEntropy, 0.5, [[1.5], [1.5]], [[1.0], [0.0]]);
+        Assert.Equal(
+        [
+            "sigmoid-derivative-from-out | sigma' computed as out*(1 - out): 1 - out cancels where out is near 1 (layers[1] unit 0, example 0, net = -2.058); the standard fix: sigma'(net) = sigma(net)*sigma(-net)",
+            "cross-entropy-from-probabilities | binary cross-entropy (or its derivative) from the probability o: ln(1 - o) and o*(1 - o) lose the digits o = sigma(z) rounded away (output 0, example 0, z = -2.058); the standard fix: from the logit: E = softplus(z) - t*z, delta = (o - t)/m",
+        ], Explain(n, AnswerKind.Gradient, 0));
+    }
+}
+

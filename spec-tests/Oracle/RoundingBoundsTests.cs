@@ -1,0 +1,516 @@
+using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Oracle.Judging;
+using BackpropSpec.Reference;
+using Xunit;
+
+namespace BackpropSpec.SpecTests.OracleTests;
+
+/// <summary>
+/// The magnitude pass (RoundingBounds.cs) on networks small enough to follow by hand: each expected
+/// bound below is the rule of ErrorModel.cs written out for that network (rule 2 for the sums, the
+/// loss's and δ's own roundings), evaluated in the same order as the pass, so the comparison is exact
+/// (IEEE arithmetic is deterministic; no tolerance is needed and none is used). The property tests
+/// show the bounds are large enough for correct implementations; these pin that they are no larger
+/// than the model states, so a term dropped, doubled or given the wrong sign is seen.
+/// </summary>
+public class RoundingBoundsTests
+{
+    static readonly double Floor = Math.ScaleB(1, -1022);
+
+    /// <summary>One identity unit with a bias, m = 2: net = w·x + b. Float64 reads exactly, float32
+    /// rounds w, b, x and t on reading (0.3, 0.7, 0.1 are no float32s; rule 1).</summary>
+    static Network IdentityNet(LossKind loss, double w = 0.3, double b = 0.1) =>
+        Network.Create(1, [new Layer(Activation.Identity, new[,] { { w } }, [b], BiasMode.Trainable)], loss, 0.5,
+            [[0.7], [0.3]], [[0.2], [0.4]]);
+
+    [Theory]
+    [InlineData(Precision.Float64, LossKind.HalfSse)]
+    [InlineData(Precision.Float64, LossKind.HalfMse)]
+    [InlineData(Precision.Float32, LossKind.HalfSse)]
+    [InlineData(Precision.Float32, LossKind.HalfMse)]
+    public void An_identity_unit_with_a_squared_loss_has_the_bounds_of_its_sums_loss_and_delta(Precision precision, LossKind loss)
+    {
+        Network n = IdentityNet(loss);
+        ExactValues x = Exact.Compute(n);
+        foreach (ErrorModel model in new[] { ErrorModel.Careful(precision), ErrorModel.Textbook(precision) })
+        {
+            RoundingBounds r = RoundingBounds.Of(x, model);
+            PrecisionProfile p = model.Profile;
+            double U = model.U, floor = model.Floor;
+            double Read(double v) => p.RoundsInputs ? p.StoreError(v) : 0;
+            double w = 0.3, b = 0.1, eW = Read(w), eB = Read(b);
+            int m = 2;
+            var eOut = new double[m];
+            for (int e = 0; e < m; e++)
+            {
+                double xi = n.X[e][0], eX = Read(xi);
+                // rule 2, two terms: carried errors, γ₂ of the magnitudes, 2 floors
+                double size = Math.Abs(w * xi), carried = Math.Abs(w) * eX + eW * Math.Abs(xi) + eW * eX;
+                size += Math.Abs(b); carried += eB;
+                eOut[e] = carried + model.Gamma(2) * size + 2 * floor;                // identity: e(out) = e(net)
+                Assert.Equal(eOut[e], r.Outputs[e][0]);
+            }
+            // the loss: d = t − o, e(d) = e(o) + e(t) + u|d|; |d|·e(d) + e(d)²/2 + u·d², then the sum's γ
+            double bound = 0, lossSize = 0;
+            for (int e = 0; e < m; e++)
+            {
+                double t = n.T[e][0], d = t - x.Out[0][e][0], eD = eOut[e] + Read(t) + U * Math.Abs(d);
+                bound += Math.Abs(d) * eD + eD * eD / 2 + U * d * d;
+                lossSize += d * d / 2;
+            }
+            bound += model.Gamma(m) * lossSize + m * floor;
+            double expectedLoss = loss == LossKind.HalfMse ? bound / m + 2 * U * Math.Abs(x.Loss) : bound;
+            Assert.Equal(expectedLoss, r.Loss);
+            // δ = ∂E/∂out = o − t (/m): e = (e(o) + e(t))·s + (1 or 2)·u·|o − t|·s, then δ's own 2u and a floor
+            double scale = loss == LossKind.HalfMse ? 1.0 / m : 1.0;
+            var eDelta = new double[m];
+            for (int e = 0; e < m; e++)
+            {
+                double t = n.T[e][0], o = x.Out[0][e][0];
+                double eG = (eOut[e] + Read(t)) * scale + (loss == LossKind.HalfMse ? 2 : 1) * U * Math.Abs(o - t) * scale;
+                eDelta[e] = 1 * eG + Math.Abs(x.dE_dout[0][e][0]) * 0 + eG * 0 + 2 * U * Math.Abs(x.Delta[0][e][0]) + floor;
+            }
+            // ∂E/∂w = Σ δ·x and ∂E/∂b = Σ δ: m terms each, then the 1/m's 2u and the exact value's 2⁻⁴⁰
+            double gSize = 0, gCarried = 0, bSize = 0, bCarried = 0;
+            for (int e = 0; e < m; e++)
+            {
+                double delta = Math.Abs(x.Delta[0][e][0]), a = Math.Abs(n.X[e][0]), ea = Read(n.X[e][0]);
+                gSize += delta * a;
+                gCarried += delta * ea + a * eDelta[e] + eDelta[e] * ea;
+                bSize += delta;
+                bCarried += eDelta[e];
+            }
+            double Finish(double bnd, double g) => bnd + 2 * U * Math.Abs(g) + bnd * Math.ScaleB(1, -40);
+            Assert.Equal(Finish(gCarried + model.Gamma(m) * gSize + m * floor, x.Gradient[0]), r.Gradient[0]);
+            Assert.Equal(Finish(bCarried + model.Gamma(m) * bSize + m * floor, x.Gradient[1]), r.Gradient[1]);
+            Assert.Empty(r.Range);
+            Assert.Empty(r.AmbiguousKinks);
+            Assert.Same(model, r.Model);
+        }
+    }
+
+    /// <summary>
+    /// Where every operation is exact (w = b = x = ½, t = ¾: net = ¾, out − t = 0), only the floors
+    /// remain: each net input is an exact sum (e = 0), the loss's sum adds m·K floors, δ one floor, a
+    /// gradient entry m floors plus each example's |x|·e(δ).
+    /// </summary>
+    [Fact]
+    public void Where_every_operation_is_exact_only_the_underflow_floors_remain()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Identity, new[,] { { 0.5 } }, [0.5], BiasMode.Trainable)], LossKind.HalfSse, 0.5,
+            [[0.5], [0.5]], [[0.75], [0.75]]);
+        foreach (Precision precision in new[] { Precision.Float64, Precision.Float32 })
+        {
+            RoundingBounds r = RoundingBounds.Of(Exact.Compute(n), ErrorModel.Careful(precision));
+            double floor = ErrorModel.Careful(precision).Floor;
+            Assert.Equal([[0.0], [0.0]], r.Outputs);
+            Assert.Equal(2 * floor, r.Loss);
+            double gradient = 2 * (0.5 * floor) + 2 * floor;                    // Σ_e |x|·e(δ) + m·floor, e(δ) = floor
+            Assert.Equal(gradient + gradient * Math.ScaleB(1, -40), r.Gradient[0]);
+            double bias = 2 * floor + 2 * floor;                                 // Σ_e e(δ) + m·floor
+            Assert.Equal(bias + bias * Math.ScaleB(1, -40), r.Gradient[1]);
+        }
+    }
+    /// <summary>
+    /// One sigmoid unit without a bias under binary cross-entropy, m = 2 (z = 2.21 with t = 1, z = −1.17 with
+    /// t = ¼), in float64. The output's bound is ErrorModel's σ rule; the loss term from the logit (and,
+    /// textbook, from the probability through two logarithms); δ fused as (o − t)/m (and, textbook,
+    /// unfused through ∂E/∂o = (o − t)/(o(1 − o))/m and σ′ from out). The elementary rules are tested
+    /// in ErrorModelTests; this pins how the pass combines them.
+    /// </summary>
+    [Fact]
+    public void A_sigmoid_unit_under_binary_cross_entropy_has_the_bounds_of_its_loss_and_fused_or_unfused_delta()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.3 } }, null, BiasMode.None)], LossKind.BinaryCrossEntropy, 0.5,
+            [[1.7], [-0.9]], [[1.0], [0.25]]);
+        ExactValues x = Exact.Compute(n);
+        foreach (ErrorModel model in new[] { ErrorModel.Careful(), ErrorModel.Textbook(Precision.Float64) })
+        {
+            RoundingBounds r = RoundingBounds.Of(x, model);
+            double U = model.U, floor = model.Floor;
+            bool textbook = model.Allows(Formulation.LossesFromProbabilities);
+            int m = 2;
+            var eZ = new double[m];
+            var eO = new double[m];
+            double bound = 0, lossSize = 0;
+            var eDelta = new double[m];
+            for (int e = 0; e < m; e++)
+            {
+                double z = x.Net[0][e][0], o = x.Out[0][e][0], t = n.T[e][0];
+                eZ[e] = model.Gamma(1) * Math.Abs(1.3 * n.X[e][0]) + floor;            // one term, exact inputs, an inexact product
+                eO[e] = model.SigmoidError(z, eZ[e], o);
+                Assert.Equal(eO[e], r.Outputs[e][0]);
+                // the loss term: from the logit, softplus(z) − t·z
+                double softplus = Math.Max(z, 0) + Math.Log(1 + Math.Exp(-Math.Abs(z)));
+                double careful = Math.Abs(o - t) * eZ[e] + (2 * model.Fn + 4 * U) * (Math.Abs(z) + Math.Abs(t * z) + softplus - Math.Max(z, 0)) + floor;
+                double size = Math.Abs(softplus) + Math.Abs(t * z);
+                if (textbook)
+                {
+                    double oneMinusO = 1 / (1 + Math.Exp(z));
+                    double lnO = z >= 0 ? -Math.Log(1 + Math.Exp(-z)) : z - Math.Log(1 + Math.Exp(z)), lnOneMinusO = lnO - z;
+                    double eA = model.LogError(o, eO[e]), eB = model.LogError(oneMinusO, eO[e] + U * oneMinusO);
+                    double fromProbabilities = Math.Abs(t) * eA + Math.Abs(1 - t) * eB + 3 * U * (Math.Abs(t * lnO) + Math.Abs((1 - t) * lnOneMinusO)) + floor;
+                    careful = Math.Max(careful, fromProbabilities);
+                    size = Math.Max(size, Math.Abs(t * lnO) + Math.Abs((1 - t) * lnOneMinusO));
+                }
+                bound += careful;
+                lossSize += size;
+                // δ fused: (o − t)/m, two roundings
+                eDelta[e] = (eO[e] + 2 * U * Math.Abs(o - t)) / m + floor;
+                if (textbook)
+                {
+                    double oneMinusO = 1 / (1 + Math.Exp(z));
+                    double D = o * oneMinusO, eD = oneMinusO * eO[e] + o * (eO[e] + U * oneMinusO) + U * D;
+                    double rec = model.ReciprocalRelativeError(D, eD);
+                    double diff = Math.Abs(o - t), eDiff = eO[e] + U * diff;
+                    double g = diff / D / m, eG = eDiff / D / m * (1 + rec) + g * (rec + 2 * U);
+                    double eF = model.Only(Formulation.DerivativesFromOut).SigmoidDerivativeError(z, eZ[e], eO[e], D);
+                    eDelta[e] = Math.Max(eDelta[e], D * eG + g * eF + eG * eF + U * diff / m + floor);
+                }
+            }
+            bound += model.Gamma(m) * lossSize + m * floor;
+            Assert.Equal(bound / m + 2 * U * Math.Abs(x.Loss), r.Loss);
+            double gSize = 0, gCarried = 0;
+            for (int e = 0; e < m; e++)
+            {
+                double a = Math.Abs(n.X[e][0]);
+                gSize += Math.Abs(x.Delta[0][e][0]) * a;
+                gCarried += a * eDelta[e];
+            }
+            double gradient = gCarried + model.Gamma(m) * gSize + m * floor;
+            Assert.Equal(gradient + 2 * U * Math.Abs(x.Gradient[0]) + gradient * Math.ScaleB(1, -40), r.Gradient[0]);
+            Assert.Empty(r.Range);
+        }
+    }
+    /// <summary>
+    /// A tanh layer under a softmax layer with softmax cross-entropy (one example, soft targets ¾, ¼), in
+    /// float64: the softmax outputs' relative error and underflow term, the loss from the logits (and,
+    /// textbook, from ln o), δ fused (and, textbook, −t/(o·m) through the Jacobian from out), ∂E/∂out of
+    /// the hidden layer as a sum over the units above, and tanh′'s error. Each step is the rule of the
+    /// pass written out, with ErrorModel's elementary rules (tested in ErrorModelTests) called by name.
+    /// </summary>
+    [Fact]
+    public void A_tanh_layer_under_a_softmax_with_cross_entropy_has_the_bounds_of_each_step()
+    {
+        double[,] w0 = { { 0.9 }, { -1.3 } }, w1 = { { 0.6, -0.4 }, { -0.8, 1.1 } };
+        Network n = Network.Create(1, [new Layer(Activation.Tanh, w0, null, BiasMode.None), new Layer(Activation.Softmax, w1, null, BiasMode.None)],
+            LossKind.SoftmaxCrossEntropy, 0.5, [[0.7]], [[0.75, 0.25]]);
+        ExactValues x = Exact.Compute(n);
+        foreach (ErrorModel model in new[] { ErrorModel.Careful(), ErrorModel.Textbook(Precision.Float64) })
+        {
+            RoundingBounds r = RoundingBounds.Of(x, model);
+            double U = model.U, floor = model.Floor, input = 0.7;
+            bool textbook = model.Allows(Formulation.LossesFromProbabilities);
+            double[] net0 = x.Net[0][0], out0 = x.Out[0][0], z = x.Net[1][0], o = x.Out[1][0], t = n.T[0];
+            // forward: the tanh layer (one term each), the softmax layer (two terms each)
+            var eNet0 = new double[2];
+            var eOut0 = new double[2];
+            var eZ = new double[2];
+            var eO = new double[2];
+            for (int j = 0; j < 2; j++)
+            {
+                eNet0[j] = model.Gamma(1) * Math.Abs(w0[j, 0] * input) + floor;
+                eOut0[j] = model.TanhError(net0[j], eNet0[j], out0[j]);
+            }
+            for (int j = 0; j < 2; j++)
+            {
+                double size = Math.Abs(w1[j, 0] * out0[0]) + Math.Abs(w1[j, 1] * out0[1]);
+                double carried = Math.Abs(w1[j, 0]) * eOut0[0] + Math.Abs(w1[j, 1]) * eOut0[1];
+                eZ[j] = carried + model.Gamma(2) * size + 2 * floor;
+            }
+            double maxENet = Math.Max(eZ[0], eZ[1]), underflow = model.SoftmaxUnderflowError(z);
+            for (int j = 0; j < 2; j++)
+            {
+                eO[j] = o[j] * model.SoftmaxRelativeError(z, eZ, o, j, maxENet) + underflow + 2 * floor;
+                Assert.Equal(eO[j], r.Outputs[0][j]);
+            }
+            // the loss from the logits: −Σ t_k (z_k − LSE)
+            double c = z.Max(), S = z.Sum(v => Math.Exp(v - c)), lse = c + Math.Log(S);
+            double eLse = model.Gamma(2) + model.Fn + model.Fn * Math.Abs(Math.Log(S)) + U * Math.Abs(lse);
+            for (int k = 0; k < 2; k++) eLse += o[k] * (eZ[k] + U * Math.Abs(z[k] - c));
+            double careful = 0, size2 = 0;
+            for (int k = 0; k < 2; k++)
+            {
+                double logO = z[k] - lse;
+                careful += t[k] * (eZ[k] + eLse + 2 * U * Math.Abs(logO));
+                size2 += t[k] * Math.Abs(logO);
+            }
+            careful += model.Gamma(2) * size2 + 2 * floor;
+            if (textbook)
+            {
+                double fromProbabilities = 0;
+                for (int k = 0; k < 2; k++) fromProbabilities += t[k] * (model.LogError(o[k], eO[k]) + U * Math.Abs(z[k] - lse));
+                careful = Math.Max(careful, fromProbabilities + model.Gamma(2) * size2 + 2 * floor);
+            }
+            double loss = careful + model.Gamma(2) * size2 + 2 * floor;               // the batch's sum of m·K = 2 terms
+            Assert.Equal(loss / 1 + 2 * U * Math.Abs(x.Loss), r.Loss);
+            // δ of the softmax layer: fused (o − t)/m; textbook, g = −t/(o·m) through the Jacobian from out
+            double[] delta1 = x.Delta[1][0];
+            var eDelta1 = new double[2];
+            for (int k = 0; k < 2; k++) eDelta1[k] = (eO[k] + 2 * U * Math.Abs(o[k] - t[k])) / 1 + floor;
+            if (textbook)
+            {
+                var g = new double[2];
+                var eG = new double[2];
+                for (int k = 0; k < 2; k++)
+                {
+                    double rec = model.ReciprocalRelativeError(o[k], eO[k]);
+                    g[k] = t[k] / o[k] / 1;
+                    eG[k] = 0 * (1 + rec) + g[k] * (rec + 2 * U);
+                }
+                double[] jacobian = SoftmaxJacobianErrors(model.Only(Formulation.DerivativesFromOut), o, eO, g, eG, delta1);
+                for (int k = 0; k < 2; k++) eDelta1[k] = Math.Max(eDelta1[k], jacobian[k]);
+            }
+            // ∂E/∂out of the tanh layer: Σ_j W[j, i]·δ_j, two terms; then δ = g·tanh′
+            var eDelta0 = new double[2];
+            for (int i = 0; i < 2; i++)
+            {
+                double size = Math.Abs(w1[0, i] * delta1[0]) + Math.Abs(w1[1, i] * delta1[1]);
+                double carried = Math.Abs(w1[0, i]) * eDelta1[0] + Math.Abs(w1[1, i]) * eDelta1[1];
+                double eG = carried + model.Gamma(2) * size + 2 * floor;
+                double fPrime = Activations.Derivative(Activation.Tanh, net0[i]);
+                double eF = model.TanhDerivativeError(net0[i], eNet0[i], out0[i], eOut0[i], fPrime);
+                eDelta0[i] = Math.Abs(fPrime) * eG + Math.Abs(x.dE_dout[0][0][i]) * eF + eG * eF + 2 * U * Math.Abs(x.Delta[0][0][i]) + floor;
+            }
+            // the gradient, m = 1: one product each
+            double Finish(double bound, double gradient) => bound + 2 * U * Math.Abs(gradient) + bound * Math.ScaleB(1, -40);
+            for (int j = 0; j < 2; j++)
+            {
+                double bound = Math.Abs(input) * eDelta0[j] + model.Gamma(1) * (Math.Abs(x.Delta[0][0][j]) * Math.Abs(input)) + floor;
+                Assert.Equal(Finish(bound, x.Gradient[j]), r.Gradient[j]);
+            }
+            for (int j = 0; j < 2; j++)
+                for (int i = 0; i < 2; i++)
+                {
+                    double d = Math.Abs(delta1[j]), a = Math.Abs(out0[i]);
+                    double bound = d * eOut0[i] + a * eDelta1[j] + eDelta1[j] * eOut0[i] + model.Gamma(1) * (d * a) + floor;
+                    Assert.Equal(Finish(bound, x.Gradient[2 + 2 * j + i]), r.Gradient[2 + 2 * j + i]);
+                }
+        }
+    }
+
+    /// <summary>The softmax Jacobian's bound as RoundingBounds states it: careful o_j·(g_j·Σ_{k≠j} o_k − Σ_{k≠j} g_k·o_k),
+    /// and from out o_j·(g_j − Σ_k g_k·o_k).</summary>
+    static double[] SoftmaxJacobianErrors(ErrorModel model, double[] o, double[] eO, double[] g, double[] eG, double[] delta)
+    {
+        int K = o.Length;
+        var err = new double[K];
+        for (int j = 0; j < K; j++)
+        {
+            double restO = 0, restGO = 0, eRestO = 0, eRestGO = 0;
+            for (int k = 0; k < K; k++)
+            {
+                if (k == j) continue;
+                restO += o[k];
+                restGO += Math.Abs(g[k]) * o[k];
+                eRestO += eO[k];
+                eRestGO += eG[k] * o[k] + Math.Abs(g[k]) * eO[k];
+            }
+            double inner = Math.Abs(g[j]) * restO + restGO;
+            double careful = eO[j] * inner + o[j] * (eG[j] * restO + Math.Abs(g[j]) * eRestO + eRestGO + model.Gamma(K + 2) * inner)
+                             + model.U * Math.Abs(delta[j]) + K * model.Floor;
+            if (model.Allows(Formulation.DerivativesFromOut))
+            {
+                double innerOut = Math.Abs(g[j]) + restGO + Math.Abs(g[j]) * o[j];
+                double eInner = eG[j] * (1 + o[j]) + eRestGO + Math.Abs(g[j]) * eO[j] + model.Gamma(K + 1) * innerOut;
+                careful = Math.Max(careful, eO[j] * innerOut + o[j] * eInner + model.U * Math.Abs(delta[j]) + K * model.Floor);
+            }
+            err[j] = careful;
+        }
+        return err;
+    }
+
+    /// <summary>
+    /// Where a formulation cannot represent an answer, and the line that says so: ln 0 and 0/0 of the
+    /// losses and δ from probabilities, the unshifted softmax's overflow and underflow, numbers beyond
+    /// the format (only the careful pass's own checks, which the textbook pass repeats), and ReLU
+    /// units on their kink. The careful formulations are never out of range on these networks except
+    /// where the numbers themselves are.
+    /// </summary>
+    [Fact]
+    public void Each_range_issue_is_found_where_a_formulation_cannot_represent_an_answer_and_says_why()
+    {
+        static Network Sigmoid(double w, double x, double t) =>
+            Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { w } }, null, BiasMode.None)], LossKind.BinaryCrossEntropy, 0.5, [[x]], [[t]]);
+        static Network Softmax(double a, double b, LossKind loss, double[] t) =>
+            Network.Create(1, [new Layer(Activation.Softmax, new[,] { { a }, { b } }, null, BiasMode.None)], loss, 0.5, [[1.0]], [t]);
+        static void Check(Network n, Precision p, string[] careful, string[] textbook)
+        {
+            ExactValues x = Exact.Compute(n);
+            foreach (var (model, expected) in new[] { (ErrorModel.Careful(p), careful), (ErrorModel.Textbook(p), textbook) })
+            {
+                RoundingBounds r = RoundingBounds.Of(x, model);
+                Assert.Equal(expected, r.Range.Select(i => $"{i.Kind} | {i.By} | {i}").Concat(r.AmbiguousKinks.Select(k => $"kink | {k}")));
+            }
+        }
+        // z = 40 in float64: σ rounds to 1
+        Check(Sigmoid(10, 4, 0.5), Precision.Float64,
+            [],
+            [
+                "ln-of-zero | LossesFromProbabilities | output 0, example 0: ln(1 - o) with o = sigmoid(40), which may round to 1",
+                "division-by-zero | LossesFromProbabilities | output 0, example 0: dE/do = (o - t)/(o(1 - o)) with o = sigmoid(40), where o(1 - o) may round to 0",
+            ]);
+        // z = −40: o = 4e-18 is a normal double, ln o is fine
+        Check(Sigmoid(-10, 4, 0.5), Precision.Float64,
+            [],
+            []);
+        // z = 20 in float32: σ rounds to 1
+        Check(Sigmoid(5, 4, 0.5), Precision.Float32,
+            [],
+            [
+                "ln-of-zero | LossesFromProbabilities | output 0, example 0: ln(1 - o) with o = sigmoid(20), which may round to 1",
+                "division-by-zero | LossesFromProbabilities | output 0, example 0: dE/do = (o - t)/(o(1 - o)) with o = sigmoid(20), where o(1 - o) may round to 0",
+            ]);
+        // z = −120 in float32: o = 8e-53 underflows
+        Check(Sigmoid(-30, 4, 0.5), Precision.Float32,
+            [],
+            [
+                "ln-of-zero | LossesFromProbabilities | output 0, example 0: ln(o) with o = sigmoid(-120), which may round to 0",
+                "division-by-zero | LossesFromProbabilities | output 0, example 0: dE/do = (o - t)/(o(1 - o)) with o = sigmoid(-120), where o(1 - o) may round to 0",
+            ]);
+        // a softmax output of e^−800
+        Check(Softmax(0, -800, LossKind.SoftmaxCrossEntropy, [0.5, 0.5]), Precision.Float64,
+            [],
+            [
+                "ln-of-zero | LossesFromProbabilities | output 1, example 0: ln(o) with o = softmax output 0 (net -800), which may underflow to 0",
+                "division-by-zero | LossesFromProbabilities | output 1, example 0: dE/do = -t/o with the softmax output o = 0, which may underflow to 0",
+            ]);
+        // e^709.5 + e^709.4 overflows
+        Check(Softmax(709.5, 709.4, LossKind.HalfSse, [1, 0]), Precision.Float64,
+            [],
+            [
+                "exp-overflow | UnshiftedSoftmax | layers[0] unit 0, example 0: e^net overflows float64 at net = 709.5 in a softmax without the max shift",
+            ]);
+        // every e^net underflows
+        Check(Softmax(-800, -801, LossKind.HalfSse, [1, 0]), Precision.Float64,
+            [],
+            [
+                "division-by-zero | UnshiftedSoftmax | layers[0], example 0: every e^net underflows float64 (the largest net is -800) in a softmax without the max shift: 0/0",
+            ]);
+        // every e^net underflows float32
+        Check(Softmax(-100, -101, LossKind.HalfSse, [1, 0]), Precision.Float32,
+            [],
+            [
+                "division-by-zero | UnshiftedSoftmax | layers[0], example 0: every e^net underflows float32 (the largest net is -100) in a softmax without the max shift: 0/0",
+            ]);
+        // an input, net inputs, the loss and a gradient beyond float32
+        Check(Network.Create(1, [new Layer(Activation.Identity, new[,] { { 1e20 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[1e20], [1e40]], [[0.0], [0.0]]), Precision.Float32,
+            [
+                "beyond-range | Careful | batch.inputs[1][0]: 1E+40 is beyond the largest float32",
+                "beyond-range | Careful | layers[0] unit 0, example 0: the net input 1E+40 is beyond the largest float32",
+                "beyond-range | Careful | layers[0] unit 0, example 1: the net input 1E+60 is beyond the largest float32",
+                "beyond-range | Careful | loss: 5E+119 is beyond the largest float32",
+                "beyond-range | Careful | gradient 0 (layer 0): 1E+100 is beyond the largest float32",
+            ],
+            [
+                "beyond-range | Careful | batch.inputs[1][0]: 1E+40 is beyond the largest float32",
+                "beyond-range | Careful | layers[0] unit 0, example 0: the net input 1E+40 is beyond the largest float32",
+                "beyond-range | Careful | layers[0] unit 0, example 1: the net input 1E+60 is beyond the largest float32",
+                "beyond-range | Careful | loss: 5E+119 is beyond the largest float32",
+                "beyond-range | Careful | gradient 0 (layer 0): 1E+100 is beyond the largest float32",
+            ]);
+        // a net input beyond float64
+        Check(Network.Create(1, [new Layer(Activation.Identity, new[,] { { 1e200 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[1e200]], [[0.0]]), Precision.Float64,
+            [
+                "beyond-range | Careful | layers[0] unit 0, example 0: the net input Infinity is beyond the largest float64",
+                "beyond-range | Careful | loss: Infinity is beyond the largest float64",
+                "beyond-range | Careful | gradient 0 (layer 0): Infinity is beyond the largest float64",
+            ],
+            [
+                "beyond-range | Careful | layers[0] unit 0, example 0: the net input Infinity is beyond the largest float64",
+                "beyond-range | Careful | loss: Infinity is beyond the largest float64",
+                "beyond-range | Careful | gradient 0 (layer 0): Infinity is beyond the largest float64",
+            ]);
+        // 0.1 + 0.2 − 0.3 is 5.6e-17 in double, within its rounding of 0: a ReLU on its kink
+        Check(Network.Create(2, [new Layer(Activation.Relu, new[,] { { 0.1, 0.2 } }, [-0.3], BiasMode.Trainable)], LossKind.HalfSse, 0.5, [[1.0, 1.0]], [[1.0]]), Precision.Float64,
+            [
+                "kink | layers[0] unit 0, example 0",
+            ],
+            [
+                "kink | layers[0] unit 0, example 0",
+            ]);
+        // a weight and a bias beyond float32, and everything after them
+        Check(Network.Create(1, [new Layer(Activation.Identity, new[,] { { 1e300 } }, [1e39], BiasMode.Trainable)], LossKind.HalfSse, 0.5, [[1e10]], [[0.0]]), Precision.Float32,
+            [
+                "beyond-range | Careful | layers[0].weights[0][0]: 1E+300 is beyond the largest float32",
+                "beyond-range | Careful | layers[0].biases[0]: 1E+39 is beyond the largest float32",
+                "beyond-range | Careful | layers[0] unit 0, example 0: the net input Infinity is beyond the largest float32",
+                "beyond-range | Careful | loss: Infinity is beyond the largest float32",
+                "beyond-range | Careful | gradient 0 (layer 0): Infinity is beyond the largest float32",
+                "beyond-range | Careful | gradient 1 (layer 0): Infinity is beyond the largest float32",
+            ],
+            [
+                "beyond-range | Careful | layers[0].weights[0][0]: 1E+300 is beyond the largest float32",
+                "beyond-range | Careful | layers[0].biases[0]: 1E+39 is beyond the largest float32",
+                "beyond-range | Careful | layers[0] unit 0, example 0: the net input Infinity is beyond the largest float32",
+                "beyond-range | Careful | loss: Infinity is beyond the largest float32",
+                "beyond-range | Careful | gradient 0 (layer 0): Infinity is beyond the largest float32",
+                "beyond-range | Careful | gradient 1 (layer 0): Infinity is beyond the largest float32",
+            ]);
+        // e^400 fits: a softmax of large but representable net inputs is no range issue
+        Check(Softmax(400, 399, LossKind.HalfSse, [1, 0]), Precision.Float64, [], []);
+    }
+
+    /// <summary>Where the unshifted softmax overflows or underflows, its outputs (and all after them) have
+    /// infinite bounds; shifted, an output that underflows to 0 keeps a bound of its floors: K·floor of
+    /// the underflow term and two more.</summary>
+    [Fact]
+    public void An_unshifted_softmax_out_of_range_has_infinite_bounds_and_an_underflowed_output_its_floors()
+    {
+        static RoundingBounds Of(double a, double b, ErrorModel model) => RoundingBounds.Of(Exact.Compute(
+            Network.Create(1, [new Layer(Activation.Softmax, new[,] { { a }, { b } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[1.0]], [[1.0, 0.0]])), model);
+        ErrorModel textbook = ErrorModel.Textbook(Precision.Float64), careful = ErrorModel.Careful();
+        Assert.All(Of(709.5, 709.4, textbook).Outputs[0], e => Assert.Equal(double.PositiveInfinity, e));
+        Assert.All(Of(-800, -801, textbook).Outputs[0], e => Assert.Equal(double.PositiveInfinity, e));
+        Assert.Equal(4 * careful.Floor, Of(0, -800, careful).Outputs[0][1]);       // e^−800 is 0 in double
+    }
+
+    /// <summary>
+    /// Whether a net input is an exact sum in any order (float64): products exact, every term a multiple
+    /// of 2^q for the smallest q among them, Σ|terms| &lt; 2^(q + 53). 2⁻⁶⁰ + 2⁻⁸ + 2⁻⁸ = 2⁻⁷ + 2⁻⁶⁰ needs 54
+    /// bits: not exact, though each term is and the largest is below 2⁻⁷. Σ = 2⁻⁷ exactly (2⁻⁶⁰, 2⁻⁸ − 2⁻⁶⁰,
+    /// 2⁻⁸) is not exact either: 2⁻⁸ + 2⁻⁸ + 2⁻⁶⁰ rounds. Without the 2⁻⁶⁰ (q = −8) the sum is exact.
+    /// The lowest bit is read from the significand: 3·2⁻⁶⁰ = 1.1₂·2⁻⁵⁹ is a multiple of 2⁻⁶⁰, not 2⁻⁵⁹.
+    /// </summary>
+    [Fact]
+    public void A_net_input_is_exact_only_when_its_terms_fit_one_binary_scale_of_53_bits()
+    {
+        static double NetBound(double[] weights)
+        {
+            var w = new double[1, weights.Length];
+            for (int i = 0; i < weights.Length; i++) w[0, i] = weights[i];
+            Network n = Network.Create(weights.Length, [new Layer(Activation.Identity, w, null, BiasMode.None)], LossKind.HalfSse, 0.5,
+                [Enumerable.Repeat(1.0, weights.Length).ToArray()], [[0.0]]);
+            return RoundingBounds.Of(Exact.Compute(n), ErrorModel.Careful()).Outputs[0][0];
+        }
+        double tiny = Math.ScaleB(1, -60), small = Math.ScaleB(1, -8);
+        ErrorModel model = ErrorModel.Careful();
+        Assert.Equal(model.Gamma(3) * (tiny + small + small) + 3 * model.Floor, NetBound([tiny, small, small]));
+        Assert.Equal(model.Gamma(3) * (tiny + (small - tiny) + small) + 3 * model.Floor, NetBound([tiny, small - tiny, small]));
+        Assert.Equal(0, NetBound([small, small, 3 * small]));
+        // 3·2⁻⁶⁰ is a multiple of 2⁻⁶⁰ (its significand's lowest bit is not its first): 2⁻⁷ + 3·2⁻⁶⁰ needs 54 bits
+        Assert.Equal(model.Gamma(2) * (3 * tiny + 2 * small) + 2 * model.Floor, NetBound([3 * tiny, 2 * small]));
+        Assert.Equal(0, NetBound([0, small, 0]));
+    }
+
+    /// <summary>With K = 2 outputs and every operation exact, the loss's bound is its m·K = 2 floors.</summary>
+    [Fact]
+    public void The_loss_of_an_exact_network_with_two_outputs_has_m_times_k_floors()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Identity, new[,] { { 0.5 }, { 0.5 } }, [0.25, 0.25], BiasMode.Trainable)], LossKind.HalfSse, 0.5,
+            [[0.5]], [[0.5, 0.5]]);
+        Assert.Equal(2 * ErrorModel.Careful().Floor, RoundingBounds.Of(Exact.Compute(n), ErrorModel.Careful()).Loss);
+    }
+
+    /// <summary>A float64 implementation reads every number of the document exactly, subnormal ones
+    /// too (rule 1): an input of 1e-310 adds no reading error, only the product's γ₁ and a floor (the
+    /// product 5e-311 is subnormal, so the sum is not exact).</summary>
+    [Fact]
+    public void Float64_reads_even_a_subnormal_input_exactly()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Identity, new[,] { { 0.5 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[1e-310]], [[0.0]]);
+        ErrorModel model = ErrorModel.Careful();
+        Assert.Equal(model.Gamma(1) * Math.Abs(0.5 * 1e-310) + model.Floor, RoundingBounds.Of(Exact.Compute(n), model).Outputs[0][0]);
+    }
+}
+
