@@ -126,6 +126,48 @@ public sealed class CachingBackprop(IBackprop inner) : IBackprop
 }
 
 /// <summary>
+/// Another implementation's answers with every number passed through <paramref name="map"/>: outputs,
+/// loss, gradients and stepped parameters. A malformed answer (a null row or layer) is passed on as it
+/// is: the properties report its shape.
+/// </summary>
+public class MappedBackprop(IBackprop inner, Func<double, double> map) : IBackprop
+{
+    public virtual string Name => inner.Name;
+    public Capabilities Capabilities => inner.Capabilities;
+
+    public Evaluation Forward(Network network)
+    {
+        Evaluation e = inner.Forward(network);
+        return new Evaluation(Rows(e.Outputs), map(e.Loss));
+    }
+
+    public Gradients Gradients(Network network)
+    {
+        Gradients g = inner.Gradients(network);
+        return new Gradients(Rows(g.Outputs), map(g.Loss), Matrices(g.dE_dW), Vectors(g.dE_db));
+    }
+
+    public Parameters Step(Network network)
+    {
+        Parameters p = inner.Step(network);
+        return new Parameters(Matrices(p.W), Vectors(p.B));
+    }
+
+    double[][] Rows(double[][] rows) => rows?.Select(r => r?.Select(map).ToArray()!).ToArray()!;
+
+    double[]?[] Vectors(double[]?[] vectors) => vectors?.Select(v => v?.Select(map).ToArray()).ToArray()!;
+
+    double[][,] Matrices(double[][,] matrices) => matrices?.Select(m =>
+    {
+        if (m is null) return m!;
+        var r = new double[m.GetLength(0), m.GetLength(1)];
+        for (int i = 0; i < m.GetLength(0); i++)
+            for (int j = 0; j < m.GetLength(1); j++) r[i, j] = map(m[i, j]);
+        return r;
+    }).ToArray()!;
+}
+
+/// <summary>
 /// A float32 implementation's answers as the floats they are. Its reply may write a float as any
 /// decimal that reads back as that float: 9 significant digits, the shortest round-trip form (numpy,
 /// .NET, Java), or the float's exact value. Read as a double, the first two can lie up to 0.6 ulp of
@@ -136,44 +178,9 @@ public sealed class CachingBackprop(IBackprop inner) : IBackprop
 /// the smallest error float32 can detect (README, sensitivity). NaN and values beyond float's range
 /// stay as they are: they are judged as what they are.
 /// </summary>
-public sealed class Float32Answers(IBackprop inner) : IBackprop
+public sealed class Float32Answers(IBackprop inner) : MappedBackprop(inner, AsFloat)
 {
-    public string Name => inner.Name;
-    public Capabilities Capabilities => inner.Capabilities;
-
-    public Evaluation Forward(Network network)
-    {
-        Evaluation e = inner.Forward(network);
-        return new Evaluation(Rows(e.Outputs), AsFloat(e.Loss));
-    }
-
-    public Gradients Gradients(Network network)
-    {
-        Gradients g = inner.Gradients(network);
-        return new Gradients(Rows(g.Outputs), AsFloat(g.Loss), Matrices(g.dE_dW), Vectors(g.dE_db));
-    }
-
-    public Parameters Step(Network network)
-    {
-        Parameters p = inner.Step(network);
-        return new Parameters(Matrices(p.W), Vectors(p.B));
-    }
-
     /// <summary>The nearest float to <paramref name="x"/>, as a double; NaN, ±∞ and doubles beyond
     /// float's range unchanged.</summary>
     public static double AsFloat(double x) => Math.Abs(x) <= float.MaxValue ? (float)x : x;
-
-    // a malformed reply (a null row or layer) is passed on as it is: the properties report its shape
-    static double[][] Rows(double[][] rows) => rows?.Select(r => r?.Select(AsFloat).ToArray()!).ToArray()!;
-
-    static double[]?[] Vectors(double[]?[] vectors) => vectors?.Select(v => v?.Select(AsFloat).ToArray()).ToArray()!;
-
-    static double[][,] Matrices(double[][,] matrices) => matrices?.Select(m =>
-    {
-        if (m is null) return m!;
-        var r = new double[m.GetLength(0), m.GetLength(1)];
-        for (int i = 0; i < m.GetLength(0); i++)
-            for (int j = 0; j < m.GetLength(1); j++) r[i, j] = AsFloat(m[i, j]);
-        return r;
-    }).ToArray()!;
 }

@@ -170,39 +170,10 @@ public sealed class TextbookFloat32() : TextbookBackprop(Precision.Float32);
 /// numpy, .NET or Java the shortest form that reads back as the same float; both are the float, but
 /// neither is the float's exact double value.
 /// </summary>
-public class PrintedBackprop(IBackprop inner, Func<double, string> print) : IBackprop
+public class PrintedBackprop(IBackprop inner, Func<double, string> print)
+    : MappedBackprop(inner, x => double.Parse(print(x), System.Globalization.CultureInfo.InvariantCulture))
 {
-    public string Name => $"{inner.Name}, printed";
-    public Capabilities Capabilities => inner.Capabilities;
-
-    double Read(double x) => double.Parse(print(x), System.Globalization.CultureInfo.InvariantCulture);
-    double[][] Rows(double[][] rows) => rows.Select(r => r.Select(Read).ToArray()).ToArray();
-    double[]?[] Vectors(double[]?[] v) => v.Select(b => b?.Select(Read).ToArray()).ToArray();
-    double[][,] Matrices(double[][,] ms) => ms.Select(m =>
-    {
-        var r = new double[m.GetLength(0), m.GetLength(1)];
-        for (int i = 0; i < m.GetLength(0); i++)
-            for (int j = 0; j < m.GetLength(1); j++) r[i, j] = Read(m[i, j]);
-        return r;
-    }).ToArray();
-
-    public Evaluation Forward(Network network)
-    {
-        Evaluation e = inner.Forward(network);
-        return new Evaluation(Rows(e.Outputs), Read(e.Loss));
-    }
-
-    public Gradients Gradients(Network network)
-    {
-        Gradients g = inner.Gradients(network);
-        return new Gradients(Rows(g.Outputs), Read(g.Loss), Matrices(g.dE_dW), Vectors(g.dE_db));
-    }
-
-    public Parameters Step(Network network)
-    {
-        Parameters p = inner.Step(network);
-        return new Parameters(Matrices(p.W), Vectors(p.B));
-    }
+    public override string Name => $"{base.Name}, printed";
 
     /// <summary>The shortest decimal that reads back as the same float (.NET's float.ToString, numpy's float32 repr).</summary>
     public static string ShortestFloat(double x) => ((float)x).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
