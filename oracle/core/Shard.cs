@@ -56,9 +56,6 @@ public readonly record struct Shard
     /// <summary>How many of the items 0 … count − 1 are in this shard: ⌈(count − K + 1) / N⌉.</summary>
     public int Size(int count) => count < K ? 0 : (count - K) / N + 1;
 
-    /// <summary>The run index of this shard's <paramref name="j"/>-th item.</summary>
-    public int Index(int j) => K - 1 + j * N;
-
     /// <summary>The indices of the items of a run of <paramref name="count"/> in this shard, as three numbers.</summary>
     public IndexSet Of(int count) => new(K - 1, N, Size(count));
 
