@@ -1,3 +1,4 @@
+using BackpropSpec.Oracle.Derivatives;
 using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Reference;
 
@@ -59,12 +60,14 @@ public sealed class Expected
         };
     }
 
-    /// <summary>W − η·g for every parameter; frozen biases unchanged.</summary>
+    /// <summary>W − η·g for every parameter, computed exactly and rounded once (as
+    /// <see cref="Properties.StepUsesOriginalWeights"/> does), so the published value is within the
+    /// half ulp the tolerances add for it; frozen biases unchanged.</summary>
     static double[] Stepped(Network n, double[] gradient)
     {
         double[] before = Parameters.Of(n).Flatten();
         bool[] frozen = FrozenMask(n);
-        return before.Select((w, k) => frozen[k] ? w : w - n.LearningRate * gradient[k]).ToArray();
+        return before.Select((w, k) => frozen[k] ? w : ((DoubleDouble)w - DoubleDouble.TwoProd(n.LearningRate, gradient[k])).Hi).ToArray();
     }
 
     /// <summary>
