@@ -113,5 +113,53 @@ public class CausesTests
             "cross-entropy-from-probabilities | binary cross-entropy (or its derivative) from the probability o: ln(1 - o) and o*(1 - o) lose the digits o = sigma(z) rounded away (output 0, example 0, z = -2.058); the standard fix: from the logit: E = softplus(z) - t*z, delta = (o - t)/m",
         ], Explain(n, AnswerKind.Gradient, 0));
     }
-}
+    /// <summary>An output finding on a network of three outputs and two examples: output index 5 is
+    /// example 1, output 2 (5 = 1·3 + 2); every formulation's bound covers a deviation of 0, so all
+    /// three that apply are named. Nets of the tanh layer: 0.5, −0.25 (x = 1) and −0.5, 0.25 (x = −1);
+    /// of the softmax (weights 4, −4, 0 on the first tanh output): ±4·tanh(0.5) = ±1.848 and 0.</summary>
+    [Fact]
+    public void An_output_finding_on_a_network_of_several_outputs_reads_the_example_and_output_of_its_index()
+    {
+        Network n = Network.Create(1, [
+                new Layer(Activation.Tanh, new[,] { { 0.5 }, { -0.25 } }, null, BiasMode.None),
+                new Layer(Activation.Softmax, new[,] { { 4.0, 0.0 }, { -4.0, 0.0 }, { 0.0, 0.0 } }, null, BiasMode.None)],
+            LossKind.SoftmaxCrossEntropy, 0.5, [[1.0], [-1.0]], [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]);
+        Assert.Equal(
+        [
+            "tanh-derivative-from-out | tanh' computed as 1 - out^2: it cancels where |out| is near 1 (layers[0] unit 0, example 0, net = 0.5); the standard fix: tanh'(net) = 1/cosh(net)^2",
+            "cross-entropy-from-probabilities | softmax cross-entropy (or its derivative) from the probabilities: ln o and t/o of a small softmax output (output 0, example 0, net = 1.848); the standard fix: from the logits: ln o_k = z_k - max z - ln sum e^(z - max z), delta = (o - t)/m",
+            "unshifted-softmax | softmax as e^net/sum e^net, without subtracting the largest net input (the softmax layer); the standard fix: e^(net - max net)/sum e^(net - max net)",
+        ], Explain(n, AnswerKind.Output, 5));
+    }
 
+    /// <summary>The most saturated unit for tanh′ from out is looked for in the tanh layer only: the
+    /// softmax above it has larger |net| (±1.848 against 0.5), but its Jacobian is another cause.
+    /// The same network as above, a gradient finding.</summary>
+    [Fact]
+    public void Tanh_prime_from_out_is_placed_in_the_tanh_layer_even_where_the_softmax_nets_are_larger()
+    {
+        Network n = Network.Create(1, [
+                new Layer(Activation.Tanh, new[,] { { 0.5 }, { -0.25 } }, null, BiasMode.None),
+                new Layer(Activation.Softmax, new[,] { { 4.0, 0.0 }, { -4.0, 0.0 }, { 0.0, 0.0 } }, null, BiasMode.None)],
+            LossKind.SoftmaxCrossEntropy, 0.5, [[1.0], [-1.0]], [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]);
+        Assert.Equal("tanh-derivative-from-out | tanh' computed as 1 - out^2: it cancels where |out| is near 1 (layers[0] unit 0, example 0, net = 0.5); the standard fix: tanh'(net) = 1/cosh(net)^2",
+            Explain(n, AnswerKind.Gradient, 0)[0]);
+    }
+
+    /// <summary>A ReLU layer under a sigmoid layer, binary cross-entropy: σ′ from out applies (one
+    /// layer is a sigmoid, not all) and is placed at the sigmoid's largest net, 1.5 (ReLU nets 3, −1.5
+    /// and −4, 2; sigmoid nets 0.5·3 = 1.5 and 0.25·2 = 0.5), not at the ReLU's largest |net| (4).</summary>
+    [Fact]
+    public void A_relu_layer_under_a_sigmoid_layer_names_sigma_prime_from_out_at_the_sigmoid_unit()
+    {
+        Network n = Network.Create(1, [
+                new Layer(Activation.Relu, new[,] { { 2.0 }, { -1.0 } }, null, BiasMode.None),
+                new Layer(Activation.Sigmoid, new[,] { { 0.5, 0.25 } }, null, BiasMode.None)],
+            LossKind.BinaryCrossEntropy, 0.5, [[1.5], [-2.0]], [[1.0], [0.0]]);
+        Assert.Equal(
+        [
+            "sigmoid-derivative-from-out | sigma' computed as out*(1 - out): 1 - out cancels where out is near 1 (layers[1] unit 0, example 0, net = 1.5); the standard fix: sigma'(net) = sigma(net)*sigma(-net)",
+            "cross-entropy-from-probabilities | binary cross-entropy (or its derivative) from the probability o: ln(1 - o) and o*(1 - o) lose the digits o = sigma(z) rounded away (output 0, example 0, z = 1.5); the standard fix: from the logit: E = softplus(z) - t*z, delta = (o - t)/m",
+        ], Explain(n, AnswerKind.Gradient, 0));
+    }
+}
