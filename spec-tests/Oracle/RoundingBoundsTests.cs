@@ -512,5 +512,73 @@ public class RoundingBoundsTests
         ErrorModel model = ErrorModel.Careful();
         Assert.Equal(model.Gamma(1) * Math.Abs(0.5 * 1e-310) + model.Floor, RoundingBounds.Of(Exact.Compute(n), model).Outputs[0][0]);
     }
-}
+    /// <summary>ReLU units whose net inputs lie well clear of 0 (0.3·0.7 = 0.21 and −0.21, each within
+    /// a few u of itself) are no kinks: their derivative is certain, in either precision and model.</summary>
+    [Fact]
+    public void Relu_units_with_net_inputs_clear_of_zero_are_no_ambiguous_kinks()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Relu, new[,] { { 0.3 }, { -0.3 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5,
+            [[0.7]], [[0.2, 0.1]]);
+        ExactValues x = Exact.Compute(n);
+        foreach (Precision precision in new[] { Precision.Float64, Precision.Float32 })
+            foreach (ErrorModel model in new[] { ErrorModel.Careful(precision), ErrorModel.Textbook(precision) })
+            {
+                RoundingBounds r = RoundingBounds.Of(x, model);
+                Assert.Empty(r.AmbiguousKinks);
+                Assert.Empty(r.Range);
+            }
+    }
 
+    /// <summary>
+    /// A bias takes part in the exactness of its net input (float64, w = x = 1): with b = 2⁻⁶⁰ the sum
+    /// 1 + 2⁻⁶⁰ needs 61 bits, so it is not exact: rule 2 with two terms, γ₂·(1 + 2⁻⁶⁰) + 2 floors.
+    /// With b = ½ it is (1.1₂): 0. A subnormal bias (1e-310, w = 0) may be flushed to 0, so it is not
+    /// exact either, though it is the only nonzero term: γ₂·1e-310 + 2 floors.
+    /// </summary>
+    [Fact]
+    public void A_bias_takes_part_in_whether_a_net_input_is_exact()
+    {
+        static double NetBound(double w, double b) => RoundingBounds.Of(Exact.Compute(
+            Network.Create(1, [new Layer(Activation.Identity, new[,] { { w } }, [b], BiasMode.Trainable)], LossKind.HalfSse, 0.5, [[1.0]], [[0.0]])),
+            ErrorModel.Careful()).Outputs[0][0];
+        ErrorModel model = ErrorModel.Careful();
+        double tiny = Math.ScaleB(1, -60);
+        Assert.Equal(model.Gamma(2) * (1 + tiny) + 2 * model.Floor, NetBound(1, tiny));
+        Assert.Equal(0, NetBound(1, 0.5));
+        Assert.Equal(model.Gamma(2) * 1e-310 + 2 * model.Floor, NetBound(0, 1e-310));
+    }
+
+    /// <summary>A net input beyond float64 (1e200·1e200 = ∞) into a sigmoid or a tanh: the output's
+    /// bound is infinite, not NaN. (The rule's max σ′ or sech² on [net − e, net + e] with net = e = ∞
+    /// is taken at ∞ − ∞: NaN, times e = ∞; every bound that is NaN (∞·0, ∞ − ∞) stands for ∞.)</summary>
+    [Theory]
+    [InlineData(Activation.Sigmoid)]
+    [InlineData(Activation.Tanh)]
+    public void An_output_whose_net_input_is_beyond_float64_has_an_infinite_bound_not_nan(Activation activation)
+    {
+        Network n = Network.Create(1, [new Layer(activation, new[,] { { 1e200 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[1e200]], [[0.5]]);
+        ExactValues x = Exact.Compute(n);
+        foreach (ErrorModel model in new[] { ErrorModel.Careful(), ErrorModel.Textbook(Precision.Float64) })
+            Assert.Equal(double.PositiveInfinity, RoundingBounds.Of(x, model).Outputs[0][0]);
+    }
+
+    /// <summary>
+    /// The unshifted softmax's overflow is judged on the largest net input plus its error: a net of
+    /// ln(float32 max) = 88.72 (the double nearest it, no float32) is read in float32 with an error of
+    /// u·88.72, so e^net may overflow float32 (the other net, 0, adds e^−88.72 to a sum of 1: nothing).
+    /// The careful (shifted) softmax never overflows.
+    /// </summary>
+    [Fact]
+    public void A_softmax_net_within_its_reading_error_of_ln_max_may_overflow_unshifted()
+    {
+        double lnMax = Math.Log(float.MaxValue);
+        Assert.NotEqual(lnMax, (double)(float)lnMax);
+        Network n = Network.Create(1, [new Layer(Activation.Softmax, new[,] { { lnMax }, { 0.0 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[1.0]], [[1.0, 0.0]]);
+        ExactValues x = Exact.Compute(n);
+        Assert.Empty(RoundingBounds.Of(x, ErrorModel.Careful(Precision.Float32)).Range);
+        RoundingBounds r = RoundingBounds.Of(x, ErrorModel.Textbook(Precision.Float32));
+        Assert.Equal([$"exp-overflow | UnshiftedSoftmax | layers[0] unit 0, example 0: e^net overflows float32 at net = {lnMax:G4} in a softmax without the max shift"],
+            r.Range.Select(i => $"{i.Kind} | {i.By} | {i}"));
+        Assert.All(r.Outputs[0], e => Assert.Equal(double.PositiveInfinity, e));
+    }
+}
