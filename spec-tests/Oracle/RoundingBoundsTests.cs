@@ -112,57 +112,74 @@ public class RoundingBoundsTests
         }
     }
     /// <summary>
-    /// One sigmoid unit without a bias under binary cross-entropy, m = 2 (z = 2.21 with t = 1, z = −1.17 with
-    /// t = ¼), in float64. The output's bound is ErrorModel's σ rule; the loss term from the logit (and,
-    /// textbook, from the probability through two logarithms); δ fused as (o − t)/m (and, textbook,
-    /// unfused through ∂E/∂o = (o − t)/(o(1 − o))/m and σ′ from out). The elementary rules are tested
-    /// in ErrorModelTests; this pins how the pass combines them.
+    /// One sigmoid unit without a bias under binary cross-entropy. In float64 (m = 2: z = 2.21 with t = 1,
+    /// z = −1.17 with t = ¼) every number is read exactly. In float32 (m = 3: z = 2.21, −1.17, −0.13 with
+    /// t = 0.9, 0.1, 0.9) w, x and t are no float32s and carry their reading errors (rule 1), so the
+    /// loss's e(t) terms count; at z = −0.13 with t = 0.9 the term from the probability exceeds the one
+    /// from the logit (ln o there: 11u·|ln o| and 18u of σ against 20u·(2|z| + ln(1 + e^z))), so its
+    /// ln σ(z) for z &lt; 0 and its e(t) terms are what is compared. Two more rows put the output near
+    /// the underflow floor (z = −690 in float64, z = −85 in float32, t = 0), where e(o) is mostly a floor
+    /// and δ's own floor is a large part of its bound. The output's bound is ErrorModel's σ rule; the
+    /// loss term from the logit (and, textbook, from the probability through two logarithms); δ fused
+    /// as (o − t)/m (and, textbook, unfused through ∂E/∂o = (o − t)/(o(1 − o))/m and σ′ from out). The
+    /// elementary rules are tested in ErrorModelTests; this pins how the pass combines them.
     /// </summary>
-    [Fact]
-    public void A_sigmoid_unit_under_binary_cross_entropy_has_the_bounds_of_its_loss_and_fused_or_unfused_delta()
+    [Theory]
+    [InlineData(Precision.Float64, new[] { 1.7, -0.9 }, new[] { 1.0, 0.25 })]
+    [InlineData(Precision.Float32, new[] { 1.7, -0.9, -0.1 }, new[] { 0.9, 0.1, 0.9 })]
+    [InlineData(Precision.Float64, new[] { -690 / 1.3 }, new[] { 0.0 })]
+    [InlineData(Precision.Float32, new[] { -85 / 1.3, 1.7 }, new[] { 0.0, 0.9 })]
+    public void A_sigmoid_unit_under_binary_cross_entropy_has_the_bounds_of_its_loss_and_fused_or_unfused_delta(Precision precision, double[] xs, double[] ts)
     {
-        Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.3 } }, null, BiasMode.None)], LossKind.BinaryCrossEntropy, 0.5,
-            [[1.7], [-0.9]], [[1.0], [0.25]]);
+        const double w = 1.3;
+        Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { w } }, null, BiasMode.None)], LossKind.BinaryCrossEntropy, 0.5,
+            xs.Select(v => new[] { v }).ToArray(), ts.Select(v => new[] { v }).ToArray());
         ExactValues x = Exact.Compute(n);
-        foreach (ErrorModel model in new[] { ErrorModel.Careful(), ErrorModel.Textbook(Precision.Float64) })
+        foreach (ErrorModel model in new[] { ErrorModel.Careful(precision), ErrorModel.Textbook(precision) })
         {
             RoundingBounds r = RoundingBounds.Of(x, model);
+            PrecisionProfile p = model.Profile;
             double U = model.U, floor = model.Floor;
+            double Read(double v) => p.RoundsInputs ? p.StoreError(v) : 0;
             bool textbook = model.Allows(Formulation.LossesFromProbabilities);
-            int m = 2;
+            int m = n.BatchSize;
             var eZ = new double[m];
             var eO = new double[m];
             double bound = 0, lossSize = 0;
             var eDelta = new double[m];
+            double eW = Read(w);
             for (int e = 0; e < m; e++)
             {
-                double z = x.Net[0][e][0], o = x.Out[0][e][0], t = n.T[e][0];
-                eZ[e] = model.Gamma(1) * Math.Abs(1.3 * n.X[e][0]) + floor;            // one term, exact inputs, an inexact product
+                double z = x.Net[0][e][0], o = x.Out[0][e][0], t = n.T[e][0], eT = Read(t), xi = n.X[e][0], eX = Read(xi);
+                // one term (rule 2): the carried reading errors of w and x, γ₁ of the inexact product, a floor
+                eZ[e] = Math.Abs(w) * eX + eW * Math.Abs(xi) + eW * eX + model.Gamma(1) * Math.Abs(w * xi) + floor;
                 eO[e] = model.SigmoidError(z, eZ[e], o);
                 Assert.Equal(eO[e], r.Outputs[e][0]);
-                // the loss term: from the logit, softplus(z) − t·z
+                // the loss term: from the logit, softplus(z) − t·z, with t's error times |z|
                 double softplus = Math.Max(z, 0) + Math.Log(1 + Math.Exp(-Math.Abs(z)));
-                double careful = Math.Abs(o - t) * eZ[e] + (2 * model.Fn + 4 * U) * (Math.Abs(z) + Math.Abs(t * z) + softplus - Math.Max(z, 0)) + floor;
+                double careful = Math.Abs(o - t) * eZ[e] + Math.Abs(z) * eT + (2 * model.Fn + 4 * U) * (Math.Abs(z) + Math.Abs(t * z) + softplus - Math.Max(z, 0)) + floor;
                 double size = Math.Abs(softplus) + Math.Abs(t * z);
                 if (textbook)
                 {
+                    // from the probability: −[t ln o + (1 − t) ln(1 − o)], ln σ(z) = −ln(1 + e^−z) = z − ln(1 + e^z), ln σ(−z) = ln σ(z) − z
                     double oneMinusO = 1 / (1 + Math.Exp(z));
                     double lnO = z >= 0 ? -Math.Log(1 + Math.Exp(-z)) : z - Math.Log(1 + Math.Exp(z)), lnOneMinusO = lnO - z;
                     double eA = model.LogError(o, eO[e]), eB = model.LogError(oneMinusO, eO[e] + U * oneMinusO);
-                    double fromProbabilities = Math.Abs(t) * eA + Math.Abs(1 - t) * eB + 3 * U * (Math.Abs(t * lnO) + Math.Abs((1 - t) * lnOneMinusO)) + floor;
+                    double fromProbabilities = Math.Abs(t) * eA + Math.Abs(lnO) * eT + Math.Abs(1 - t) * eB + Math.Abs(lnOneMinusO) * eT
+                                               + 3 * U * (Math.Abs(t * lnO) + Math.Abs((1 - t) * lnOneMinusO)) + floor;
                     careful = Math.Max(careful, fromProbabilities);
                     size = Math.Max(size, Math.Abs(t * lnO) + Math.Abs((1 - t) * lnOneMinusO));
                 }
                 bound += careful;
                 lossSize += size;
                 // δ fused: (o − t)/m, two roundings
-                eDelta[e] = (eO[e] + 2 * U * Math.Abs(o - t)) / m + floor;
+                eDelta[e] = (eO[e] + eT + 2 * U * Math.Abs(o - t)) / m + floor;
                 if (textbook)
                 {
                     double oneMinusO = 1 / (1 + Math.Exp(z));
                     double D = o * oneMinusO, eD = oneMinusO * eO[e] + o * (eO[e] + U * oneMinusO) + U * D;
                     double rec = model.ReciprocalRelativeError(D, eD);
-                    double diff = Math.Abs(o - t), eDiff = eO[e] + U * diff;
+                    double diff = Math.Abs(o - t), eDiff = eO[e] + eT + U * diff;
                     double g = diff / D / m, eG = eDiff / D / m * (1 + rec) + g * (rec + 2 * U);
                     double eF = model.Only(Formulation.DerivativesFromOut).SigmoidDerivativeError(z, eZ[e], eO[e], D);
                     eDelta[e] = Math.Max(eDelta[e], D * eG + g * eF + eG * eF + U * diff / m + floor);
@@ -173,9 +190,9 @@ public class RoundingBoundsTests
             double gSize = 0, gCarried = 0;
             for (int e = 0; e < m; e++)
             {
-                double a = Math.Abs(n.X[e][0]);
-                gSize += Math.Abs(x.Delta[0][e][0]) * a;
-                gCarried += a * eDelta[e];
+                double a = Math.Abs(n.X[e][0]), ea = Read(n.X[e][0]), delta = Math.Abs(x.Delta[0][e][0]);
+                gSize += delta * a;
+                gCarried += delta * ea + a * eDelta[e] + eDelta[e] * ea;
             }
             double gradient = gCarried + model.Gamma(m) * gSize + m * floor;
             Assert.Equal(gradient + 2 * U * Math.Abs(x.Gradient[0]) + gradient * Math.ScaleB(1, -40), r.Gradient[0]);
