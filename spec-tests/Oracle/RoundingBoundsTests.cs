@@ -200,39 +200,54 @@ public class RoundingBoundsTests
         }
     }
     /// <summary>
-    /// A tanh layer under a softmax layer with softmax cross-entropy (one example, soft targets ¾, ¼), in
-    /// float64: the softmax outputs' relative error and underflow term, the loss from the logits (and,
-    /// textbook, from ln o), δ fused (and, textbook, −t/(o·m) through the Jacobian from out), ∂E/∂out of
-    /// the hidden layer as a sum over the units above, and tanh′'s error. Each step is the rule of the
-    /// pass written out, with ErrorModel's elementary rules (tested in ErrorModelTests) called by name.
+    /// A tanh layer under a softmax layer with softmax cross-entropy (one example): the softmax outputs'
+    /// relative error and underflow term, the loss from the logits (and, textbook, from ln o), δ fused
+    /// (and, textbook, −t/(o·m) through the Jacobian from out), ∂E/∂out of the hidden layer as a sum
+    /// over the units above, and tanh′'s error. In float64 (soft targets ¾, ¼) every number is read
+    /// exactly; in float32 (targets 0.9, 0.1) the input, the weights and the targets are no float32s
+    /// and carry their reading errors (rule 1), so each e(t) term counts: t's error times |ln o| in the
+    /// loss, e(t)/(o·m) in the unfused ∂E/∂o. Each step is the rule of the pass written out, with
+    /// ErrorModel's elementary rules (tested in ErrorModelTests) called by name.
     /// </summary>
-    [Fact]
-    public void A_tanh_layer_under_a_softmax_with_cross_entropy_has_the_bounds_of_each_step()
+    [Theory]
+    [InlineData(Precision.Float64, 0.75, 0.25)]
+    [InlineData(Precision.Float32, 0.9, 0.1)]
+    public void A_tanh_layer_under_a_softmax_with_cross_entropy_has_the_bounds_of_each_step(Precision precision, double t0, double t1)
     {
         double[,] w0 = { { 0.9 }, { -1.3 } }, w1 = { { 0.6, -0.4 }, { -0.8, 1.1 } };
         Network n = Network.Create(1, [new Layer(Activation.Tanh, w0, null, BiasMode.None), new Layer(Activation.Softmax, w1, null, BiasMode.None)],
-            LossKind.SoftmaxCrossEntropy, 0.5, [[0.7]], [[0.75, 0.25]]);
+            LossKind.SoftmaxCrossEntropy, 0.5, [[0.7]], [[t0, t1]]);
         ExactValues x = Exact.Compute(n);
-        foreach (ErrorModel model in new[] { ErrorModel.Careful(), ErrorModel.Textbook(Precision.Float64) })
+        foreach (ErrorModel model in new[] { ErrorModel.Careful(precision), ErrorModel.Textbook(precision) })
         {
             RoundingBounds r = RoundingBounds.Of(x, model);
+            PrecisionProfile p = model.Profile;
             double U = model.U, floor = model.Floor, input = 0.7;
+            double Read(double v) => p.RoundsInputs ? p.StoreError(v) : 0;
+            double eInput = Read(input);
             bool textbook = model.Allows(Formulation.LossesFromProbabilities);
             double[] net0 = x.Net[0][0], out0 = x.Out[0][0], z = x.Net[1][0], o = x.Out[1][0], t = n.T[0];
-            // forward: the tanh layer (one term each), the softmax layer (two terms each)
+            double[] eT = [Read(t[0]), Read(t[1])];
+            // forward: the tanh layer (one term each), the softmax layer (two terms each), with the reading errors carried
             var eNet0 = new double[2];
             var eOut0 = new double[2];
             var eZ = new double[2];
             var eO = new double[2];
             for (int j = 0; j < 2; j++)
             {
-                eNet0[j] = model.Gamma(1) * Math.Abs(w0[j, 0] * input) + floor;
+                double eW = Read(w0[j, 0]);
+                eNet0[j] = Math.Abs(w0[j, 0]) * eInput + eW * Math.Abs(input) + eW * eInput + model.Gamma(1) * Math.Abs(w0[j, 0] * input) + floor;
                 eOut0[j] = model.TanhError(net0[j], eNet0[j], out0[j]);
             }
             for (int j = 0; j < 2; j++)
             {
-                double size = Math.Abs(w1[j, 0] * out0[0]) + Math.Abs(w1[j, 1] * out0[1]);
-                double carried = Math.Abs(w1[j, 0]) * eOut0[0] + Math.Abs(w1[j, 1]) * eOut0[1];
+                double size = 0, carried = 0;
+                for (int i = 0; i < 2; i++)
+                {
+                    double eW = Read(w1[j, i]);
+                    size += Math.Abs(w1[j, i] * out0[i]);
+                    carried += Math.Abs(w1[j, i]) * eOut0[i] + eW * Math.Abs(out0[i]) + eW * eOut0[i];
+                }
                 eZ[j] = carried + model.Gamma(2) * size + 2 * floor;
             }
             double maxENet = Math.Max(eZ[0], eZ[1]), underflow = model.SoftmaxUnderflowError(z);
@@ -241,7 +256,7 @@ public class RoundingBoundsTests
                 eO[j] = o[j] * model.SoftmaxRelativeError(z, eZ, o, j, maxENet) + underflow + 2 * floor;
                 Assert.Equal(eO[j], r.Outputs[0][j]);
             }
-            // the loss from the logits: −Σ t_k (z_k − LSE)
+            // the loss from the logits: −Σ t_k (z_k − LSE), plus e(t_k)·|ln o_k|
             double c = z.Max(), S = z.Sum(v => Math.Exp(v - c)), lse = c + Math.Log(S);
             double eLse = model.Gamma(2) + model.Fn + model.Fn * Math.Abs(Math.Log(S)) + U * Math.Abs(lse);
             for (int k = 0; k < 2; k++) eLse += o[k] * (eZ[k] + U * Math.Abs(z[k] - c));
@@ -249,14 +264,14 @@ public class RoundingBoundsTests
             for (int k = 0; k < 2; k++)
             {
                 double logO = z[k] - lse;
-                careful += t[k] * (eZ[k] + eLse + 2 * U * Math.Abs(logO));
+                careful += t[k] * (eZ[k] + eLse + 2 * U * Math.Abs(logO)) + eT[k] * Math.Abs(logO);
                 size2 += t[k] * Math.Abs(logO);
             }
             careful += model.Gamma(2) * size2 + 2 * floor;
             if (textbook)
             {
                 double fromProbabilities = 0;
-                for (int k = 0; k < 2; k++) fromProbabilities += t[k] * (model.LogError(o[k], eO[k]) + U * Math.Abs(z[k] - lse));
+                for (int k = 0; k < 2; k++) fromProbabilities += t[k] * (model.LogError(o[k], eO[k]) + U * Math.Abs(z[k] - lse)) + eT[k] * Math.Abs(z[k] - lse);
                 careful = Math.Max(careful, fromProbabilities + model.Gamma(2) * size2 + 2 * floor);
             }
             double loss = careful + model.Gamma(2) * size2 + 2 * floor;               // the batch's sum of m·K = 2 terms
@@ -264,7 +279,7 @@ public class RoundingBoundsTests
             // δ of the softmax layer: fused (o − t)/m; textbook, g = −t/(o·m) through the Jacobian from out
             double[] delta1 = x.Delta[1][0];
             var eDelta1 = new double[2];
-            for (int k = 0; k < 2; k++) eDelta1[k] = (eO[k] + 2 * U * Math.Abs(o[k] - t[k])) / 1 + floor;
+            for (int k = 0; k < 2; k++) eDelta1[k] = (eO[k] + eT[k] + 2 * U * Math.Abs(o[k] - t[k])) / 1 + floor;
             if (textbook)
             {
                 var g = new double[2];
@@ -273,17 +288,22 @@ public class RoundingBoundsTests
                 {
                     double rec = model.ReciprocalRelativeError(o[k], eO[k]);
                     g[k] = t[k] / o[k] / 1;
-                    eG[k] = 0 * (1 + rec) + g[k] * (rec + 2 * U);
+                    eG[k] = eT[k] / o[k] / 1 * (1 + rec) + g[k] * (rec + 2 * U);
                 }
                 double[] jacobian = SoftmaxJacobianErrors(model.Only(Formulation.DerivativesFromOut), o, eO, g, eG, delta1);
                 for (int k = 0; k < 2; k++) eDelta1[k] = Math.Max(eDelta1[k], jacobian[k]);
             }
-            // ∂E/∂out of the tanh layer: Σ_j W[j, i]·δ_j, two terms; then δ = g·tanh′
+            // ∂E/∂out of the tanh layer: Σ_j W[j, i]·δ_j, two terms, W's reading errors carried; then δ = g·tanh′
             var eDelta0 = new double[2];
             for (int i = 0; i < 2; i++)
             {
-                double size = Math.Abs(w1[0, i] * delta1[0]) + Math.Abs(w1[1, i] * delta1[1]);
-                double carried = Math.Abs(w1[0, i]) * eDelta1[0] + Math.Abs(w1[1, i]) * eDelta1[1];
+                double size = 0, carried = 0;
+                for (int j = 0; j < 2; j++)
+                {
+                    double eW = Read(w1[j, i]);
+                    size += Math.Abs(w1[j, i] * delta1[j]);
+                    carried += Math.Abs(w1[j, i]) * eDelta1[j] + eW * Math.Abs(delta1[j]) + eW * eDelta1[j];
+                }
                 double eG = carried + model.Gamma(2) * size + 2 * floor;
                 double fPrime = Activations.Derivative(Activation.Tanh, net0[i]);
                 double eF = model.TanhDerivativeError(net0[i], eNet0[i], out0[i], eOut0[i], fPrime);
@@ -293,7 +313,8 @@ public class RoundingBoundsTests
             double Finish(double bound, double gradient) => bound + 2 * U * Math.Abs(gradient) + bound * Math.ScaleB(1, -40);
             for (int j = 0; j < 2; j++)
             {
-                double bound = Math.Abs(input) * eDelta0[j] + model.Gamma(1) * (Math.Abs(x.Delta[0][0][j]) * Math.Abs(input)) + floor;
+                double d = Math.Abs(x.Delta[0][0][j]), a = Math.Abs(input);
+                double bound = d * eInput + a * eDelta0[j] + eDelta0[j] * eInput + model.Gamma(1) * (d * a) + floor;
                 Assert.Equal(Finish(bound, x.Gradient[j]), r.Gradient[j]);
             }
             for (int j = 0; j < 2; j++)
@@ -303,6 +324,7 @@ public class RoundingBoundsTests
                     double bound = d * eOut0[i] + a * eDelta1[j] + eDelta1[j] * eOut0[i] + model.Gamma(1) * (d * a) + floor;
                     Assert.Equal(Finish(bound, x.Gradient[2 + 2 * j + i]), r.Gradient[2 + 2 * j + i]);
                 }
+            Assert.Empty(r.Range);
         }
     }
 
