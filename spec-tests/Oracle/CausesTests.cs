@@ -162,4 +162,50 @@ public class CausesTests
             "cross-entropy-from-probabilities | binary cross-entropy (or its derivative) from the probability o: ln(1 - o) and o*(1 - o) lose the digits o = sigma(z) rounded away (output 0, example 0, z = 1.5); the standard fix: from the logit: E = softplus(z) - t*z, delta = (o - t)/m",
         ], Explain(n, AnswerKind.Gradient, 0));
     }
+    /// <summary>Two sigmoid layers, one example (x = 4: nets 8 and −12, then σ(8) + σ(−12) = 0.9997),
+    /// binary cross-entropy with t = 1. For the first weight's gradient σ′ from out at net 8 widens
+    /// the bound far more than the loss from the probability does (by less than a tenth as much, as
+    /// the library's ulps do).</summary>
+    static Network SaturatedSigmoids() => Network.Create(1, [
+            new Layer(Activation.Sigmoid, new[,] { { 2.0 }, { -3.0 } }, null, BiasMode.None),
+            new Layer(Activation.Sigmoid, new[,] { { 1.0, 1.0 } }, null, BiasMode.None)],
+        LossKind.BinaryCrossEntropy, 0.5, [[4.0]], [[1.0]]);
+
+    const string SigmoidPrimeAt8 = "sigmoid-derivative-from-out | sigma' computed as out*(1 - out): 1 - out cancels where out is near 1 (layers[0] unit 0, example 0, net = 8); the standard fix: sigma'(net) = sigma(net)*sigma(-net)";
+    const string LossFromProbabilityAt09997 = "cross-entropy-from-probabilities | binary cross-entropy (or its derivative) from the probability o: ln(1 - o) and o*(1 - o) lose the digits o = sigma(z) rounded away (output 0, example 0, z = 0.9997); the standard fix: from the logit: E = softplus(z) - t*z, delta = (o - t)/m";
+
+    static string[] Explain(Truth truth, int gradient, double deviation) =>
+        Causes.Explain(truth, new Finding(Zone.Accuracy, "q", deviation, 0, 0, 0) { On = AnswerKind.Gradient, Index = gradient })
+            .Select(c => $"{c.Key} | {c}").ToArray();
+
+    /// <summary>A deviation beyond every bound names the formulations that widen the bound by at least
+    /// a tenth of the widest: σ′ from out alone, not the loss from the probability, which widens it a
+    /// little. The same for the softmax under a squared loss (above): for the first weight's gradient
+    /// its Jacobian from out widens the bound to several times the careful one, the unshifted softmax
+    /// by less than a tenth of that, so only the Jacobian is named, though the careful bound itself is
+    /// not small beside the widening.</summary>
+    [Fact]
+    public void Beyond_every_bound_a_formulation_that_barely_widens_it_is_not_named()
+    {
+        Truth truth = Truth.For(SaturatedSigmoids());
+        Assert.Equal([SigmoidPrimeAt8], Explain(truth, 0, deviation: 1));
+        Network softmax = Network.Create(2, [new Layer(Activation.Softmax, new[,] { { 1.0, 0.5 }, { -1.0, 2.0 } }, null, BiasMode.None)],
+            LossKind.HalfSse, 0.5, [[1.5, 1.0]], [[1.0, 0.0]]);
+        Assert.Equal(
+        [
+            "softmax-jacobian-from-out | the softmax Jacobian as out_j*(g_j - sum_k g_k*out_k), which cancels where out_j is near 1 (the softmax layer); the standard fix: out_j*(g_j*sum_{k!=j} out_k - sum_{k!=j} g_k*out_k)",
+        ], Explain(Truth.For(softmax), 0, deviation: 1));
+    }
+
+    /// <summary>A formulation's bound includes its end: a deviation equal to the bound of the loss from
+    /// the probability alone (the magnitude pass with that formulation only, as Causes runs it) is
+    /// explained by it and by σ′ from out, whose bound is larger; one ulp more, by σ′ from out alone.</summary>
+    [Fact]
+    public void A_deviation_equal_to_a_formulations_bound_is_explained_by_it()
+    {
+        Truth truth = Truth.For(SaturatedSigmoids());
+        double bound = RoundingBounds.Of(truth.Exact, ErrorModel.Textbook(Precision.Float64).Only(Formulation.LossesFromProbabilities)).Gradient[0];
+        Assert.Equal([SigmoidPrimeAt8, LossFromProbabilityAt09997], Explain(truth, 0, bound));
+        Assert.Equal([SigmoidPrimeAt8], Explain(truth, 0, Math.BitIncrement(bound)));
+    }
 }
