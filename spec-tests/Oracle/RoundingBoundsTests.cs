@@ -116,8 +116,9 @@ public class RoundingBoundsTests
     /// z = −1.17 with t = ¼) every number is read exactly. In float32 (m = 3: z = 2.21, −1.17, −0.13 with
     /// t = 0.9, 0.1, 0.9) w, x and t are no float32s and carry their reading errors (rule 1), so the
     /// loss's e(t) terms count; at z = −0.13 with t = 0.9 the term from the probability exceeds the one
-    /// from the logit (ln o there: 11u·|ln o| and 18u of σ against 20u·(2|z| + ln(1 + e^z))), so its
-    /// ln σ(z) for z &lt; 0 and its e(t) terms are what is compared. Two more rows put the output near
+    /// from the logit (textbook, Fn = 8u: t·e(ln o) ≈ 0.9·(18u of σ + 8u·|ln o|) plus the (1 − t) and 3u
+    /// terms, about 27u, against the logit's 20u·(|z| + |t·z| + ln(1 + e^z)) ≈ 18u), so its ln σ(z) for
+    /// z &lt; 0 and its e(t) terms are what is compared. Two more rows put the output near
     /// the underflow floor (z = −690 in float64, z = −85 in float32, t = 0), where e(o) is mostly a floor
     /// and δ's own floor is a large part of its bound. The output's bound is ErrorModel's σ rule; the
     /// loss term from the logit (and, textbook, from the probability through two logarithms); δ fused
