@@ -113,5 +113,99 @@ public class CausesTests
             "cross-entropy-from-probabilities | binary cross-entropy (or its derivative) from the probability o: ln(1 - o) and o*(1 - o) lose the digits o = sigma(z) rounded away (output 0, example 0, z = -2.058); the standard fix: from the logit: E = softplus(z) - t*z, delta = (o - t)/m",
         ], Explain(n, AnswerKind.Gradient, 0));
     }
-}
+    /// <summary>An output finding on a network of three outputs and two examples: output index 5 is
+    /// example 1, output 2 (5 = 1·3 + 2); every formulation's bound covers a deviation of 0, so all
+    /// three that apply are named. Nets of the tanh layer: 0.5, −0.25 (x = 1) and −0.5, 0.25 (x = −1);
+    /// of the softmax (weights 4, −4, 0 on the first tanh output): ±4·tanh(0.5) = ±1.848 and 0.</summary>
+    [Fact]
+    public void An_output_finding_on_a_network_of_several_outputs_reads_the_example_and_output_of_its_index()
+    {
+        Network n = Network.Create(1, [
+                new Layer(Activation.Tanh, new[,] { { 0.5 }, { -0.25 } }, null, BiasMode.None),
+                new Layer(Activation.Softmax, new[,] { { 4.0, 0.0 }, { -4.0, 0.0 }, { 0.0, 0.0 } }, null, BiasMode.None)],
+            LossKind.SoftmaxCrossEntropy, 0.5, [[1.0], [-1.0]], [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]);
+        Assert.Equal(
+        [
+            "tanh-derivative-from-out | tanh' computed as 1 - out^2: it cancels where |out| is near 1 (layers[0] unit 0, example 0, net = 0.5); the standard fix: tanh'(net) = 1/cosh(net)^2",
+            "cross-entropy-from-probabilities | softmax cross-entropy (or its derivative) from the probabilities: ln o and t/o of a small softmax output (output 0, example 0, net = 1.848); the standard fix: from the logits: ln o_k = z_k - max z - ln sum e^(z - max z), delta = (o - t)/m",
+            "unshifted-softmax | softmax as e^net/sum e^net, without subtracting the largest net input (the softmax layer); the standard fix: e^(net - max net)/sum e^(net - max net)",
+        ], Explain(n, AnswerKind.Output, 5));
+    }
 
+    /// <summary>The most saturated unit for tanh′ from out is looked for in the tanh layer only: the
+    /// softmax above it has larger |net| (±1.848 against 0.5), but its Jacobian is another cause.
+    /// The same network as above, a gradient finding.</summary>
+    [Fact]
+    public void Tanh_prime_from_out_is_placed_in_the_tanh_layer_even_where_the_softmax_nets_are_larger()
+    {
+        Network n = Network.Create(1, [
+                new Layer(Activation.Tanh, new[,] { { 0.5 }, { -0.25 } }, null, BiasMode.None),
+                new Layer(Activation.Softmax, new[,] { { 4.0, 0.0 }, { -4.0, 0.0 }, { 0.0, 0.0 } }, null, BiasMode.None)],
+            LossKind.SoftmaxCrossEntropy, 0.5, [[1.0], [-1.0]], [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]);
+        Assert.Equal("tanh-derivative-from-out | tanh' computed as 1 - out^2: it cancels where |out| is near 1 (layers[0] unit 0, example 0, net = 0.5); the standard fix: tanh'(net) = 1/cosh(net)^2",
+            Explain(n, AnswerKind.Gradient, 0)[0]);
+    }
+
+    /// <summary>A ReLU layer under a sigmoid layer, binary cross-entropy: σ′ from out applies (one
+    /// layer is a sigmoid, not all) and is placed at the sigmoid's largest net, 1.5 (ReLU nets 3, −1.5
+    /// and −4, 2; sigmoid nets 0.5·3 = 1.5 and 0.25·2 = 0.5), not at the ReLU's largest |net| (4).</summary>
+    [Fact]
+    public void A_relu_layer_under_a_sigmoid_layer_names_sigma_prime_from_out_at_the_sigmoid_unit()
+    {
+        Network n = Network.Create(1, [
+                new Layer(Activation.Relu, new[,] { { 2.0 }, { -1.0 } }, null, BiasMode.None),
+                new Layer(Activation.Sigmoid, new[,] { { 0.5, 0.25 } }, null, BiasMode.None)],
+            LossKind.BinaryCrossEntropy, 0.5, [[1.5], [-2.0]], [[1.0], [0.0]]);
+        Assert.Equal(
+        [
+            "sigmoid-derivative-from-out | sigma' computed as out*(1 - out): 1 - out cancels where out is near 1 (layers[1] unit 0, example 0, net = 1.5); the standard fix: sigma'(net) = sigma(net)*sigma(-net)",
+            "cross-entropy-from-probabilities | binary cross-entropy (or its derivative) from the probability o: ln(1 - o) and o*(1 - o) lose the digits o = sigma(z) rounded away (output 0, example 0, z = 1.5); the standard fix: from the logit: E = softplus(z) - t*z, delta = (o - t)/m",
+        ], Explain(n, AnswerKind.Gradient, 0));
+    }
+    /// <summary>Two sigmoid layers, one example (x = 4: nets 8 and −12, then σ(8) + σ(−12) = 0.9997),
+    /// binary cross-entropy with t = 1. For the first weight's gradient σ′ from out at net 8 widens
+    /// the bound far more than the loss from the probability does (by less than a tenth as much, as
+    /// the library's ulps do).</summary>
+    static Network SaturatedSigmoids() => Network.Create(1, [
+            new Layer(Activation.Sigmoid, new[,] { { 2.0 }, { -3.0 } }, null, BiasMode.None),
+            new Layer(Activation.Sigmoid, new[,] { { 1.0, 1.0 } }, null, BiasMode.None)],
+        LossKind.BinaryCrossEntropy, 0.5, [[4.0]], [[1.0]]);
+
+    const string SigmoidPrimeAt8 = "sigmoid-derivative-from-out | sigma' computed as out*(1 - out): 1 - out cancels where out is near 1 (layers[0] unit 0, example 0, net = 8); the standard fix: sigma'(net) = sigma(net)*sigma(-net)";
+    const string LossFromProbabilityAt09997 = "cross-entropy-from-probabilities | binary cross-entropy (or its derivative) from the probability o: ln(1 - o) and o*(1 - o) lose the digits o = sigma(z) rounded away (output 0, example 0, z = 0.9997); the standard fix: from the logit: E = softplus(z) - t*z, delta = (o - t)/m";
+
+    static string[] Explain(Truth truth, int gradient, double deviation) =>
+        Causes.Explain(truth, new Finding(Zone.Accuracy, "q", deviation, 0, 0, 0) { On = AnswerKind.Gradient, Index = gradient })
+            .Select(c => $"{c.Key} | {c}").ToArray();
+
+    /// <summary>A deviation beyond every bound names the formulations that widen the bound by at least
+    /// a tenth of the widest: σ′ from out alone, not the loss from the probability, which widens it a
+    /// little. The same for the softmax under a squared loss (above): for the first weight's gradient
+    /// its Jacobian from out widens the bound to several times the careful one, the unshifted softmax
+    /// by less than a tenth of that, so only the Jacobian is named, though the careful bound itself is
+    /// not small beside the widening.</summary>
+    [Fact]
+    public void Beyond_every_bound_a_formulation_that_barely_widens_it_is_not_named()
+    {
+        Truth truth = Truth.For(SaturatedSigmoids());
+        Assert.Equal([SigmoidPrimeAt8], Explain(truth, 0, deviation: 1));
+        Network softmax = Network.Create(2, [new Layer(Activation.Softmax, new[,] { { 1.0, 0.5 }, { -1.0, 2.0 } }, null, BiasMode.None)],
+            LossKind.HalfSse, 0.5, [[1.5, 1.0]], [[1.0, 0.0]]);
+        Assert.Equal(
+        [
+            "softmax-jacobian-from-out | the softmax Jacobian as out_j*(g_j - sum_k g_k*out_k), which cancels where out_j is near 1 (the softmax layer); the standard fix: out_j*(g_j*sum_{k!=j} out_k - sum_{k!=j} g_k*out_k)",
+        ], Explain(Truth.For(softmax), 0, deviation: 1));
+    }
+
+    /// <summary>A formulation's bound includes its end: a deviation equal to the bound of the loss from
+    /// the probability alone (the magnitude pass with that formulation only, as Causes runs it) is
+    /// explained by it and by σ′ from out, whose bound is larger; one ulp more, by σ′ from out alone.</summary>
+    [Fact]
+    public void A_deviation_equal_to_a_formulations_bound_is_explained_by_it()
+    {
+        Truth truth = Truth.For(SaturatedSigmoids());
+        double bound = RoundingBounds.Of(truth.Exact, ErrorModel.Textbook(Precision.Float64).Only(Formulation.LossesFromProbabilities)).Gradient[0];
+        Assert.Equal([SigmoidPrimeAt8, LossFromProbabilityAt09997], Explain(truth, 0, bound));
+        Assert.Equal([SigmoidPrimeAt8], Explain(truth, 0, Math.BitIncrement(bound)));
+    }
+}

@@ -112,57 +112,75 @@ public class RoundingBoundsTests
         }
     }
     /// <summary>
-    /// One sigmoid unit without a bias under binary cross-entropy, m = 2 (z = 2.21 with t = 1, z = −1.17 with
-    /// t = ¼), in float64. The output's bound is ErrorModel's σ rule; the loss term from the logit (and,
-    /// textbook, from the probability through two logarithms); δ fused as (o − t)/m (and, textbook,
-    /// unfused through ∂E/∂o = (o − t)/(o(1 − o))/m and σ′ from out). The elementary rules are tested
-    /// in ErrorModelTests; this pins how the pass combines them.
+    /// One sigmoid unit without a bias under binary cross-entropy. In float64 (m = 2: z = 2.21 with t = 1,
+    /// z = −1.17 with t = ¼) every number is read exactly. In float32 (m = 3: z = 2.21, −1.17, −0.13 with
+    /// t = 0.9, 0.1, 0.9) w, x and t are no float32s and carry their reading errors (rule 1), so the
+    /// loss's e(t) terms count; at z = −0.13 with t = 0.9 the term from the probability exceeds the one
+    /// from the logit (textbook, Fn = 8u: t·e(ln o) ≈ 0.9·(18u of σ + 8u·|ln o|) plus the (1 − t) and 3u
+    /// terms, about 27u, against the logit's 20u·(|z| + |t·z| + ln(1 + e^z)) ≈ 18u), so its ln σ(z) for
+    /// z &lt; 0 and its e(t) terms are what is compared. Two more rows put the output near
+    /// the underflow floor (z = −690 in float64, z = −85 in float32, t = 0), where e(o) is mostly a floor
+    /// and δ's own floor is a large part of its bound. The output's bound is ErrorModel's σ rule; the
+    /// loss term from the logit (and, textbook, from the probability through two logarithms); δ fused
+    /// as (o − t)/m (and, textbook, unfused through ∂E/∂o = (o − t)/(o(1 − o))/m and σ′ from out). The
+    /// elementary rules are tested in ErrorModelTests; this pins how the pass combines them.
     /// </summary>
-    [Fact]
-    public void A_sigmoid_unit_under_binary_cross_entropy_has_the_bounds_of_its_loss_and_fused_or_unfused_delta()
+    [Theory]
+    [InlineData(Precision.Float64, new[] { 1.7, -0.9 }, new[] { 1.0, 0.25 })]
+    [InlineData(Precision.Float32, new[] { 1.7, -0.9, -0.1 }, new[] { 0.9, 0.1, 0.9 })]
+    [InlineData(Precision.Float64, new[] { -690 / 1.3 }, new[] { 0.0 })]
+    [InlineData(Precision.Float32, new[] { -85 / 1.3, 1.7 }, new[] { 0.0, 0.9 })]
+    public void A_sigmoid_unit_under_binary_cross_entropy_has_the_bounds_of_its_loss_and_fused_or_unfused_delta(Precision precision, double[] xs, double[] ts)
     {
-        Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.3 } }, null, BiasMode.None)], LossKind.BinaryCrossEntropy, 0.5,
-            [[1.7], [-0.9]], [[1.0], [0.25]]);
+        const double w = 1.3;
+        Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { w } }, null, BiasMode.None)], LossKind.BinaryCrossEntropy, 0.5,
+            xs.Select(v => new[] { v }).ToArray(), ts.Select(v => new[] { v }).ToArray());
         ExactValues x = Exact.Compute(n);
-        foreach (ErrorModel model in new[] { ErrorModel.Careful(), ErrorModel.Textbook(Precision.Float64) })
+        foreach (ErrorModel model in new[] { ErrorModel.Careful(precision), ErrorModel.Textbook(precision) })
         {
             RoundingBounds r = RoundingBounds.Of(x, model);
+            PrecisionProfile p = model.Profile;
             double U = model.U, floor = model.Floor;
+            double Read(double v) => p.RoundsInputs ? p.StoreError(v) : 0;
             bool textbook = model.Allows(Formulation.LossesFromProbabilities);
-            int m = 2;
+            int m = n.BatchSize;
             var eZ = new double[m];
             var eO = new double[m];
             double bound = 0, lossSize = 0;
             var eDelta = new double[m];
+            double eW = Read(w);
             for (int e = 0; e < m; e++)
             {
-                double z = x.Net[0][e][0], o = x.Out[0][e][0], t = n.T[e][0];
-                eZ[e] = model.Gamma(1) * Math.Abs(1.3 * n.X[e][0]) + floor;            // one term, exact inputs, an inexact product
+                double z = x.Net[0][e][0], o = x.Out[0][e][0], t = n.T[e][0], eT = Read(t), xi = n.X[e][0], eX = Read(xi);
+                // one term (rule 2): the carried reading errors of w and x, γ₁ of the inexact product, a floor
+                eZ[e] = Math.Abs(w) * eX + eW * Math.Abs(xi) + eW * eX + model.Gamma(1) * Math.Abs(w * xi) + floor;
                 eO[e] = model.SigmoidError(z, eZ[e], o);
                 Assert.Equal(eO[e], r.Outputs[e][0]);
-                // the loss term: from the logit, softplus(z) − t·z
+                // the loss term: from the logit, softplus(z) − t·z, with t's error times |z|
                 double softplus = Math.Max(z, 0) + Math.Log(1 + Math.Exp(-Math.Abs(z)));
-                double careful = Math.Abs(o - t) * eZ[e] + (2 * model.Fn + 4 * U) * (Math.Abs(z) + Math.Abs(t * z) + softplus - Math.Max(z, 0)) + floor;
+                double careful = Math.Abs(o - t) * eZ[e] + Math.Abs(z) * eT + (2 * model.Fn + 4 * U) * (Math.Abs(z) + Math.Abs(t * z) + softplus - Math.Max(z, 0)) + floor;
                 double size = Math.Abs(softplus) + Math.Abs(t * z);
                 if (textbook)
                 {
+                    // from the probability: −[t ln o + (1 − t) ln(1 − o)], ln σ(z) = −ln(1 + e^−z) = z − ln(1 + e^z), ln σ(−z) = ln σ(z) − z
                     double oneMinusO = 1 / (1 + Math.Exp(z));
                     double lnO = z >= 0 ? -Math.Log(1 + Math.Exp(-z)) : z - Math.Log(1 + Math.Exp(z)), lnOneMinusO = lnO - z;
                     double eA = model.LogError(o, eO[e]), eB = model.LogError(oneMinusO, eO[e] + U * oneMinusO);
-                    double fromProbabilities = Math.Abs(t) * eA + Math.Abs(1 - t) * eB + 3 * U * (Math.Abs(t * lnO) + Math.Abs((1 - t) * lnOneMinusO)) + floor;
+                    double fromProbabilities = Math.Abs(t) * eA + Math.Abs(lnO) * eT + Math.Abs(1 - t) * eB + Math.Abs(lnOneMinusO) * eT
+                                               + 3 * U * (Math.Abs(t * lnO) + Math.Abs((1 - t) * lnOneMinusO)) + floor;
                     careful = Math.Max(careful, fromProbabilities);
                     size = Math.Max(size, Math.Abs(t * lnO) + Math.Abs((1 - t) * lnOneMinusO));
                 }
                 bound += careful;
                 lossSize += size;
                 // δ fused: (o − t)/m, two roundings
-                eDelta[e] = (eO[e] + 2 * U * Math.Abs(o - t)) / m + floor;
+                eDelta[e] = (eO[e] + eT + 2 * U * Math.Abs(o - t)) / m + floor;
                 if (textbook)
                 {
                     double oneMinusO = 1 / (1 + Math.Exp(z));
                     double D = o * oneMinusO, eD = oneMinusO * eO[e] + o * (eO[e] + U * oneMinusO) + U * D;
                     double rec = model.ReciprocalRelativeError(D, eD);
-                    double diff = Math.Abs(o - t), eDiff = eO[e] + U * diff;
+                    double diff = Math.Abs(o - t), eDiff = eO[e] + eT + U * diff;
                     double g = diff / D / m, eG = eDiff / D / m * (1 + rec) + g * (rec + 2 * U);
                     double eF = model.Only(Formulation.DerivativesFromOut).SigmoidDerivativeError(z, eZ[e], eO[e], D);
                     eDelta[e] = Math.Max(eDelta[e], D * eG + g * eF + eG * eF + U * diff / m + floor);
@@ -173,9 +191,9 @@ public class RoundingBoundsTests
             double gSize = 0, gCarried = 0;
             for (int e = 0; e < m; e++)
             {
-                double a = Math.Abs(n.X[e][0]);
-                gSize += Math.Abs(x.Delta[0][e][0]) * a;
-                gCarried += a * eDelta[e];
+                double a = Math.Abs(n.X[e][0]), ea = Read(n.X[e][0]), delta = Math.Abs(x.Delta[0][e][0]);
+                gSize += delta * a;
+                gCarried += delta * ea + a * eDelta[e] + eDelta[e] * ea;
             }
             double gradient = gCarried + model.Gamma(m) * gSize + m * floor;
             Assert.Equal(gradient + 2 * U * Math.Abs(x.Gradient[0]) + gradient * Math.ScaleB(1, -40), r.Gradient[0]);
@@ -183,39 +201,54 @@ public class RoundingBoundsTests
         }
     }
     /// <summary>
-    /// A tanh layer under a softmax layer with softmax cross-entropy (one example, soft targets ¾, ¼), in
-    /// float64: the softmax outputs' relative error and underflow term, the loss from the logits (and,
-    /// textbook, from ln o), δ fused (and, textbook, −t/(o·m) through the Jacobian from out), ∂E/∂out of
-    /// the hidden layer as a sum over the units above, and tanh′'s error. Each step is the rule of the
-    /// pass written out, with ErrorModel's elementary rules (tested in ErrorModelTests) called by name.
+    /// A tanh layer under a softmax layer with softmax cross-entropy (one example): the softmax outputs'
+    /// relative error and underflow term, the loss from the logits (and, textbook, from ln o), δ fused
+    /// (and, textbook, −t/(o·m) through the Jacobian from out), ∂E/∂out of the hidden layer as a sum
+    /// over the units above, and tanh′'s error. In float64 (soft targets ¾, ¼) every number is read
+    /// exactly; in float32 (targets 0.9, 0.1) the input, the weights and the targets are no float32s
+    /// and carry their reading errors (rule 1), so each e(t) term counts: t's error times |ln o| in the
+    /// loss, e(t)/(o·m) in the unfused ∂E/∂o. Each step is the rule of the pass written out, with
+    /// ErrorModel's elementary rules (tested in ErrorModelTests) called by name.
     /// </summary>
-    [Fact]
-    public void A_tanh_layer_under_a_softmax_with_cross_entropy_has_the_bounds_of_each_step()
+    [Theory]
+    [InlineData(Precision.Float64, 0.75, 0.25)]
+    [InlineData(Precision.Float32, 0.9, 0.1)]
+    public void A_tanh_layer_under_a_softmax_with_cross_entropy_has_the_bounds_of_each_step(Precision precision, double t0, double t1)
     {
         double[,] w0 = { { 0.9 }, { -1.3 } }, w1 = { { 0.6, -0.4 }, { -0.8, 1.1 } };
         Network n = Network.Create(1, [new Layer(Activation.Tanh, w0, null, BiasMode.None), new Layer(Activation.Softmax, w1, null, BiasMode.None)],
-            LossKind.SoftmaxCrossEntropy, 0.5, [[0.7]], [[0.75, 0.25]]);
+            LossKind.SoftmaxCrossEntropy, 0.5, [[0.7]], [[t0, t1]]);
         ExactValues x = Exact.Compute(n);
-        foreach (ErrorModel model in new[] { ErrorModel.Careful(), ErrorModel.Textbook(Precision.Float64) })
+        foreach (ErrorModel model in new[] { ErrorModel.Careful(precision), ErrorModel.Textbook(precision) })
         {
             RoundingBounds r = RoundingBounds.Of(x, model);
+            PrecisionProfile p = model.Profile;
             double U = model.U, floor = model.Floor, input = 0.7;
+            double Read(double v) => p.RoundsInputs ? p.StoreError(v) : 0;
+            double eInput = Read(input);
             bool textbook = model.Allows(Formulation.LossesFromProbabilities);
             double[] net0 = x.Net[0][0], out0 = x.Out[0][0], z = x.Net[1][0], o = x.Out[1][0], t = n.T[0];
-            // forward: the tanh layer (one term each), the softmax layer (two terms each)
+            double[] eT = [Read(t[0]), Read(t[1])];
+            // forward: the tanh layer (one term each), the softmax layer (two terms each), with the reading errors carried
             var eNet0 = new double[2];
             var eOut0 = new double[2];
             var eZ = new double[2];
             var eO = new double[2];
             for (int j = 0; j < 2; j++)
             {
-                eNet0[j] = model.Gamma(1) * Math.Abs(w0[j, 0] * input) + floor;
+                double eW = Read(w0[j, 0]);
+                eNet0[j] = Math.Abs(w0[j, 0]) * eInput + eW * Math.Abs(input) + eW * eInput + model.Gamma(1) * Math.Abs(w0[j, 0] * input) + floor;
                 eOut0[j] = model.TanhError(net0[j], eNet0[j], out0[j]);
             }
             for (int j = 0; j < 2; j++)
             {
-                double size = Math.Abs(w1[j, 0] * out0[0]) + Math.Abs(w1[j, 1] * out0[1]);
-                double carried = Math.Abs(w1[j, 0]) * eOut0[0] + Math.Abs(w1[j, 1]) * eOut0[1];
+                double size = 0, carried = 0;
+                for (int i = 0; i < 2; i++)
+                {
+                    double eW = Read(w1[j, i]);
+                    size += Math.Abs(w1[j, i] * out0[i]);
+                    carried += Math.Abs(w1[j, i]) * eOut0[i] + eW * Math.Abs(out0[i]) + eW * eOut0[i];
+                }
                 eZ[j] = carried + model.Gamma(2) * size + 2 * floor;
             }
             double maxENet = Math.Max(eZ[0], eZ[1]), underflow = model.SoftmaxUnderflowError(z);
@@ -224,7 +257,7 @@ public class RoundingBoundsTests
                 eO[j] = o[j] * model.SoftmaxRelativeError(z, eZ, o, j, maxENet) + underflow + 2 * floor;
                 Assert.Equal(eO[j], r.Outputs[0][j]);
             }
-            // the loss from the logits: −Σ t_k (z_k − LSE)
+            // the loss from the logits: −Σ t_k (z_k − LSE), plus e(t_k)·|ln o_k|
             double c = z.Max(), S = z.Sum(v => Math.Exp(v - c)), lse = c + Math.Log(S);
             double eLse = model.Gamma(2) + model.Fn + model.Fn * Math.Abs(Math.Log(S)) + U * Math.Abs(lse);
             for (int k = 0; k < 2; k++) eLse += o[k] * (eZ[k] + U * Math.Abs(z[k] - c));
@@ -232,14 +265,14 @@ public class RoundingBoundsTests
             for (int k = 0; k < 2; k++)
             {
                 double logO = z[k] - lse;
-                careful += t[k] * (eZ[k] + eLse + 2 * U * Math.Abs(logO));
+                careful += t[k] * (eZ[k] + eLse + 2 * U * Math.Abs(logO)) + eT[k] * Math.Abs(logO);
                 size2 += t[k] * Math.Abs(logO);
             }
             careful += model.Gamma(2) * size2 + 2 * floor;
             if (textbook)
             {
                 double fromProbabilities = 0;
-                for (int k = 0; k < 2; k++) fromProbabilities += t[k] * (model.LogError(o[k], eO[k]) + U * Math.Abs(z[k] - lse));
+                for (int k = 0; k < 2; k++) fromProbabilities += t[k] * (model.LogError(o[k], eO[k]) + U * Math.Abs(z[k] - lse)) + eT[k] * Math.Abs(z[k] - lse);
                 careful = Math.Max(careful, fromProbabilities + model.Gamma(2) * size2 + 2 * floor);
             }
             double loss = careful + model.Gamma(2) * size2 + 2 * floor;               // the batch's sum of m·K = 2 terms
@@ -247,7 +280,7 @@ public class RoundingBoundsTests
             // δ of the softmax layer: fused (o − t)/m; textbook, g = −t/(o·m) through the Jacobian from out
             double[] delta1 = x.Delta[1][0];
             var eDelta1 = new double[2];
-            for (int k = 0; k < 2; k++) eDelta1[k] = (eO[k] + 2 * U * Math.Abs(o[k] - t[k])) / 1 + floor;
+            for (int k = 0; k < 2; k++) eDelta1[k] = (eO[k] + eT[k] + 2 * U * Math.Abs(o[k] - t[k])) / 1 + floor;
             if (textbook)
             {
                 var g = new double[2];
@@ -256,17 +289,22 @@ public class RoundingBoundsTests
                 {
                     double rec = model.ReciprocalRelativeError(o[k], eO[k]);
                     g[k] = t[k] / o[k] / 1;
-                    eG[k] = 0 * (1 + rec) + g[k] * (rec + 2 * U);
+                    eG[k] = eT[k] / o[k] / 1 * (1 + rec) + g[k] * (rec + 2 * U);
                 }
                 double[] jacobian = SoftmaxJacobianErrors(model.Only(Formulation.DerivativesFromOut), o, eO, g, eG, delta1);
                 for (int k = 0; k < 2; k++) eDelta1[k] = Math.Max(eDelta1[k], jacobian[k]);
             }
-            // ∂E/∂out of the tanh layer: Σ_j W[j, i]·δ_j, two terms; then δ = g·tanh′
+            // ∂E/∂out of the tanh layer: Σ_j W[j, i]·δ_j, two terms, W's reading errors carried; then δ = g·tanh′
             var eDelta0 = new double[2];
             for (int i = 0; i < 2; i++)
             {
-                double size = Math.Abs(w1[0, i] * delta1[0]) + Math.Abs(w1[1, i] * delta1[1]);
-                double carried = Math.Abs(w1[0, i]) * eDelta1[0] + Math.Abs(w1[1, i]) * eDelta1[1];
+                double size = 0, carried = 0;
+                for (int j = 0; j < 2; j++)
+                {
+                    double eW = Read(w1[j, i]);
+                    size += Math.Abs(w1[j, i] * delta1[j]);
+                    carried += Math.Abs(w1[j, i]) * eDelta1[j] + eW * Math.Abs(delta1[j]) + eW * eDelta1[j];
+                }
                 double eG = carried + model.Gamma(2) * size + 2 * floor;
                 double fPrime = Activations.Derivative(Activation.Tanh, net0[i]);
                 double eF = model.TanhDerivativeError(net0[i], eNet0[i], out0[i], eOut0[i], fPrime);
@@ -276,7 +314,8 @@ public class RoundingBoundsTests
             double Finish(double bound, double gradient) => bound + 2 * U * Math.Abs(gradient) + bound * Math.ScaleB(1, -40);
             for (int j = 0; j < 2; j++)
             {
-                double bound = Math.Abs(input) * eDelta0[j] + model.Gamma(1) * (Math.Abs(x.Delta[0][0][j]) * Math.Abs(input)) + floor;
+                double d = Math.Abs(x.Delta[0][0][j]), a = Math.Abs(input);
+                double bound = d * eInput + a * eDelta0[j] + eDelta0[j] * eInput + model.Gamma(1) * (d * a) + floor;
                 Assert.Equal(Finish(bound, x.Gradient[j]), r.Gradient[j]);
             }
             for (int j = 0; j < 2; j++)
@@ -286,6 +325,7 @@ public class RoundingBoundsTests
                     double bound = d * eOut0[i] + a * eDelta1[j] + eDelta1[j] * eOut0[i] + model.Gamma(1) * (d * a) + floor;
                     Assert.Equal(Finish(bound, x.Gradient[2 + 2 * j + i]), r.Gradient[2 + 2 * j + i]);
                 }
+            Assert.Empty(r.Range);
         }
     }
 
@@ -512,5 +552,73 @@ public class RoundingBoundsTests
         ErrorModel model = ErrorModel.Careful();
         Assert.Equal(model.Gamma(1) * Math.Abs(0.5 * 1e-310) + model.Floor, RoundingBounds.Of(Exact.Compute(n), model).Outputs[0][0]);
     }
-}
+    /// <summary>ReLU units whose net inputs lie well clear of 0 (0.3·0.7 = 0.21 and −0.21, each within
+    /// a few u of itself) are no kinks: their derivative is certain, in either precision and model.</summary>
+    [Fact]
+    public void Relu_units_with_net_inputs_clear_of_zero_are_no_ambiguous_kinks()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Relu, new[,] { { 0.3 }, { -0.3 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5,
+            [[0.7]], [[0.2, 0.1]]);
+        ExactValues x = Exact.Compute(n);
+        foreach (Precision precision in new[] { Precision.Float64, Precision.Float32 })
+            foreach (ErrorModel model in new[] { ErrorModel.Careful(precision), ErrorModel.Textbook(precision) })
+            {
+                RoundingBounds r = RoundingBounds.Of(x, model);
+                Assert.Empty(r.AmbiguousKinks);
+                Assert.Empty(r.Range);
+            }
+    }
 
+    /// <summary>
+    /// A bias takes part in the exactness of its net input (float64, w = x = 1): with b = 2⁻⁶⁰ the sum
+    /// 1 + 2⁻⁶⁰ needs 61 bits, so it is not exact: rule 2 with two terms, γ₂·(1 + 2⁻⁶⁰) + 2 floors.
+    /// With b = ½ it is (1.1₂): 0. A subnormal bias (1e-310, w = 0) may be flushed to 0, so it is not
+    /// exact either, though it is the only nonzero term: γ₂·1e-310 + 2 floors.
+    /// </summary>
+    [Fact]
+    public void A_bias_takes_part_in_whether_a_net_input_is_exact()
+    {
+        static double NetBound(double w, double b) => RoundingBounds.Of(Exact.Compute(
+            Network.Create(1, [new Layer(Activation.Identity, new[,] { { w } }, [b], BiasMode.Trainable)], LossKind.HalfSse, 0.5, [[1.0]], [[0.0]])),
+            ErrorModel.Careful()).Outputs[0][0];
+        ErrorModel model = ErrorModel.Careful();
+        double tiny = Math.ScaleB(1, -60);
+        Assert.Equal(model.Gamma(2) * (1 + tiny) + 2 * model.Floor, NetBound(1, tiny));
+        Assert.Equal(0, NetBound(1, 0.5));
+        Assert.Equal(model.Gamma(2) * 1e-310 + 2 * model.Floor, NetBound(0, 1e-310));
+    }
+
+    /// <summary>A net input beyond float64 (1e200·1e200 = ∞) into a sigmoid or a tanh: the output's
+    /// bound is infinite, not NaN. (The rule's max σ′ or sech² on [net − e, net + e] with net = e = ∞
+    /// is taken at ∞ − ∞: NaN, times e = ∞; every bound that is NaN (∞·0, ∞ − ∞) stands for ∞.)</summary>
+    [Theory]
+    [InlineData(Activation.Sigmoid)]
+    [InlineData(Activation.Tanh)]
+    public void An_output_whose_net_input_is_beyond_float64_has_an_infinite_bound_not_nan(Activation activation)
+    {
+        Network n = Network.Create(1, [new Layer(activation, new[,] { { 1e200 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[1e200]], [[0.5]]);
+        ExactValues x = Exact.Compute(n);
+        foreach (ErrorModel model in new[] { ErrorModel.Careful(), ErrorModel.Textbook(Precision.Float64) })
+            Assert.Equal(double.PositiveInfinity, RoundingBounds.Of(x, model).Outputs[0][0]);
+    }
+
+    /// <summary>
+    /// The unshifted softmax's overflow is judged on the largest net input plus its error: a net of
+    /// ln(float32 max) = 88.72 (the double nearest it, no float32) is read in float32 with an error of
+    /// u·88.72, so e^net may overflow float32 (the other net, 0, adds e^−88.72 to a sum of 1: nothing).
+    /// The careful (shifted) softmax never overflows.
+    /// </summary>
+    [Fact]
+    public void A_softmax_net_within_its_reading_error_of_ln_max_may_overflow_unshifted()
+    {
+        double lnMax = Math.Log(float.MaxValue);
+        Assert.NotEqual(lnMax, (double)(float)lnMax);
+        Network n = Network.Create(1, [new Layer(Activation.Softmax, new[,] { { lnMax }, { 0.0 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[1.0]], [[1.0, 0.0]]);
+        ExactValues x = Exact.Compute(n);
+        Assert.Empty(RoundingBounds.Of(x, ErrorModel.Careful(Precision.Float32)).Range);
+        RoundingBounds r = RoundingBounds.Of(x, ErrorModel.Textbook(Precision.Float32));
+        Assert.Equal([$"exp-overflow | UnshiftedSoftmax | layers[0] unit 0, example 0: e^net overflows float32 at net = {lnMax:G4} in a softmax without the max shift"],
+            r.Range.Select(i => $"{i.Kind} | {i.By} | {i}"));
+        Assert.All(r.Outputs[0], e => Assert.Equal(double.PositiveInfinity, e));
+    }
+}
