@@ -243,6 +243,34 @@ public class CrossCheckTests
         Assert.Empty(Directional.Verify(Truth.Compute(n, Precision.Float64), count, Seed).Problems);
     }
 
+    [Fact]
+    public void A_relu_exactly_at_its_kink_widens_the_dual_tolerance_by_the_careful_bounds_through_it()
+    {
+        // relu net = 0.1·10 − 1 = 2⁻⁵⁴·… (0.1 is not 1/10): exactly tiny, but 0 in double rounding, so either
+        // derivative may be taken by a double computation and the dual tolerance grows by Σ|v_k|·careful bound_k
+        Network n = Network.Create(1,
+            [new Layer(Activation.Relu, new[,] { { 0.1 } }, [-1.0], BiasMode.Trainable),
+             new Layer(Activation.Identity, new[,] { { 2.0 } }, null, BiasMode.None)],
+            LossKind.HalfSse, 0.1, [[10.0]], [[1.0]]);
+        Truth truth = Truth.Compute(n, Precision.Float64);
+        Assert.NotEmpty(truth.Careful.AmbiguousKinks);
+        double[] v = Directions([0.1, -1, 2], 1, Seed)[0];
+        double kinks = v.Select((vk, k) => Math.Abs(vk) * truth.Careful.Gradient[k]).Sum();
+        Assert.True(kinks > 0, $"kinks {kinks}");
+        var (dual, magnitude, errorBound) = Oracles.Directional(n, v);
+        double own = v.Select((vk, k) => Math.Abs(vk * truth.Exact.Gradient[k])).Sum() * Math.ScaleB(1, -98);
+        double tolerance = DualTolerance.Of(n, dual, magnitude, errorBound) + own + kinks;
+
+        // half the kink allowance is not reported
+        double inside = 0.5 * kinks / Math.Abs(v[0]);
+        Assert.Empty(Parse(Directional.Verify(Planted(n, (g, lo) => g[0] += inside), 1, Seed).Problems, DualProblem));
+        // twice the whole tolerance is, and the printed tolerance is that sum
+        double outside = 2 * tolerance / Math.Abs(v[0]);
+        var reported = Parse(Directional.Verify(Planted(n, (g, lo) => g[0] += outside), 1, Seed).Problems, DualProblem);
+        Assert.Single(reported);
+        Assert.Equal(tolerance, reported[0].bound, tolerance * 0.006);
+    }
+
     // ---- ParameterRef ---------------------------------------------------------------------------
 
     static Network TwoLayers() => Network.Create(3,
