@@ -110,7 +110,7 @@ public class CrossCheckTests
             Assert.Equal(vg, dual[d].other, 1e-15);
             Assert.True(dual[d].bound > 0 && dual[d].bound < 1e-14, $"dual tolerance {dual[d].bound}");
             // E is quadratic along v: the central differences are exact but for E's rounding
-            // (≤ 16ε·0.3 over 2s ≥ 1/2, times Richardson weights ≤ 64/45·... ) — far below 1e-13
+            // (a few ε·0.3 over 2s ≥ 1/2, times the Richardson weights, sum of |weights| < 3) — far below 1e-13
             Assert.Equal(planted, richardson[d].vTg, Math.Abs(planted) * 1e-15);
             Assert.Equal(vg, richardson[d].other, 1e-13);
             // the estimate is |r₂ − r₁| + 32·noise, noise = 64ε·(E + |r|·(|b| + Σ|W·x|)) = 64ε·4.96875
@@ -164,7 +164,7 @@ public class CrossCheckTests
     {
         // planted on v·g: 1e-10 (δ = 1e-10/|v₀|). The Richardson threshold is |r₂ − r₁| + 32·noise
         // (≈ 2.3e-12) + dual tolerance (< 1e-14) + 2¹²·√P·ε·Σ|v·g| (4096·2·ε·6·2⁻¹¹ ≈ 5e-15): far below
-        // 1e-10, so it is reported. (A threshold growing like 1/Σ|v·g|, or 2¹²/√P, would hide it.)
+        // 1e-10, so it is reported. (A threshold growing like 1/Σ|v·g| or 1/ε would hide it.)
         const int count = 2;
         Network n = Quadratic();
         double[][] v = Directions(QuadraticTheta, count, Seed);
