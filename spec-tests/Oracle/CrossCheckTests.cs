@@ -12,8 +12,10 @@ namespace BackpropSpec.SpecTests.OracleTests;
 /// The oracle's self-checks must be able to FAIL: an error planted in the exact gradient is reported
 /// by the directional cross-check (dual side and Richardson side), an error well inside the derived
 /// tolerance is not; the per-parameter oracles, tolerances and noise bounds take the values derived
-/// by hand on networks small enough to do so.
+/// by hand on networks small enough to do so. The memo tests compare object identity in the
+/// process-wide memo, which another test filling it to capacity would clear: the class runs apart.
 /// </summary>
+[Collection(nameof(OracleMemo))]
 public class CrossCheckTests
 {
     static readonly double Eps = Math.ScaleB(1, -52);   // Validation.MachineEpsilon: ulp(1)
@@ -459,3 +461,7 @@ public class CrossCheckTests
         Assert.Equal(-0.5, o.ComplexStep[1], 1e-15);
     }
 }
+
+/// <summary>Tests that read the process-wide memo of <see cref="Oracles"/> run apart from tests that fill it.</summary>
+[CollectionDefinition(nameof(OracleMemo), DisableParallelization = true)]
+public class OracleMemo;
