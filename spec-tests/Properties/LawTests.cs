@@ -408,5 +408,20 @@ public class LawTests
         // one layer of two units: nothing above them to permute with
         Network wide = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.0 }, { 2.0 } }, null, BiasMode.None)], LossKind.BinaryCrossEntropy, 0.125, [[1.0]], [[0.0, 1.0]]);
         Assert.Empty(Derived.Ahead(wide));
+
+        // two hidden units are enough to permute
+        Network two = Net();
+        Assert.Equal([Derived.Halves(two)[0], Derived.Halves(two)[1], Derived.WithLoss(two, LossKind.HalfMse), Derived.Twice(two), Derived.Permuted(two)], Derived.Ahead(two));
+    }
+
+    [Fact]
+    public void A_network_of_a_third_loss_keeps_its_two_squared_loss_variants_apart()
+    {
+        Network bce = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.0 } }, null, BiasMode.None)], LossKind.BinaryCrossEntropy, 0.125, [[1.0]], [[0.0]]);
+        Network sse = Derived.WithLoss(bce, LossKind.HalfSse), mse = Derived.WithLoss(bce, LossKind.HalfMse);
+        Assert.Equal(LossKind.HalfSse, sse.Loss);
+        Assert.Equal(LossKind.HalfMse, mse.Loss);
+        Assert.Same(sse, Derived.WithLoss(bce, LossKind.HalfSse));
+        Assert.Same(mse, Derived.WithLoss(bce, LossKind.HalfMse));
     }
 }
