@@ -58,7 +58,9 @@ public class ExpectedTests
     /// and so are both exact gradients. Rounded once they are 1 (0.75 ulp of 1 lies below the half
     /// ulp 2⁻⁵³ above 1); hi − lo instead would round to 1 − 2⁻⁵³. The loss: (1 + 3·2⁻⁵⁵)²/2 =
     /// 0.5 + 0.75·2⁻⁵³ + …, nearest double 0.5 + 2⁻⁵³. The step from the rounded gradient:
-    /// 1 − 0.5·1 = 0.5 and 3·2⁻⁵⁵ − 0.5 = −(0.5 − 1.5·2⁻⁵⁵), nearest −(0.5 − 2⁻⁵⁴).</summary>
+    /// 1 − 0.5·1 = 0.5 and 3·2⁻⁵⁵ − 0.5 = −(0.5 − 1.5·2⁻⁵⁴), halfway between −(0.5 − 2⁻⁵⁴) and −(0.5 − 2⁻⁵³)
+    /// (the doubles below 0.5 are 2⁻⁵⁴ apart): the tie goes to the even significand, −(0.5 − 2⁻⁵³).
+    /// From the exact gradient instead, 3·2⁻⁵⁵ − 0.5·(1 + 3·2⁻⁵⁵) = −(0.5 − 0.75·2⁻⁵⁴) would round to −(0.5 − 2⁻⁵⁴).</summary>
     [Fact]
     public void A_gradient_that_is_no_double_is_published_rounded_once_from_its_double_double()
     {
@@ -68,17 +70,17 @@ public class ExpectedTests
         Assert.Equal(1.0, e.Gradient.B[0]![0]);
         Assert.Equal(0.5 + Math.ScaleB(1, -53), e.Loss);
         Assert.Equal(0.5, e.Step.W[0][0, 0]);
-        Assert.Equal(-(0.5 - Math.ScaleB(1, -54)), e.Step.B[0]![0]);
+        Assert.Equal(-(0.5 - Math.ScaleB(1, -53)), e.Step.B[0]![0]);
     }
 
     /// <summary>W − η·g rounded once: with η = 0.1 (the double nearest 0.1) and g = 3 the product is no
     /// double; fl(W − fl(η·g)) rounds twice. FusedMultiplyAdd computes −η·g + W exactly and rounds
-    /// once, which is what the step must publish. The case is chosen so the two roundings differ.</summary>
+    /// once, which is what the step must publish. At W = 0.5 the two roundings differ (from 1 upwards they agree for a long way: W − fl(η·g) is then a tie or exact, which the search this replaces never left).</summary>
     [Fact]
     public void The_step_rounds_w_minus_eta_g_once_where_rounding_the_product_first_would_differ()
     {
         // o = w·x + b − t with x = 1, t = 0, b = 3 − w: ∂E/∂w = ∂E/∂b = 3 exactly.
-        double w = FindDoubleRoundingW(0.1, 3);
+        double w = 0.5;                                                        // 0.5 − 0.3: once 0.19999999999999998, twice 0.19999999999999996
         Network n = Unit(w, 1, 3 - w, 0, eta: 0.1);
         Assert.Equal(3.0, w + (3 - w));                                        // o = 3 exactly
         Expected e = Expected.Of(n);
@@ -86,12 +88,6 @@ public class ExpectedTests
         double once = Math.FusedMultiplyAdd(-0.1, 3, w), twice = w - 0.1 * 3;
         Assert.NotEqual(twice, once);
         Assert.Equal(once, e.Step.W[0][0, 0]);
-    }
-
-    static double FindDoubleRoundingW(double eta, double g)
-    {
-        for (double w = 1; ; w = Math.BitIncrement(w))
-            if (Math.FusedMultiplyAdd(-eta, g, w) != w - eta * g) return w;
     }
 
     static Finding Single(IReadOnlyList<Finding> found) => Assert.Single(found);
