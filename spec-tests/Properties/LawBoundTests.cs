@@ -411,6 +411,33 @@ public class LawBoundTests
         }
     }
 
+    /// <summary>
+    /// One sigmoid unit, w = 1, x = 34, t = 0, half-sse: the textbook formulations take σ′(34) ≈ 1.7e-15
+    /// from out as o(1 − o), where 1 − o has lost nearly every digit, so the textbook bound of the gradient
+    /// (6.8e-14) exceeds the gradient E (5.8e-14) itself, while the careful bound is 13 digits below it.
+    /// The answer −y climbs at E·y, and the textbook allowance is y·TB − y² (+ rounding): accuracy while
+    /// y ≤ TB − E, about. At the last y inside, the slope lands exactly on the allowance (found by the
+    /// rule, asserted below): a slope equal to the allowance is accuracy; one ulp further it is wrong.
+    /// </summary>
+    [Fact]
+    public void An_uphill_slope_exactly_at_the_textbook_allowance_is_accuracy_and_one_ulp_beyond_it_wrong()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.0 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5,
+            [[34.0]], [[0.0]]);
+        Truth t = Truth.For(n);
+        double e = t.Exact.Gradient[0], tb = t.Textbook.Gradient[0];
+        Assert.True(t.Careful.Gradient[0] < 1e-12 * e && tb > e);
+        SlopeRule At(double y) => SlopeRule.Of(n, [-y]);
+        double yStar = tb - e;
+        double last = LastInside(yStar / 2, 2 * yStar, y => At(y).Slope <= At(y).TAllowed);
+        SlopeRule atLast = At(last), beyond = At(Math.BitIncrement(last));
+        Assert.Equal(atLast.TAllowed, atLast.Slope);
+        Assert.Equal(Zone.Accuracy, atLast.Zone);
+        AssertFinding(atLast, P.SmallStepDoesNotIncreaseLoss(Answering([-last]), n, Precision.Float64));
+        Assert.Equal(Zone.Wrong, beyond.Zone);
+        AssertFinding(beyond, P.SmallStepDoesNotIncreaseLoss(Answering([-Math.BitIncrement(last)]), n, Precision.Float64));
+    }
+
     [Fact]
     public void A_gradient_pointing_uphill_is_wrong_with_the_allowances_of_the_rule()
     {
