@@ -126,7 +126,10 @@ public class NetworkGenTests
     }
 
     /// <summary>PlaceOnKink: one time in four a ReLU unit's net is +1e-12 for one example, one in
-    /// four −1e-12 (b = −s ± 1e-12). Both sides must occur over a run.</summary>
+    /// four −1e-12 (b = −s ± 1e-12, s = Σ W·in for that example). Both sides must occur over a run,
+    /// and with a weighted input s that is not 0 (|b| well above 1e-12): where every input of the unit
+    /// is 0 (an upstream ReLU layer all off), s = 0 and b = ±1e-12 alone puts net there, whatever the
+    /// sign given to s.</summary>
     [Fact]
     public void Kinks_are_placed_just_above_and_just_below_zero()
     {
@@ -136,14 +139,16 @@ public class NetworkGenTests
             Network n = NetworkGen.Sample(13, i, 600);
             double[][][] net = Forward.Run(n).Net;
             for (int l = 0; l < n.Layers.Count; l++)
-                if (n.Layers[l].Activation == Activation.Relu)
-                    foreach (double v in net[l].SelectMany(r => r))
-                    {
-                        if (Math.Abs(v - 1e-12) < 1e-13) above++;
-                        if (Math.Abs(v + 1e-12) < 1e-13) below++;
-                    }
+                if (n.Layers[l].Activation == Activation.Relu && n.Layers[l].B is { } b)
+                    foreach (double[] row in net[l])
+                        for (int j = 0; j < row.Length; j++)
+                        {
+                            if (Math.Abs(b[j]) < 1e-9) continue;
+                            if (Math.Abs(row[j] - 1e-12) < 1e-13) above++;
+                            if (Math.Abs(row[j] + 1e-12) < 1e-13) below++;
+                        }
         }
-        Assert.True(above > 0 && below > 0, $"{above} nets at +1e-12, {below} at -1e-12");
+        Assert.True(above > 0 && below > 0, $"{above} nets at +1e-12, {below} at -1e-12 (with |b| >= 1e-9)");
     }
 
     static int Size(Network n) => n.ParameterCount + n.BatchSize * n.Inputs;
