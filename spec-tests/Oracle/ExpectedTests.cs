@@ -215,6 +215,23 @@ public class ExpectedTests
         Assert.Equal(("loss", Zone.Wrong), (f.Quantity, f.Zone));
     }
 
+    /// <summary>Where the textbook cannot represent some answer (example 0's unshifted softmax overflows),
+    /// a non-finite answer is range even for a quantity whose own textbook value is finite: example 1
+    /// (x = 0, nets 0 and 0, outputs ½ and ½). Zones.Of alone would call that NaN wrong, its textbook
+    /// bound being finite; the check stays with range, as it does for an exception on such a network.</summary>
+    [Fact]
+    public void A_non_finite_answer_on_a_network_out_of_the_textbook_range_is_range_even_where_that_entry_is_finite()
+    {
+        Network overflow = Network.Create(1, [new Layer(Activation.Softmax, new[,] { { 709.5 }, { 709.4 } }, null, BiasMode.None)],
+            LossKind.HalfSse, 0.5, [[1.0], [0.0]], [[1.0, 0.0], [0.5, 0.5]]);
+        Expected e = Expected.Of(overflow);
+        Assert.NotEmpty(e.Range);
+        Assert.Equal(0.5, e.Outputs[1][0]);
+        Assert.True(double.IsFinite(e.Textbook.Outputs[1][0]), $"textbook bound {e.Textbook.Outputs[1][0]}");
+        Finding f = Single(e.Check(new Planted { OnForward = v => v with { Outputs = [v.Outputs[0], [double.NaN, v.Outputs[1][1]]] } }));
+        Assert.Equal(("outputs[1][0]", Zone.Range), (f.Quantity, f.Zone));
+    }
+
     /// <summary>A float32 implementation's answers are read as floats: 1.25 + 1e-9 is the float 1.25
     /// and agrees; 1.25 + 1e-3 does not.</summary>
     [Fact]

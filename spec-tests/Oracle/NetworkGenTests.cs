@@ -190,6 +190,22 @@ public class NetworkGenTests
         }));
     }
 
+    /// <summary>The shrinker keeps a softmax cross-entropy target row whole: it never moves one entry
+    /// toward a simpler value. The row 0.1 + 0.2 = 0.30000000000000004 and 0.7 is the trap: its simpler
+    /// 0.3 gives a row that still sums to 1 (exactly), so validation alone would let that candidate
+    /// through. Only dropping an output renormalises a row (another output count).</summary>
+    [Fact]
+    public void Shrinking_softmax_cross_entropy_never_simplifies_a_target_entry_on_its_own()
+    {
+        double[] row = [0.1 + 0.2, 0.7];
+        Network n = Network.Create(1, [new Layer(Activation.Softmax, new[,] { { 0.7 }, { -0.4 } }, [0.3, 0.1], BiasMode.Trainable)],
+            LossKind.SoftmaxCrossEntropy, 0.5, [[1.3]], [row]);
+        Assert.NotNull(Network.Create(n.Inputs, n.Layers, n.Loss, n.LearningRate, n.X, [[0.3, 0.7]]));   // the trap is a valid network
+        var sameShape = NetworkGen.Shrink(n).Where(c => c.Output.Units == 2).ToArray();
+        Assert.NotEmpty(sameShape);                                   // weights, biases and the input still shrink
+        Assert.All(sameShape, c => Assert.Equal(row, c.T.Single()));
+    }
+
     [Fact]
     public void Minimize_takes_at_most_max_steps()
     {
