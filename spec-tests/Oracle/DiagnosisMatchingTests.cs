@@ -431,6 +431,67 @@ public class DiagnosisMatchingTests(ITestOutputHelper output)
         Assert.Contains("the named classes leave 18 wrong answers unexplained (18 gradient entries)", d.Pattern);
     }
 
+    static Network AllTrainable(Network n) => n.WithLayers(n.Layers.Select(l => new Layer(l.Activation, l.W, l.B, BiasMode.Trainable)).ToArray());
+
+    /// <summary>Every bias trainable: the doubled gradients (18 entries) and the climbing step on them
+    /// (18 entries) are explained equally and tested equally, so the order of the bug list decides.</summary>
+    [Fact]
+    public void Of_two_classes_that_explain_as_much_and_were_tested_as_often_the_first_in_the_bug_list_comes_first()
+    {
+        Network n = AllTrainable(ThreeExamples(LossKind.HalfSse));
+        double[] doubled = Times(Exact(n), _ => 2);
+        Diagnosis.Result d = Explain(n, doubled, StepBy(n, doubled, -n.LearningRate));
+        Assert.Equal([Bug.GradientFactorTwo, Bug.StepClimbs], d.Classes);
+        Assert.DoesNotContain("unexplained", d.Pattern);
+    }
+
+    /// <summary>
+    /// A step rule is tested only where it predicts something other than the right step: frozen-bias-moved
+    /// predicts the trainable entries as W − η·g, so it is tested on the 2 frozen biases it explains and
+    /// nowhere else. Gradient-factor-two explains the 2 entries of a one-unit half-sse network (a weight
+    /// and a bias, tested there only; under cross-entropy it predicts nothing). Equal: the bug list decides.
+    /// </summary>
+    [Fact]
+    public void A_step_rule_is_tested_only_where_it_predicts_another_step_than_the_right_one()
+    {
+        Network tiny = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 0.8 } }, [0.3], BiasMode.Trainable)],
+                                      LossKind.HalfSse, 0.1, [[0.5], [-0.7]], [[0.1], [0.9]]);
+        Network bce = ThreeExamples(LossKind.BinaryCrossEntropy);
+        double[] doubled = Times(Exact(tiny), _ => 2);
+        Diagnosis.Result d = Explain(
+            GradientsAnswer(tiny, doubled), StepAnswer(tiny, StepBy(tiny, doubled, tiny.LearningRate)),
+            GradientsAnswer(bce, Exact(bce)), StepAnswer(bce, StepBy(bce, Exact(bce), bce.LearningRate, frozenRate: bce.LearningRate)));
+        Assert.Equal([Bug.GradientFactorTwo, Bug.FrozenBiasMoved], d.Classes);
+    }
+
+    /// <summary>Each step rule compares only the entries it changes: step-climbs the trainable ones,
+    /// frozen-bias-moved the frozen ones, so a step that does both is both.</summary>
+    [Fact]
+    public void A_climbing_step_that_also_moves_the_frozen_biases_by_minus_eta_g_is_both_step_classes()
+    {
+        Network n = ThreeExamples(LossKind.HalfSse);
+        Diagnosis.Result d = Explain(n, Exact(n), StepBy(n, Exact(n), -n.LearningRate, frozenRate: n.LearningRate));
+        Assert.Equal([Bug.StepClimbs, Bug.FrozenBiasMoved], d.Classes);
+        Assert.DoesNotContain("unexplained", d.Pattern);
+    }
+
+    /// <summary>
+    /// Bias gradients reported as 5e-7·S (S the largest gradient) instead of 0: within the normwise part
+    /// 1e-6·S of the tolerance (S over the prediction and the exact gradient together, here the output
+    /// bias's exact value), so still bias-gradient-zero; at 2e-6·S they are not 0.
+    /// </summary>
+    [Theory]
+    [InlineData(5e-7, true)]
+    [InlineData(2e-6, false)]
+    public void Bias_gradients_within_the_normwise_tolerance_of_zero_are_bias_gradient_zero(double times, bool named)
+    {
+        Network n = ThreeExamples(LossKind.HalfSse);
+        double[] exact = Exact(n);
+        double largest = exact.Max(Math.Abs);
+        Diagnosis.Result d = Explain(n, exact.Select((x, k) => IsBias(n, k) ? times * largest : x).ToArray());
+        Assert.Equal(named, d.Classes.SequenceEqual([Bug.BiasGradientZero]));
+    }
+
     // ---------------------------------------------------------------- the loose tolerance of a comparison
 
     /// <summary>
@@ -491,6 +552,34 @@ public class DiagnosisMatchingTests(ITestOutputHelper output)
         Diagnosis.Result d = Diagnosis.Explain([GradientsAnswer(n, g), StepAnswer(n, StepBy(n, g, n.LearningRate))], Precision.Float32);
         output.WriteLine($"[{string.Join(", ", d.Classes.Select(Bugs.Name))}] {d.Pattern}");
         Assert.Equal(named, d.Classes.SequenceEqual([Bug.SignFlip]));
+    }
+
+    /// <summary>
+    /// The step counterpart in float32: a climbing step whose entry of the smallest gradient moves by
+    /// η·g + c·(tolerance), the tolerance 1e-4·(|a| + |p|) + 1e-6·S + 2m·(step bound), the step bound
+    /// u·(|η·g| + |W⁺|) + u·(|W| + |η·g|) + 2·(smallest normal) + 2η·(textbook bound of g), u = 2⁻²⁴,
+    /// S the largest predicted or right movement. 2m times the step bound is most of it (asserted).
+    /// </summary>
+    [Theory]
+    [InlineData(0.98, true)]
+    [InlineData(1.02, false)]
+    public void A_step_entry_in_float32_is_held_to_twice_m_times_its_step_bound(double c, bool named)
+    {
+        Network n = ThreeExamples(LossKind.HalfSse);
+        double[] g = Exact(n, Precision.Float32), before = Before(n), after = StepBy(n, g, -n.LearningRate);
+        double[] textbook = Truth.For(n, Precision.Float32).Textbook.Gradient;
+        double u = Math.ScaleB(1, -24), eta = n.LearningRate;
+        int k = Enumerable.Range(0, g.Length).Where(i => !IsFrozen(n, i)).MinBy(i => Math.Abs(g[i]));
+        double largestMove = Enumerable.Range(0, g.Length).Where(i => !IsFrozen(n, i)).Max(i => Math.Abs(eta * g[i]));
+        double p = after[k] - before[k];
+        double stepBound = u * (Math.Abs(eta * g[k]) + Math.Abs(after[k])) + u * (Math.Abs(before[k]) + Math.Abs(eta * g[k]))
+                           + 2 * Math.ScaleB(1, -126) + 2 * eta * textbook[k];
+        double tolerance = 1e-4 * 2 * Math.Abs(p) + 1e-6 * largestMove + 2 * n.BatchSize * stepBound;
+        Assert.True(2 * n.BatchSize * stepBound > 0.9 * tolerance, $"the step bound is {stepBound} of a tolerance {tolerance}");
+        after[k] += c * tolerance * Math.Sign(p);
+        Diagnosis.Result d = Diagnosis.Explain([GradientsAnswer(n, g), StepAnswer(n, after)], Precision.Float32);
+        output.WriteLine($"[{string.Join(", ", d.Classes.Select(Bugs.Name))}] {d.Pattern}");
+        Assert.Equal(named, d.Classes.SequenceEqual([Bug.StepClimbs]));
     }
 
     /// <summary>Every entry off by 1.5 times its careful bound, within the textbook bound: an accuracy
@@ -824,6 +913,20 @@ public class DiagnosisMatchingTests(ITestOutputHelper output)
         Assert.Equal([[0, 1], [1, 0.3]], probes[2].T);
         Assert.Equal([[1, 0], [0.25, 0.75]], probes[3].T);
     }
+
+    /// <summary>The probes are fixed networks: every diagnosis that rests on them changes when they do.</summary>
+    [Fact]
+    public void The_probe_values_are_the_documented_ones()
+    {
+        Network p = Diagnosis.Probes(Capabilities.Everything)[0];
+        Assert.Equal([[0.61, -0.42], [0.35, 0.78]], Rows(p.Layers[0].W));
+        Assert.Equal([[-0.53, 0.91], [0.72, 0.26]], Rows(p.Layers[1].W));
+        Assert.Equal([[0.47, -0.66], [-0.31, 0.84]], Rows(p.Layers[2].W));
+        Assert.Equal([[0.13, -0.27], [0.18, -0.09], [-0.11, 0.23]], p.Layers.Select(l => l.B!));
+        Assert.Equal([[0.9, -0.4], [-0.3, 0.7]], p.X);
+    }
+
+    static double[][] Rows(double[,] w) => Enumerable.Range(0, w.GetLength(0)).Select(j => Enumerable.Range(0, w.GetLength(1)).Select(i => w[j, i]).ToArray()).ToArray();
 
     [Fact]
     public void Without_sigmoid_and_identity_a_squared_loss_probe_ends_in_tanh_and_a_loss_whose_output_is_missing_gets_none()
