@@ -582,6 +582,67 @@ public class DiagnosisMatchingTests(ITestOutputHelper output)
         Assert.Equal(named, d.Classes.SequenceEqual([Bug.StepClimbs]));
     }
 
+    /// <summary>
+    /// Float64, every trainable entry moved 1, 2, … ulps off W − η·g (g exact) until it is wrong: wrong exactly when the
+    /// distance exceeds the step bound u·(|η·g| + |W⁺|) + 2·(smallest normal) + 2η·(textbook bound of g),
+    /// u = 2⁻⁵³, W⁺ the returned value (float64 stores W and η·g as given: no storage term). The bound is
+    /// a few ulps (more where W⁺ is small), so each entry crosses it within 200 (asserted).
+    /// </summary>
+    [Fact]
+    public void A_trainable_step_entry_in_float64_is_wrong_from_the_first_ulp_beyond_the_step_bound()
+    {
+        Network n = ThreeExamples(LossKind.HalfSse);
+        double[] g = Exact(n), rule = StepBy(n, g, n.LearningRate), textbook = Truth.For(n).Textbook.Gradient;
+        double u = Math.ScaleB(1, -53), eta = n.LearningRate;
+        int crossings = 0;
+        for (int k = 0; k < g.Length; k++)
+        {
+            if (IsFrozen(n, k)) continue;
+            double[] after = (double[])rule.Clone();
+            bool wasWrong = false;
+            for (int ulps = 1; ulps <= 200 && !wasWrong; ulps++)
+            {
+                after[k] = Math.BitIncrement(after[k]);
+                double bound = u * (Math.Abs(eta * g[k]) + Math.Abs(after[k])) + 2 * Math.ScaleB(1, -1022) + 2 * eta * textbook[k];
+                bool expected = Math.Abs(after[k] - rule[k]) > bound;
+                string pattern = Diagnosis.Explain([GradientsAnswer(n, g), StepAnswer(n, after)]).Pattern;
+                Assert.True(expected == pattern.Contains("in 1 of 16 trainable entries"), $"entry {k}, {ulps} ulps: expected wrong = {expected}; {pattern}");
+                if (expected && !wasWrong) crossings++;
+                wasWrong = expected;
+            }
+        }
+        Assert.Equal(16, crossings);
+    }
+
+    /// <summary>
+    /// The step bound of a comparison is taken at the returned W⁺, not at W − η·g: learning-rate-ignored
+    /// on float32, its largest entry (g ≈ 0.068 on a bias of 0.23, so W⁺ = W − g and W − η·g differ
+    /// by 0.06) moved off W − g by c times the tolerance 1e-4·(|a| + |p|) + 1e-6·S + 2m·(step bound at
+    /// W⁺). Taken at W − η·g the bound would be larger by 2m·u·0.06, 0.14 % of the tolerance, so
+    /// c = 1 ± 5e-4 tells the two apart.
+    /// </summary>
+    [Theory]
+    [InlineData(1 - 5e-4, true)]
+    [InlineData(1 + 5e-4, false)]
+    public void The_step_bound_of_a_comparison_is_taken_at_the_returned_value(double c, bool named)
+    {
+        Network n = ThreeExamples(LossKind.HalfSse);
+        double[] g = Exact(n, Precision.Float32), before = Before(n), after = StepBy(n, g, 1);
+        double[] textbook = Truth.For(n, Precision.Float32).Textbook.Gradient;
+        double u = Math.ScaleB(1, -24), eta = n.LearningRate;
+        int k = Enumerable.Range(0, g.Length).Where(i => !IsFrozen(n, i)).MaxBy(i => Math.Abs(g[i]));
+        Assert.True(Math.Abs(Math.Abs(after[k]) - Math.Abs(before[k] - eta * g[k])) > 0.05, "W+ and W - eta*g must differ");
+        double p = after[k] - before[k];
+        double largestMove = Enumerable.Range(0, g.Length).Where(i => !IsFrozen(n, i)).Max(i => Math.Abs(g[i]));
+        double stepBound = u * (Math.Abs(eta * g[k]) + Math.Abs(after[k])) + u * (Math.Abs(before[k]) + Math.Abs(eta * g[k]))
+                           + 2 * Math.ScaleB(1, -126) + 2 * eta * textbook[k];
+        double tolerance = 1e-4 * 2 * Math.Abs(p) + 1e-6 * largestMove + 2 * n.BatchSize * stepBound;
+        after[k] += c * tolerance * Math.Sign(p);
+        Diagnosis.Result d = Diagnosis.Explain([GradientsAnswer(n, g), StepAnswer(n, after)], Precision.Float32);
+        output.WriteLine($"[{string.Join(", ", d.Classes.Select(Bugs.Name))}] {d.Pattern}");
+        Assert.Equal(named, d.Classes.SequenceEqual([Bug.LearningRateIgnored]));
+    }
+
     /// <summary>Every entry off by 1.5 times its careful bound, within the textbook bound: an accuracy
     /// finding at most, not wrong, and judged (the textbook bound is defined), so nothing is said of it.</summary>
     [Fact]
