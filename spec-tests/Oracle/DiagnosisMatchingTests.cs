@@ -643,6 +643,48 @@ public class DiagnosisMatchingTests(ITestOutputHelper output)
         Assert.Equal(named, d.Classes.SequenceEqual([Bug.LearningRateIgnored]));
     }
 
+    /// <summary>
+    /// A step entry exactly at its step bound is not wrong (the bound is inclusive). The entry is a weight of
+    /// 0 from an input that is 0 in every example, so its exact gradient is 0 and its textbook bound B is
+    /// a floor of about 1e-308: there the numbers are multiples of the smallest subnormal, a − b is exact,
+    /// and a returned value at exactly the bound is found by iterating W⁺ = r ± bound(W⁺) to its fixed
+    /// point, with the float64 bound u·(|η·g| + |W⁺|) + 2·(smallest normal) + 2η·B (u = 2⁻⁵³) evaluated as
+    /// the oracle does. The reported gradient of the entry is set so that the other of the two distances
+    /// (from W − η·g with the own g, and from W − η·g with the exact g) is far beyond its bound.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_step_entry_exactly_at_the_step_bound_is_not_wrong(bool atTheOwnGradientsBound)
+    {
+        Network n = Network.Create(2, [new Layer(Activation.Sigmoid, new[,] { { 0.8, 0 } }, [0.3], BiasMode.Trainable)],
+                                   LossKind.HalfSse, 0.1, [[0.5, 0], [-0.7, 0]], [[0.1], [0.9]]);
+        const int k = 1;
+        double[] exact = Exact(n);
+        double textbook = Truth.For(n).Textbook.Gradient[k], eta = n.LearningRate, u = Math.ScaleB(1, -53), floor = Math.ScaleB(1, -1022);
+        Assert.Equal(0, exact[k]);
+        Assert.InRange(textbook, double.Epsilon, 1e-300);
+        double Bound(double g, double after) => u * (Math.Abs(eta * g) + Math.Abs(after)) + 0 + 2 * floor + 2 * eta * textbook;
+
+        // the own gradient puts W − η·g 1e-307 away, on the side opposite to the returned value
+        double own = atTheOwnGradientsBound ? -1e-306 : 1e-306;
+        double rule = 0 - eta * own, at = atTheOwnGradientsBound ? rule : 0 - eta * exact[k], gAt = atTheOwnGradientsBound ? own : exact[k];
+        double after = at;
+        for (int i = 0; i < 50 && Math.Abs(after - at) != Bound(gAt, after); i++) after = at + Bound(gAt, after);
+        Assert.Equal(Bound(gAt, after), Math.Abs(after - at));
+        double other = atTheOwnGradientsBound ? 0 - eta * exact[k] : rule;
+        Assert.True(Math.Abs(after - other) > 2 * Bound(atTheOwnGradientsBound ? exact[k] : own, after));
+
+        double[] g = (double[])exact.Clone();
+        g[k] = own;
+        double[] step = StepBy(n, g, eta);
+        step[k] = after;
+        string pattern = Diagnosis.Explain([GradientsAnswer(n, g), StepAnswer(n, step)]).Pattern;
+        output.WriteLine(pattern);
+        Assert.DoesNotContain("does not follow", pattern);
+        Assert.Contains(atTheOwnGradientsBound ? "the step agrees with W - eta*g" : "the step is right: it follows the exact gradient", pattern);
+    }
+
     /// <summary>Every entry off by 1.5 times its careful bound, within the textbook bound: an accuracy
     /// finding at most, not wrong, and judged (the textbook bound is defined), so nothing is said of it.</summary>
     [Fact]
