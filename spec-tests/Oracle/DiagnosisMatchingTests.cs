@@ -685,6 +685,41 @@ public class DiagnosisMatchingTests(ITestOutputHelper output)
         Assert.Contains(atTheOwnGradientsBound ? "the step agrees with W - eta*g" : "the step is right: it follows the exact gradient", pattern);
     }
 
+    /// <summary>
+    /// Two numbers exactly the loose tolerance apart agree (the tolerance is inclusive). Built where every
+    /// number is a multiple of the smallest subnormal and sums are exact: the tiny network's zero weight
+    /// (exact gradient 0, textbook bound B ≈ 4e-308), every other reported gradient 0, and the zero weight's
+    /// reported g ≈ 4e-307 (so that −g and −η·g differ by more than the tolerance, about 2e-307), stepped by learning-rate-ignored: its movement p = −g is compared with the
+    /// returned movement a under 1e-4·(|a| + |p|) + 1e-6·S + 2m·(step bound at W⁺ = a), S = |g| the largest
+    /// movement. a = p − tolerance(a) is iterated to its fixed point, evaluated as the oracle does (the
+    /// returned W⁺ = a is then far from W − η·g and from W, so the entry is wrong and explained).
+    /// </summary>
+    [Fact]
+    public void A_movement_exactly_the_loose_tolerance_from_the_prediction_still_matches()
+    {
+        Network n = Network.Create(2, [new Layer(Activation.Sigmoid, new[,] { { 0.8, 0 } }, [0.3], BiasMode.Trainable)],
+                                   LossKind.HalfSse, 0.1, [[0.5, 0], [-0.7, 0]], [[0.1], [0.9]]);
+        const int k = 1;
+        double textbook = Truth.For(n).Textbook.Gradient[k], eta = n.LearningRate, u = Math.ScaleB(1, -53), floor = Math.ScaleB(1, -1022);
+        Assert.Equal(0, Exact(n)[k]);
+        double StepBound(double own, double after) => u * (Math.Abs(eta * own) + Math.Abs(after)) + 0 + 2 * floor + 2 * eta * textbook;
+        double Tolerance(double own, double a) => 1e-4 * (Math.Abs(a) + Math.Abs(own)) + 1e-6 * Math.Abs(own) + 2 * n.BatchSize * StepBound(own, a);
+        // a fixed point needs a − p to land on the tolerance exactly: the first g from 4e-307 up (in steps of 1/64) that has one
+        (double own, double a) = Enumerable.Range(0, 1000).Select(i => 4e-307 * (1 + i / 64.0)).Select(own =>
+        {
+            double p = 0 - 1 * own - 0, a = p;
+            for (int i = 0; i < 50 && Math.Abs(a - p) != Tolerance(own, a); i++) a = p - Tolerance(own, a);
+            return (own, a);
+        }).First(x => Math.Abs(x.a + x.own) == Tolerance(x.own, x.a));
+        output.WriteLine($"g = {own:R}, a = {a:R}, tolerance = {Tolerance(own, a):R}");
+
+        double[] g = new double[n.ParameterCount], step = Before(n);
+        g[k] = own;
+        step[k] = a;
+        Diagnosis.Result d = Explain(GradientsAnswer(n, g), StepAnswer(n, step));
+        Assert.Contains(Bug.LearningRateIgnored, d.Classes);
+    }
+
     /// <summary>Every entry off by 1.5 times its careful bound, within the textbook bound: an accuracy
     /// finding at most, not wrong, and judged (the textbook bound is defined), so nothing is said of it.</summary>
     [Fact]
