@@ -34,7 +34,7 @@ public static partial class Diagnosis
             HashSet<Item> left = failing.SelectMany(o => o.Wrong()).ToHashSet();
             foreach (Match m in matches) { left.ExceptWith(m.Explained); left.ExceptWith(m.Open); }
             if (left.Count > 0)
-                said.Add($"the named classes leave {Count(left.Count, "wrong answer")} unexplained ({string.Join(", ", left.GroupBy(i => i.Part).Select(g => $"{g.Count()} {PartName(g.Key)}"))})");
+                said.Add($"the named classes leave {Count(left.Count, "wrong answer")} unexplained ({string.Join(", ", left.GroupBy(i => i.Part).Select(g => PartName(g.Key, g.Count())))})");
         }
         return $"on the {Count(failing.Length, "network")} asked, {string.Join("; ", said)}";
     }
@@ -203,12 +203,13 @@ public static partial class Diagnosis
         return v.Length <= 3 ? string.Join(" or ", v) : $"{v[0]} to {v[^1]}";
     }
 
-    static string PartName(Part p) => p switch
+    /// <summary>n answers of part p: "1 gradient entry", "2 gradient entries".</summary>
+    static string PartName(Part p, int n) => p switch
     {
-        Part.Loss => "loss values",
-        Part.Output => "outputs",
-        Part.Gradient => "gradient entries",
-        _ => "step entries",
+        Part.Loss => Count(n, "loss value"),
+        Part.Output => Count(n, "output"),
+        Part.Gradient => Count(n, "gradient entry", "gradient entries"),
+        _ => Count(n, "step entry", "step entries"),
     };
 
     static string Count(int n, string one, string? many = null) => $"{n} {(n == 1 ? one : many ?? one + "s")}";

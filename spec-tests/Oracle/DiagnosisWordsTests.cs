@@ -415,7 +415,7 @@ public class DiagnosisWordsTests(ITestOutputHelper output)
         Assert.Equal("on the 1 network asked, the outputs and the loss agree; the gradients of layers[0] (the output layer) are wrong (1 of 1 entries, about 3x the exact values), " +
                      "in every layer; the step was not asked; step-climbs and bias-gradient-zero are recognised on the fixed probe networks (1 asked), where " +
                      $"{DeepBiasesZero}, the step does not follow W - eta*g for the implementation's own gradient g in 12 of 16 trainable entries " +
-                     "(layers[0] weights, layers[1] weights, layers[2] weights): it is W + eta*g: it climbs; the named classes leave 1 wrong answer unexplained (1 gradient entries)",
+                     "(layers[0] weights, layers[1] weights, layers[2] weights): it is W + eta*g: it climbs; the named classes leave 1 wrong answer unexplained (1 gradient entry)",
                      Pattern([Gradients(Unit(BiasMode.None), (k, g) => 3 * g)], probe, Step(probe, (k, w, g) => frozen[k] ? w : w + 0.1 * g)));
     }
 
@@ -427,7 +427,32 @@ public class DiagnosisWordsTests(ITestOutputHelper output)
                      "in every layer; the step was not asked; mean-over-outputs-too is recognised on the fixed probe networks (1 asked), where " +
                      $"the outputs agree, the loss is wrong on 1 of 1 networks ({half}), the gradients of layers[0] are wrong (6 of 6 entries, {half}), " +
                      $"the gradients of layers[1] are wrong (6 of 6 entries, {half}), the gradients of layers[2] (the output layer) are wrong (6 of 6 entries, {half}), in every layer; " +
-                     "the named classes leave 1 wrong answer unexplained (1 gradient entries)",
+                     "the named classes leave 1 wrong answer unexplained (1 gradient entry)",
                      Pattern([Gradients(Unit(BiasMode.None), (k, g) => 3 * g)], Gradients(Deep(LossKind.HalfMse), (k, g) => g / 2, loss: l => l / 2)));
+    }
+
+    [Fact]
+    public void Wrong_answers_no_class_explains_are_counted_by_part_in_the_singular()
+    {
+        Diagnosis.Answer failing = Gradients(Unit(BiasMode.None), (k, g) => 3 * g, outputs: (e, k, o) => 2 * o, loss: l => 3 * l);
+        Assert.Equal("on the 1 network asked, the outputs are wrong (1 of 1 entries, 2x the exact values): every later answer rests on a wrong forward pass, " +
+                     "the loss is wrong on 1 of 1 networks (about 3x the exact values); the gradients of layers[0] (the output layer) are wrong (1 of 1 entries, about 3x the exact values), " +
+                     "in every layer; the step does not follow W - eta*g for the implementation's own gradient g in 1 of 1 trainable entries (layers[0] weights); " +
+                     $"bias-gradient-zero is recognised on the fixed probe networks (1 asked), where {DeepBiasesZero}; " +
+                     "the named classes leave 4 wrong answers unexplained (1 loss value, 1 output, 1 gradient entry, 1 step entry)",
+                     Pattern([failing, Step(failing, (k, w, g) => w + 1)], DeepWithBiasGradientsZero()));
+    }
+
+    [Fact]
+    public void Wrong_answers_no_class_explains_are_counted_by_part_in_the_plural()
+    {
+        Diagnosis.Answer one = Gradients(Unit(BiasMode.None), (k, g) => 3 * g, outputs: (e, k, o) => 2 * o, loss: l => 3 * l),
+                         two = Gradients(Unit(BiasMode.None, m: 2), (k, g) => 3 * g, outputs: (e, k, o) => 2 * o, loss: l => 3 * l);
+        Assert.Equal("on the 2 networks asked, the outputs are wrong (3 of 3 entries, 2x the exact values): every later answer rests on a wrong forward pass, " +
+                     "the loss is wrong on 2 of 2 networks (about 3x the exact values); the gradients of layers[0] (the output layer) are wrong (2 of 2 entries, about 3x the exact values), " +
+                     "in every layer; the step does not follow W - eta*g for the implementation's own gradient g in 2 of 2 trainable entries (layers[0] weights); " +
+                     $"bias-gradient-zero is recognised on the fixed probe networks (1 asked), where {DeepBiasesZero}; " +
+                     "the named classes leave 9 wrong answers unexplained (2 loss values, 3 outputs, 2 gradient entries, 2 step entries)",
+                     Pattern([one, Step(one, (k, w, g) => w + 1), two, Step(two, (k, w, g) => w + 1)], DeepWithBiasGradientsZero()));
     }
 }
