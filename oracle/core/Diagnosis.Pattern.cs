@@ -164,9 +164,14 @@ public static partial class Diagnosis
         string own = atOwn == 0 ? "" : $"; {atOwn} where every target is the implementation's own output, so the exact values are 0 up to rounding";
         if (wrong.Length == 0) return "not 0 up to rounding where every target is the implementation's own output";
         var r = wrong.Where(x => x.Exact != 0 && double.IsFinite(x.Actual)).Select(x => (Ratio: x.Actual / x.Exact, x.O)).ToArray();
-        int atZero = wrong.Count(x => x.Exact == 0);
-        string zeros = (atZero == 0 ? "" : $"; {atZero} not 0 where the exact value is 0") + own;
-        if (r.Length == 0) return $"not 0 where the exact values are 0{own}";
+        // NaN or ±Infinity where the exact value is not 0 has no ratio: said apart, never as "not 0 where the exact values are 0"
+        int atZero = wrong.Count(x => x.Exact == 0), notFinite = wrong.Count(x => x.Exact != 0 && !double.IsFinite(x.Actual));
+        string zeros = (notFinite == 0 ? "" : $"; {notFinite} not finite (NaN or infinite)")
+                       + (atZero == 0 ? "" : $"; {atZero} not 0 where the exact value is 0") + own;
+        if (r.Length == 0)
+            return notFinite == 0 ? $"not 0 where the exact values are 0{own}"
+                 : atZero == 0 ? $"not finite (NaN or infinite){own}"
+                 : $"{notFinite} not finite (NaN or infinite); {atZero} not 0 where the exact value is 0{own}";
         string ms = Values(r.Select(x => x.O.M)), ks = Values(r.Select(x => x.O.Outputs));
         (string Words, string Here, Func<Observation, double> Factor)[] usual =
         [

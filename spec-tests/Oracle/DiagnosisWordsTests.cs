@@ -455,4 +455,32 @@ public class DiagnosisWordsTests(ITestOutputHelper output)
                      "the named classes leave 9 wrong answers unexplained (2 loss values, 3 outputs, 2 gradient entries, 2 step entries)",
                      Pattern([one, Step(one, (k, w, g) => w + 1), two, Step(two, (k, w, g) => w + 1)], DeepWithBiasGradientsZero()));
     }
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NegativeInfinity)]
+    public void A_gradient_that_is_not_finite_where_the_exact_value_is_not_0_is_said_to_be_not_finite(double reported) =>
+        // the exact weight gradient is 0.75: "not 0 where the exact values are 0" would be false
+        Assert.Equal("on the 1 network asked, the outputs and the loss agree; the weight gradients of layers[0] (the output layer) are wrong (1 of 1 entries, " +
+                     "not finite (NaN or infinite)), every other gradient agrees; the step was not asked",
+                     Pattern(Gradients(Unit(), (k, g) => k == 0 ? reported : g)));
+
+    [Fact]
+    public void Entries_that_are_not_finite_are_counted_apart_from_the_factor() =>
+        Assert.Equal(EveryEntryWrong("1 network", 3, "about 3x the exact values; 1 not finite (NaN or infinite)"),
+                     Pattern(Gradients(Wide(3), (k, g) => k == 1 ? double.NaN : 3 * g)));
+
+    [Fact]
+    public void Entries_not_finite_and_entries_not_0_where_the_exact_value_is_0_name_no_factor_but_count_both() =>
+        // x = 0: the exact weight gradient is 0, the bias gradient 0.25
+        Assert.Equal("on the 1 network asked, the outputs and the loss agree; the gradients of layers[0] (the output layer) are wrong (2 of 2 entries, " +
+                     "1 not finite (NaN or infinite); 1 not 0 where the exact value is 0), in every layer; the step was not asked",
+                     Pattern(Gradients(UnitAt(0, 0), (k, g) => k == 0 ? 1 : double.NaN)));
+
+    [Fact]
+    public void Outputs_that_are_not_finite_are_said_to_be_not_finite() =>
+        Assert.Equal("on the 1 network asked, the outputs are wrong (1 of 1 entries, not finite (NaN or infinite)): every later answer rests on a wrong forward pass, " +
+                     "the loss agrees; every gradient agrees; the step was not asked",
+                     Pattern(Gradients(Unit(), outputs: (e, k, o) => double.NaN)));
 }
