@@ -51,7 +51,8 @@ public static partial class Diagnosis
     static string ForwardInWords(IReadOnlyList<Observation> seen)
     {
         Observation[] asked = seen.Where(o => o.Loss is not null).ToArray();
-        if (asked.Length == 0) return "the forward pass was not asked";
+        // every gradients reply carries the outputs: none kept means none came back in the right shape
+        if (asked.Length == 0) return "no outputs of the right shape came back: the forward pass could not be judged";
         int outputs = asked.Sum(o => o.OutputWrong.Length), outputsWrong = asked.Sum(o => o.OutputWrong.Count(w => w));
         Observation[] lossWrong = asked.Where(o => o.LossWrong).ToArray();
         if (outputsWrong == 0 && lossWrong.Length == 0) return "the outputs and the loss agree";

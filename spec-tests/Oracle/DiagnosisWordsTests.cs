@@ -483,4 +483,20 @@ public class DiagnosisWordsTests(ITestOutputHelper output)
         Assert.Equal("on the 1 network asked, the outputs are wrong (1 of 1 entries, not finite (NaN or infinite)): every later answer rests on a wrong forward pass, " +
                      "the loss agrees; every gradient agrees; the step was not asked",
                      Pattern(Gradients(Unit(), outputs: (e, k, o) => double.NaN)));
+
+    /// <summary>A gradients reply always carries the outputs, so a forward pass left unjudged was
+    /// answered in the wrong shape (not batch size × output units), never left unasked.</summary>
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(1, 2)]
+    [InlineData(2, 1)]
+    public void Outputs_of_the_wrong_shape_say_that_no_outputs_of_the_right_shape_came_back(int examples, int outputs)
+    {
+        Network u = Unit();
+        var reply = (Gradients)Gradients(u, (k, g) => 3 * g).Value;
+        double[][] shape = Enumerable.Range(0, examples).Select(_ => Enumerable.Repeat(0.75, outputs).ToArray()).ToArray();
+        Assert.Equal("on the 1 network asked, no outputs of the right shape came back: the forward pass could not be judged; " +
+                     "the gradients of layers[0] (the output layer) are wrong (2 of 2 entries, about 3x the exact values), in every layer; the step was not asked",
+                     Pattern(new Diagnosis.Answer(u, reply with { Outputs = shape })));
+    }
 }
