@@ -341,6 +341,7 @@ public class DiagnosisWordsTests(ITestOutputHelper output)
     [InlineData(3, 2, 1.0 / 6, "1/(m K) of the exact values (m = 2, K = 3 outputs)")]
     [InlineData(1, 1, 1.0005, "close to the exact values (relative errors up to 0.0005): lost digits, not a wrong factor")]
     [InlineData(1, 1, 3, "about 3x the exact values")]
+    [InlineData(1, 1, 2.0015, "2x the exact values")]                     // within 1e-3 of 2, relative to 2
     public void A_common_factor_is_named(int outputs, int m, double factor, string words) =>
         Assert.Equal(EveryEntryWrong("1 network", outputs, words), Pattern(Gradients(Wide(outputs, m), (k, g) => factor * g)));
 
@@ -498,5 +499,73 @@ public class DiagnosisWordsTests(ITestOutputHelper output)
         Assert.Equal("on the 1 network asked, no outputs of the right shape came back: the forward pass could not be judged; " +
                      "the gradients of layers[0] (the output layer) are wrong (2 of 2 entries, about 3x the exact values), in every layer; the step was not asked",
                      Pattern(new Diagnosis.Answer(u, reply with { Outputs = shape })));
+    }
+
+    [Fact]
+    public void A_constant_that_is_1_over_m_K_on_every_network_but_not_m_or_K_alone_says_so() =>
+        // extra-1-over-m explains the batch of two (half-sse over m); the two outputs of the other network are left
+        Assert.Equal(EveryEntryWrong("2 networks", 3, "1/2 of the exact values (1/(m K) here: m = 1 or 2, K = 1 or 2 outputs)") +
+                     "; the named classes leave 2 wrong answers unexplained (2 gradient entries)",
+                     Pattern(Gradients(Wide(1, 2), (k, g) => g / 2), Gradients(Wide(2, 1), (k, g) => g / 2)));
+
+    [Fact]
+    public void A_factor_m_that_is_1_on_one_network_is_still_named_where_it_is_not_1_on_every_network() =>
+        Assert.Equal(EveryEntryWrong("2 networks", 2, "m times the exact values (m = 1 or 3, the batch size)"),
+                     Pattern(Gradients(Wide(1, 1), (k, g) => 1.0005 * g), Gradients(Wide(1, 3), (k, g) => 3 * g)));
+
+    [Fact]
+    public void Lost_digits_give_the_largest_relative_error() =>
+        Assert.Equal(EveryEntryWrong("1 network", 2, "close to the exact values (relative errors up to 0.0005): lost digits, not a wrong factor"),
+                     Pattern(Gradients(Wide(2), (k, g) => (k == 0 ? 1.0002 : 1.0005) * g)));
+
+    [Fact]
+    public void Ratios_within_1e_3_of_the_largest_are_about_one_factor() =>
+        // 3.0030015 - 3 lies between 1e-3 * 3 and 1e-3 * 3.0030015
+        Assert.Equal(EveryEntryWrong("1 network", 2, "about 3x the exact values"), Pattern(Gradients(Wide(2), (k, g) => (k == 0 ? 3 : 3.0030015) * g)));
+
+    [Fact]
+    public void A_class_that_explains_the_failing_networks_too_is_not_said_to_show_on_the_probes_only() =>
+        Assert.Equal("on the 1 network asked, the outputs and the loss agree; the gradients of layers[0] (the output layer) are wrong (2 of 2 entries, the exact values with the sign flipped (-1x)), " +
+                     "in every layer; the step was not asked",
+                     Pattern([Gradients(Unit(), (k, g) => -g)], Gradients(Deep(), (k, g) => -g)));
+
+    [Fact]
+    public void One_wrong_failing_network_among_right_ones_keeps_the_probes_apart()
+    {
+        Assert.Equal("on the 2 networks asked, the outputs and the loss agree; the gradients of layers[0] (the output layer) are wrong (1 of 2 entries, about 3x the exact values), " +
+                     $"in every layer; the step was not asked; bias-gradient-zero is recognised on the fixed probe networks (1 asked), where {DeepBiasesZero}; " +
+                     "the named classes leave 1 wrong answer unexplained (1 gradient entry)",
+                     Pattern([Gradients(Unit(BiasMode.None)), Gradients(Unit(BiasMode.None), (k, g) => 3 * g)], DeepWithBiasGradientsZero()));
+    }
+
+    [Fact]
+    public void A_step_by_the_exact_gradient_on_one_network_of_two_is_still_right_but_not_by_the_rule()
+    {
+        Diagnosis.Answer reported = Gradients(Unit(), (k, g) => 3 * g), right = Gradients(Unit(m: 2));
+        double[] exact = Right.Gradients(reported.Network).Flatten();
+        Assert.Equal("on the 2 networks asked, the outputs and the loss agree; the gradients of layers[0] (the output layer) are wrong (2 of 4 entries, about 3x the exact values), " +
+                     "in every layer; the step is right: it follows the exact gradient, not the gradient the implementation reports",
+                     Pattern(reported, Step(reported, (k, w, _) => w - 0.1 * exact[k]), right, RightStep(right)));
+    }
+
+    [Fact]
+    public void A_step_where_only_some_entries_follow_a_rule_names_no_rule()
+    {
+        Diagnosis.Answer deep = Gradients(Deep());
+        bool[] frozen = Frozen(deep.Network);
+        // entry 0 climbs, entry 1 moves 1 too far, the rest follow W - eta*g
+        Assert.Equal("on the 1 network asked, the outputs and the loss agree; every gradient agrees; the step does not follow W - eta*g for the implementation's own gradient g " +
+                     "in 2 of 16 trainable entries (layers[0] weights)",
+                     Pattern(deep, Step(deep, (k, w, g) => frozen[k] ? w : k == 0 ? w + 0.1 * g : k == 1 ? w - 0.1 * g + 1 : w - 0.1 * g)));
+    }
+
+    [Fact]
+    public void Frozen_biases_of_which_only_one_moved_by_its_gradient_are_not_said_to_move_as_if_trainable()
+    {
+        Diagnosis.Answer deep = Gradients(Deep());
+        bool[] frozen = Frozen(deep.Network);
+        // entries 10 and 11 are the frozen biases of layers[1]
+        Assert.Equal("on the 1 network asked, the outputs and the loss agree; every gradient agrees; 2 frozen biases moved",
+                     Pattern(deep, Step(deep, (k, w, g) => k == 10 ? w - 0.1 * g : k == 11 ? w + 1 : w - 0.1 * g)));
     }
 }
