@@ -34,7 +34,7 @@ public static partial class Diagnosis
             HashSet<Item> left = failing.SelectMany(o => o.Wrong()).ToHashSet();
             foreach (Match m in matches) { left.ExceptWith(m.Explained); left.ExceptWith(m.Open); }
             if (left.Count > 0)
-                said.Add($"the named classes leave {Count(left.Count, "wrong answer")} unexplained ({string.Join(", ", left.GroupBy(i => i.Part).Select(g => $"{g.Count()} {PartName(g.Key)}"))})");
+                said.Add($"the named classes leave {Count(left.Count, "wrong answer")} unexplained ({string.Join(", ", left.GroupBy(i => i.Part).Select(g => PartName(g.Key, g.Count())))})");
         }
         return $"on the {Count(failing.Length, "network")} asked, {string.Join("; ", said)}";
     }
@@ -51,7 +51,8 @@ public static partial class Diagnosis
     static string ForwardInWords(IReadOnlyList<Observation> seen)
     {
         Observation[] asked = seen.Where(o => o.Loss is not null).ToArray();
-        if (asked.Length == 0) return "the forward pass was not asked";
+        // every gradients reply carries the outputs: none kept means none came back in the right shape
+        if (asked.Length == 0) return "no outputs of the right shape came back: the forward pass could not be judged";
         int outputs = asked.Sum(o => o.OutputWrong.Length), outputsWrong = asked.Sum(o => o.OutputWrong.Count(w => w));
         Observation[] lossWrong = asked.Where(o => o.LossWrong).ToArray();
         if (outputsWrong == 0 && lossWrong.Length == 0) return "the outputs and the loss agree";
@@ -164,9 +165,14 @@ public static partial class Diagnosis
         string own = atOwn == 0 ? "" : $"; {atOwn} where every target is the implementation's own output, so the exact values are 0 up to rounding";
         if (wrong.Length == 0) return "not 0 up to rounding where every target is the implementation's own output";
         var r = wrong.Where(x => x.Exact != 0 && double.IsFinite(x.Actual)).Select(x => (Ratio: x.Actual / x.Exact, x.O)).ToArray();
-        int atZero = wrong.Count(x => x.Exact == 0);
-        string zeros = (atZero == 0 ? "" : $"; {atZero} not 0 where the exact value is 0") + own;
-        if (r.Length == 0) return $"not 0 where the exact values are 0{own}";
+        // NaN or ±Infinity where the exact value is not 0 has no ratio: said apart, never as "not 0 where the exact values are 0"
+        int atZero = wrong.Count(x => x.Exact == 0), notFinite = wrong.Count(x => x.Exact != 0 && !double.IsFinite(x.Actual));
+        string zeros = (notFinite == 0 ? "" : $"; {notFinite} not finite (NaN or infinite)")
+                       + (atZero == 0 ? "" : $"; {atZero} not 0 where the exact value is 0") + own;
+        if (r.Length == 0)
+            return notFinite == 0 ? $"not 0 where the exact values are 0{own}"
+                 : atZero == 0 ? $"not finite (NaN or infinite){own}"
+                 : $"{notFinite} not finite (NaN or infinite); {atZero} not 0 where the exact value is 0{own}";
         string ms = Values(r.Select(x => x.O.M)), ks = Values(r.Select(x => x.O.Outputs));
         (string Words, string Here, Func<Observation, double> Factor)[] usual =
         [
@@ -203,12 +209,13 @@ public static partial class Diagnosis
         return v.Length <= 3 ? string.Join(" or ", v) : $"{v[0]} to {v[^1]}";
     }
 
-    static string PartName(Part p) => p switch
+    /// <summary>n answers of part p: "1 gradient entry", "2 gradient entries".</summary>
+    static string PartName(Part p, int n) => p switch
     {
-        Part.Loss => "loss values",
-        Part.Output => "outputs",
-        Part.Gradient => "gradient entries",
-        _ => "step entries",
+        Part.Loss => Count(n, "loss value"),
+        Part.Output => Count(n, "output"),
+        Part.Gradient => Count(n, "gradient entry", "gradient entries"),
+        _ => Count(n, "step entry", "step entries"),
     };
 
     static string Count(int n, string one, string? many = null) => $"{n} {(n == 1 ? one : many ?? one + "s")}";
