@@ -165,9 +165,14 @@ public static partial class Diagnosis
 
     /// <summary>Whether a and b differ beyond the loose tolerance (<see cref="Relative"/>). Where the
     /// tolerance model has no bound (NaN, on some networks a textbook formulation cannot represent),
-    /// they cannot be told apart.</summary>
-    internal static bool Differs(double a, double b, double bound, double scale) =>
-        !double.IsNaN(bound) && !(Math.Abs(a - b) <= Relative * (Math.Abs(a) + Math.Abs(b)) + Normwise * scale + bound);
+    /// they cannot be told apart. Under a finite bound an infinity matches only itself: the relative term of |∞ − b| ≤ 1e-4·(∞ + |b|) is infinite too, so the sum alone
+    /// would let an infinite answer match every prediction (and ∞ − ∞ is NaN, so ∞ would not match ∞).</summary>
+    internal static bool Differs(double a, double b, double bound, double scale)
+    {
+        if (double.IsNaN(bound)) return false;
+        if ((double.IsInfinity(a) || double.IsInfinity(b)) && double.IsFinite(bound)) return a != b;
+        return !(Math.Abs(a - b) <= Relative * (Math.Abs(a) + Math.Abs(b)) + Normwise * scale + bound);
+    }
 
     static double Largest(double[] a, double[] b) =>
         a.Concat(b).Where(double.IsFinite).Select(Math.Abs).DefaultIfEmpty(0).Max();

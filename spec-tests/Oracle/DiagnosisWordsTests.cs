@@ -467,6 +467,21 @@ public class DiagnosisWordsTests(ITestOutputHelper output)
                      "not finite (NaN or infinite)), every other gradient agrees; the step was not asked",
                      Pattern(Gradients(Unit(), (k, g) => k == 0 ? reported : g)));
 
+    /// <summary>x = 0: the exact weight gradient is 0 and the bias gradient 0.25 is the only entry
+    /// any class changes. An infinite bias gradient is what no finite prediction explains, but
+    /// |∞ − p| ≤ 1e-4·(∞ + |p|) holds in IEEE arithmetic, so a loose tolerance written as a sum alone
+    /// let it "match" sign-flip (−0.25), gradient-factor-two (0.5) and bias-gradient-zero (0) at once.</summary>
+    [Theory]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NegativeInfinity)]
+    public void An_infinite_bias_gradient_is_explained_by_no_class(double reported)
+    {
+        Diagnosis.Result d = Diagnosis.Explain([Gradients(UnitAt(0, 0), (k, g) => k == 1 ? reported : g)]);
+        Assert.Empty(d.Classes);
+        Assert.Equal("on the 1 network asked, the outputs and the loss agree; the bias gradients of layers[0] (the output layer) are wrong (1 of 1 entries, " +
+                     "not finite (NaN or infinite)), every other gradient agrees; the step was not asked", Said(d));
+    }
+
     [Fact]
     public void Entries_that_are_not_finite_are_counted_apart_from_the_factor() =>
         Assert.Equal(EveryEntryWrong("1 network", 3, "about 3x the exact values; 1 not finite (NaN or infinite)"),
