@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using BackpropSpec.Cli;
 using BackpropSpec.Oracle;
+using BackpropSpec.SpecTests.Checking;
 using Xunit;
 
 namespace BackpropSpec.SpecTests.Cli;
@@ -122,7 +123,7 @@ public class CommandLineTests : IDisposable
     {
         string started = Path.Combine(scratch, "started");
         var clock = Stopwatch.StartNew();
-        var (exit, stdout, stderr) = Cli("check", "--impl", $"touch {started}; python3 {Repo.Path("examples", "python", "backprop.py")}", "--count", "50",
+        var (exit, stdout, stderr) = Cli("check", "--impl", $"touch {started}; {CheckRun.Python3} {Repo.Path("examples", "python", "backprop.py")}", "--count", "50",
                                          option, Path.Combine(scratch, "nonexistent", "report.xml"));
         Assert.Equal(2, exit);
         Assert.Contains("does not exist", stderr);
@@ -138,7 +139,7 @@ public class CommandLineTests : IDisposable
     [Fact]
     public void Replay_takes_an_example_name_as_trace_does_and_random_N_for_a_random_network()
     {
-        string python = $"python3 {Repo.Path("examples", "python", "backprop.py")}";
+        string python = $"{CheckRun.Python3} {Repo.Path("examples", "python", "backprop.py")}";
         var (exit, example) = CheckWithJson("--impl", python, "--replay", "002");
         Assert.Equal(0, exit);
         Assert.Equal(1, example.GetProperty("counts").GetProperty("examples").GetInt32());
@@ -164,7 +165,7 @@ public class CommandLineTests : IDisposable
     public void A_printed_replay_line_runs_as_printed_and_reproduces_the_mismatch()
     {
         // no golden example has a softmax output: this bug shows on a random network
-        string zoo = $"python3 {Repo.Path("examples", "zoo", "zoo.py")} --bug softmax-jacobian-twice";
+        string zoo = $"{CheckRun.Python3} {Repo.Path("examples", "zoo", "zoo.py")} --bug softmax-jacobian-twice";
         var (exit, stdout, _) = Cli("check", "--impl", zoo, "--count", "60");
         Assert.Equal(1, exit);
         string replay = stdout.Split('\n').Single(l => l.StartsWith("replay: ", StringComparison.Ordinal))["replay: ".Length..];
@@ -186,7 +187,7 @@ public class CommandLineTests : IDisposable
     [Fact]
     public void Without_a_terminal_check_writes_nothing_to_stderr_but_its_timing_line()
     {
-        var (exit, _, stderr) = Cli("check", "--impl", $"python3 {Repo.Path("examples", "python", "backprop.py")}", "--count", "5");
+        var (exit, _, stderr) = Cli("check", "--impl", $"{CheckRun.Python3} {Repo.Path("examples", "python", "backprop.py")}", "--count", "5");
         Assert.Equal(0, exit);
         string line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("backprop-spec check: ", line);

@@ -49,7 +49,7 @@ public class AccuracyCheckTests
     [InlineData("node", "examples/node/backprop.js")]
     public void The_careful_examples_pass_even_strictly(string program, string path)
     {
-        var r = CheckRun.Run("--impl", $"{program} {Repo.Path(path.Split('/'))}", "--count", "400", "--strict");
+        var r = CheckRun.Run("--impl", $"{CheckRun.Interpreter(program)} {Repo.Path(path.Split('/'))}", "--count", "400", "--strict");
         Assert.True(r.Exit == 0, r.Stdout + r.Stderr);
         Assert.Contains("every answer agrees with the exact values", r.Stdout);
     }

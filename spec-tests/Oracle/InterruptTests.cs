@@ -85,7 +85,7 @@ public class InterruptTests
     /// running it in the background would have it ignored, and exec keeps that).</summary>
     static Process StartCli(params string[] args)
     {
-        var info = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(CheckRun.Python3) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in (string[])["-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])",
                                         Path.Combine(AppContext.BaseDirectory, "backprop-spec"), .. args])
             info.ArgumentList.Add(a);

@@ -9,7 +9,7 @@ namespace BackpropSpec.SpecTests.Checking;
 /// the checker judges. What comes back must be exactly what asking one request at a time gives.</summary>
 public class PipelineTests
 {
-    static string PythonExample => $"python3 {Repo.Path("examples", "python", "backprop.py")}";
+    static string PythonExample => $"{CheckRun.Python3} {Repo.Path("examples", "python", "backprop.py")}";
 
     [Fact]
     public void Replies_to_requests_sent_ahead_are_the_replies_to_the_same_requests_sent_one_at_a_time()

@@ -26,7 +26,7 @@ public class ZooCheckTests
     [Fact]
     public void The_python_zoo_implements_exactly_these_bugs_and_each_is_a_known_class()
     {
-        string[] listed = CheckRun.OutputLines("python3", "-c", "import sys; sys.path.insert(0, sys.argv[1]); import zoo; print('\\n'.join(zoo.BUGS))", Repo.Path("examples", "zoo"));
+        string[] listed = CheckRun.OutputLines(CheckRun.Python3, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import zoo; print('\\n'.join(zoo.BUGS))", Repo.Path("examples", "zoo"));
         Assert.Equal(PythonBugs, listed);
         Assert.All(listed, name => Bugs.Parse(name));
     }
