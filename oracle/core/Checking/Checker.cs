@@ -105,7 +105,7 @@ sealed partial class Checker(ProcessBackprop impl, CheckOptions o, Interrupt int
         var workers = new List<ProcessBackprop> { impl };
         try
         {
-            for (int w = 1; w < jobs; w++) workers.Add(new ProcessBackprop(o.Impl, o.TimeoutMs) { Interrupt = interrupt.Token });
+            for (int w = 1; w < jobs; w++) workers.Add(impl.Another());
             var threads = workers.Select(w => new Thread(() => Work(w, indices, jobs)) { IsBackground = true, Name = "backprop-spec check worker" }).ToArray();
             foreach (Thread t in threads.Skip(1)) t.Start();
             Work(workers[0], indices, jobs);                 // the first worker is this thread

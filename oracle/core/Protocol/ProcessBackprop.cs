@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.IO.Pipes;
 using System.Text;
 using System.Text.Json;
 using BackpropSpec.Reference;
@@ -74,6 +75,13 @@ public sealed class UnsupportedNetworkException(string op, string message) : Exc
 }
 
 /// <summary>
+/// An implementation served in this process (<see cref="ProcessBackprop.InProcess"/>): reads
+/// requests from <paramref name="stdin"/>, writes replies to <paramref name="stdout"/>, returns its
+/// exit code. <paramref name="killed"/> is cancelled when the client closes or kills it.
+/// </summary>
+public delegate int Served(Stream stdin, Stream stdout, Stream stderr, CancellationToken killed);
+
+/// <summary>
 /// An implementation in another process, spoken to over the JSON-lines protocol of PROTOCOL.md.
 /// The command line runs through <c>/bin/sh -c</c>, so <c>python3 examples/python/backprop.py</c> works.
 ///
@@ -95,7 +103,7 @@ public sealed class UnsupportedNetworkException(string op, string message) : Exc
 /// lines, and a reply line longer than <see cref="LineLimitFor"/> is refused as <c>too-long</c>
 /// without being kept. <see cref="Interrupt"/> stops every wait at once.
 /// </summary>
-public sealed class ProcessBackprop : IBackprop, IDisposable
+public sealed partial class ProcessBackprop : IBackprop, IDisposable
 {
     public const string Protocol = "backprop-spec/1";
 
@@ -119,6 +127,8 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
     public static long LineLimitFor(long numbers) => Math.Clamp(numbers * LineBytesPerNumber, MinLineLimit, MaxLineLimit);
 
     readonly string workingDirectory;
+    /// <summary>Set for an implementation served in this process (<see cref="InProcess"/>).</summary>
+    readonly Served? served;
     Child? child;
     long nextId;
     bool disposed;
@@ -134,6 +144,21 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
         TimeoutMs = timeoutMs;
         this.workingDirectory = workingDirectory ?? Environment.CurrentDirectory;
     }
+
+    /// <summary>
+    /// The same client over the same kind of pipes (OS pipes, stdin, stdout and stderr), to
+    /// <paramref name="serve"/> running on a thread of this process as the implementation's process
+    /// would: when it returns, its pipes close and its return value is the exit code; a throw is a
+    /// crash with exit code 1 and the exception's message on stderr. Closing or killing it cancels
+    /// the token it is given and closes its ends of the pipes. For tests of the client itself
+    /// (and its mutation testing), which then need no process.
+    /// </summary>
+    public static ProcessBackprop InProcess(string name, Served serve, int timeoutMs) => new($"(in process) {name}", timeoutMs, null, serve);
+
+    ProcessBackprop(string commandLine, int timeoutMs, string? workingDirectory, Served? serve) : this(commandLine, timeoutMs, workingDirectory) => served = serve;
+
+    /// <summary>A second client of the same implementation (its own process), as a worker of `check --jobs`.</summary>
+    public ProcessBackprop Another() => new(CommandLine, TimeoutMs, workingDirectory, served) { Interrupt = Interrupt };
 
     public string CommandLine { get; }
     public int TimeoutMs { get; }
@@ -181,7 +206,7 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
         if (child is not null) return;
         Starts++;
         var startedAt = Stopwatch.StartNew();
-        try { child = new Child(CommandLine, workingDirectory); }
+        try { child = served is null ? Child.Start(CommandLine, workingDirectory) : Child.Serve(served); }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException)
         {
             throw Record(new ProtocolException(ProtocolFailure.Crash, "hello", 0, null, $"could not start /bin/sh -c \"{CommandLine}\": {e.Message}"));
@@ -589,40 +614,18 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
     sealed record PartialLine(long Bytes, string Start);
 
     /// <summary>
-    /// One run of the implementation: its process, in a process group of its own when util-linux's
-    /// <c>setsid</c> is there; a thread reading stdout into lines within the line limit; a thread
-    /// keeping the last lines of stderr. Both pipes are always drained, so a chatty or runaway child
-    /// never blocks on a full pipe, and what is kept is bounded.
+    /// One run of the implementation: its three pipes, with a thread reading stdout into lines within
+    /// the line limit and a thread keeping the last lines of stderr. Both pipes are always drained,
+    /// so a chatty or runaway child never blocks on a full pipe, and what is kept is bounded. What
+    /// runs behind the pipes is an <see cref="IRun"/>: a process (<see cref="Start"/>), or a function
+    /// on a thread of this process (<see cref="Serve"/>).
     /// </summary>
     sealed class Child
     {
-        static readonly ConcurrentDictionary<Child, byte> Live = new();
-
-        /// <summary>setsid makes the command the leader of a new session and process group whose id is
-        /// its pid (a child of this process leads no group, so setsid does not fork).</summary>
-        static readonly string? Setsid = OperatingSystem.IsWindows() ? null : new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
-
-        static Child()
-        {
-            // if the oracle itself is stopped, take the implementations with it
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => { foreach (Child c in Live.Keys) c.Kill(); };
-        }
-
-        /// <summary>
-        /// A plain command with arguments (no operators, redirections, substitutions or leading
-        /// VAR=value): run with `exec`, so the implementation replaces the shell. Otherwise the shell
-        /// stays as its parent and keeps a copy of the stdout pipe, and a process that closes its
-        /// stdout could only be seen as a hang.
-        /// </summary>
-        static readonly System.Text.RegularExpressions.Regex SimpleCommand = new(@"^\s*[A-Za-z0-9_./:@%+,-]+(\s+[A-Za-z0-9_./:@%+,=""'-]+)*\s*$");
-
-        readonly Process process;
+        readonly IRun run;
         readonly Stream stdin;
         readonly Queue<string> stderr = new();
         readonly ManualResetEventSlim stderrClosed = new();
-        readonly object groupGate = new();
-        /// <summary>The group was killed when the process exited: its id may be a stranger's later.</summary>
-        bool groupGone;
         long lineLimit = MinLineLimit;
         volatile PartialLine? partial;
 
@@ -634,29 +637,26 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
         /// <summary>The line being written, when it has not ended yet.</summary>
         public PartialLine? Partial => partial;
 
-        public Child(string commandLine, string workingDirectory)
+        Child(IRun run, Stream stdin, Stream stdout, Stream err)
         {
-            var info = new ProcessStartInfo(Setsid ?? "/bin/sh")
-            {
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                WorkingDirectory = workingDirectory,
-            };
-            if (Setsid is not null) info.ArgumentList.Add("/bin/sh");
-            info.ArgumentList.Add("-c");
-            info.ArgumentList.Add(SimpleCommand.IsMatch(commandLine) ? "exec " + commandLine : commandLine);
-            process = new Process { StartInfo = info, EnableRaisingEvents = true };
-            // the moment the implementation exits, whatever it started goes too: a helper holding
-            // stdout open would turn its crash into a hang, and would outlive the check
-            process.Exited += (_, _) => KillGroup(exited: true);
-            process.Start();
-            Live[this] = 0;
-            stdin = process.StandardInput.BaseStream;
-            Stream stdout = process.StandardOutput.BaseStream, err = process.StandardError.BaseStream;
+            this.run = run;
+            this.stdin = stdin;
             new Thread(() => ReadLines(stdout)) { IsBackground = true, Name = "backprop-spec stdout reader" }.Start();
             new Thread(() => ReadStderr(err)) { IsBackground = true, Name = "backprop-spec stderr reader" }.Start();
+        }
+
+        /// <summary>The implementation's process, through <c>/bin/sh -c</c>.</summary>
+        public static Child Start(string commandLine, string workingDirectory)
+        {
+            var p = new ProcessRun(commandLine, workingDirectory);
+            return new Child(p, p.Process.StandardInput.BaseStream, p.Process.StandardOutput.BaseStream, p.Process.StandardError.BaseStream);
+        }
+
+        /// <summary>A function on a thread of this process, behind three OS pipes of its own.</summary>
+        public static Child Serve(Served serve)
+        {
+            var s = new ServedRun(serve);
+            return new Child(s, s.Stdin, s.Stdout, s.Stderr);
         }
 
         public void RaiseLineLimit(long limit)
@@ -758,12 +758,8 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
             await stdin.FlushAsync();
         }
 
-        /// <summary>The exit code once the process has exited within <paramref name="ms"/>, else null.</summary>
-        public int? WaitForExit(int ms)
-        {
-            try { return process.WaitForExit(ms) ? process.ExitCode : null; }
-            catch (InvalidOperationException) { return null; }
-        }
+        /// <summary>The exit code once the implementation has exited within <paramref name="ms"/>, else null.</summary>
+        public int? WaitForExit(int ms) => run.WaitForExit(ms);
 
         /// <summary>After stdout closed: the exit code, waiting up to <paramref name="timeoutMs"/> for a
         /// process that is exiting (on a loaded machine that can take a while), or null for one that is
@@ -774,22 +770,8 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
             while (true)
             {
                 if (WaitForExit(50) is { } code) return code;
-                if (clock.ElapsedMilliseconds >= timeoutMs || clock.ElapsedMilliseconds >= 1000 && Asleep()) return null;
+                if (clock.ElapsedMilliseconds >= timeoutMs || clock.ElapsedMilliseconds >= 1000 && run.Asleep()) return null;
             }
-        }
-
-        /// <summary>Whether the process sleeps (state S, I, T or t in /proc/PID/stat): waiting, not
-        /// running or exiting. Without /proc, true.</summary>
-        bool Asleep()
-        {
-            if (!Directory.Exists("/proc")) return true;
-            try
-            {
-                string stat = File.ReadAllText($"/proc/{process.Id}/stat");
-                int state = stat.LastIndexOf(')') + 2;
-                return state < stat.Length && stat[state] is 'S' or 'I' or 'T' or 't';
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException) { return false; }
         }
 
         public string StderrTail(int waitMs)
@@ -798,50 +780,101 @@ public sealed class ProcessBackprop : IBackprop, IDisposable
             lock (stderr) return string.Join("\n", stderr);
         }
 
-        /// <summary>Closes stdin, waits up to <paramref name="graceMs"/> for the process to exit,
-        /// then kills it and all its descendants.</summary>
+        /// <summary>Closes stdin, waits up to <paramref name="graceMs"/> for the implementation to
+        /// exit, then kills it and everything it started.</summary>
         public void Close(int graceMs)
         {
             try { stdin.Dispose(); } catch (Exception e) when (e is IOException or ObjectDisposedException) { }
             if (graceMs > 0) WaitForExit(graceMs);
             Kill();
-            process.Dispose();
+            run.Dispose();
         }
 
-        /// <summary>Kills the process group, then the process and every descendant still in its tree
-        /// (one that left the group), and waits for the process.</summary>
-        public void Kill()
-        {
-            KillGroup(exited: false);
-            try { process.Kill(entireProcessTree: true); }
-            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
-            try { process.WaitForExit(2000); } catch (Exception e) when (e is InvalidOperationException or SystemException) { }
-            Live.TryRemove(this, out _);
-        }
-
-        /// <summary>SIGKILL to the process group setsid made. Safe from strangers: its id is the
-        /// process's pid, which no other process can have while the process lives, and the group is
-        /// killed once more the moment the process exits (<paramref name="exited"/>) and never after.</summary>
-        void KillGroup(bool exited)
-        {
-            if (Setsid is null) return;
-            lock (groupGate)
-            {
-                if (groupGone) return;
-                if (exited) groupGone = true;
-                int id;
-                try { id = process.Id; }
-                catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException) { return; }
-                if (id > 1) _ = Posix.Kill(-id, Posix.SIGKILL);
-            }
-        }
+        /// <summary>Kills the implementation and everything it started, and waits for it.</summary>
+        public void Kill() => run.Kill();
     }
 
-    static class Posix
+    /// <summary>What runs behind a child's pipes.</summary>
+    interface IRun : IDisposable
     {
-        public const int SIGKILL = 9;
+        /// <summary>The exit code once it has exited within <paramref name="ms"/>, else null.</summary>
+        int? WaitForExit(int ms);
 
-        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-        public static extern int Kill(int pid, int signal);
+        /// <summary>Whether it is waiting (asleep), not running or exiting.</summary>
+        bool Asleep();
+
+        /// <summary>Ends it and everything it started, and waits for it.</summary>
+        void Kill();
+    }
+
+    /// <summary>
+    /// A <see cref="Served"/> function on a thread of this process, its stdin, stdout and stderr
+    /// anonymous OS pipes. Like a process it exits when the function returns (its ends of the pipes
+    /// close, the return value is the exit code), crashes with exit code 1 and the message on stderr
+    /// when it throws, and is killed by closing its ends of the pipes and cancelling its token.
+    /// </summary>
+    sealed class ServedRun : IRun
+    {
+        readonly CancellationTokenSource killed = new();
+        readonly Thread thread;
+        readonly Stream serverIn, serverOut, serverErr;
+        volatile int exitCode;
+
+        /// <summary>The client's ends.</summary>
+        public Stream Stdin { get; }
+        public Stream Stdout { get; }
+        public Stream Stderr { get; }
+
+        public ServedRun(Served serve)
+        {
+            (Stdin, serverIn) = Pipe();
+            (serverOut, Stdout) = Pipe();
+            (serverErr, Stderr) = Pipe();
+            thread = new Thread(() =>
+            {
+                try { exitCode = serve(serverIn, serverOut, serverErr, killed.Token); }
+                catch (Exception e)
+                {
+                    exitCode = 1;
+                    if (!killed.IsCancellationRequested)
+                        try { serverErr.Write(Encoding.UTF8.GetBytes($"{e.GetType().Name}: {e.Message}\n")); }
+                        catch (Exception e2) when (e2 is IOException or ObjectDisposedException) { }
+                }
+                finally { CloseServerEnds(); }
+            }) { IsBackground = true, Name = "backprop-spec served implementation" };
+            thread.Start();
+        }
+
+        /// <summary>An OS pipe: (write end, read end).</summary>
+        static (Stream Write, Stream Read) Pipe()
+        {
+            var write = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None);
+            return (write, new AnonymousPipeClientStream(PipeDirection.In, write.ClientSafePipeHandle));
+        }
+
+        void CloseServerEnds()
+        {
+            foreach (Stream s in new[] { serverIn, serverOut, serverErr })
+                try { s.Dispose(); } catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+        }
+
+        public int? WaitForExit(int ms) => thread.Join(ms) ? exitCode : null;
+
+        /// <summary>Alive is asleep: a served function that has not returned waits on a pipe or its token.</summary>
+        public bool Asleep() => thread.IsAlive;
+
+        public void Kill()
+        {
+            killed.Cancel();
+            CloseServerEnds();
+            thread.Join(2000);
+        }
+
+        public void Dispose()
+        {
+            Kill();
+            foreach (Stream s in new[] { Stdin, Stdout, Stderr })
+                try { s.Dispose(); } catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+        }
     }
 }

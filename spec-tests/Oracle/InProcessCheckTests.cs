@@ -1,0 +1,195 @@
+using BackpropSpec.Oracle;
+using BackpropSpec.Oracle.Checking;
+using BackpropSpec.Oracle.Judging;
+using BackpropSpec.Oracle.Protocol;
+using BackpropSpec.Reference;
+using BackpropSpec.SpecTests.Properties;
+using Xunit;
+using static BackpropSpec.SpecTests.Checking.Serve;
+
+namespace BackpropSpec.SpecTests.Checking;
+
+/// <summary>
+/// The whole check against implementations served in this process: the workers of --jobs, the
+/// shrinking of a wrong answer and of a broken protocol, an interrupt in the middle of shrinking, the
+/// replay line. ZooCheckTests and ProtocolCheckTests show the same through real processes.
+/// </summary>
+public class InProcessCheckTests
+{
+    static CheckReport Check(Served serve, CheckOptions options, Interrupt? interrupt = null)
+    {
+        using var impl = ProcessBackprop.InProcess(options.Impl, serve, options.TimeoutMs);
+        return BackpropSpec.Oracle.Checking.CheckRun.Run(impl, options, interrupt);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void The_reference_passes_with_any_number_of_workers(int jobs)
+    {
+        CheckReport r = Check(ReferenceServed, new CheckOptions("reference", Count: 60, Jobs: jobs));
+        Assert.Equal("pass", r.Verdict);
+        Assert.Equal(60, r.NetworksChecked);
+        Assert.Equal(Examples.Names.Count, r.ExamplesChecked);
+        Assert.Equal("reference (in process)", r.Implementation);
+        Assert.Null(r.Mismatch);
+        Assert.Null(r.Broken);
+    }
+
+    [Fact]
+    public void A_wrong_answer_is_shrunk_diagnosed_and_given_a_replay_line()
+    {
+        CheckReport r = Check(Backprop(new Mutant(Bug.SignFlip)), new CheckOptions("sign-flip", Count: 20, TimeoutMs: 4000, Precision: Precision.Float64));
+        Mismatch m = Assert.IsType<Mismatch>(r.Mismatch);
+        Assert.Equal("golden example 000-one-hidden-unit", m.Where);
+        Assert.Equal(Zone.Wrong, m.Verdict.Zone);
+        Assert.Equal(Zone.Wrong, m.MinimalVerdict.Zone);
+        Assert.True(m.Minimal.ParameterCount <= m.Original.ParameterCount);
+        Assert.Equal("shrunk from 000-one-hidden-unit", m.Minimal.Name);
+        Assert.Equal([Bug.SignFlip], m.Diagnosis!.Classes);
+        Assert.NotNull(m.Table);
+        Assert.Null(m.DiagnosisNote);
+        Assert.Null(m.PrecisionHint);
+        Assert.Empty(m.Causes);
+        Assert.Equal("backprop-spec check --impl 'sign-flip' --replay 000-one-hidden-unit --timeout-ms 4000 --precision float64", m.Replay);
+    }
+
+    [Fact]
+    public void A_wrong_random_network_is_shrunk_to_a_small_one_and_its_replay_names_seed_count_shape_and_strict()
+    {
+        // no golden example has a softmax output: the mutant is wrong on random networks only
+        var options = new CheckOptions("jacobian", Count: 60, Seed: 5, Strict: true, Shape: new NetworkShape([3, 4, 3], 2));
+        CheckReport r = Check(Backprop(new Mutant(Bug.SoftmaxJacobianTwice)), options);
+        Mismatch m = Assert.IsType<Mismatch>(r.Mismatch);
+        Assert.NotNull(m.Index);
+        Assert.True(m.ShrinkSteps > 0);
+        Assert.True(m.Minimal.ParameterCount < m.Original.ParameterCount, $"{m.Minimal}");
+        Assert.Equal($"backprop-spec check --impl 'jacobian' --seed 5 --count 60 --replay random:{m.Index} --shape 3-4-3 --batch 2 --strict", m.Replay);
+        Assert.Contains(Bug.SoftmaxJacobianTwice, m.Diagnosis!.Classes);
+    }
+
+    [Fact]
+    public void A_wrong_answer_that_is_right_when_asked_again_is_called_not_deterministic()
+    {
+        int gradients = 0;
+        Served once = Script((r, io) =>
+        {
+            IBackprop by = r.Op == "gradients" && Interlocked.Increment(ref gradients) == 1 ? new Mutant(Bug.SignFlip) : new ReferenceBackprop();
+            io.Line(Answer(r, by));
+            return null;
+        });
+        Mismatch m = Assert.IsType<Mismatch>(Check(once, new CheckOptions("flaky", Count: 5)).Mismatch);
+        Assert.Equal(Zone.Agrees, m.MinimalVerdict.Zone);
+        Assert.Equal("(passed when asked again: the implementation is not deterministic)", m.MinimalVerdict.Message);
+        Assert.Equal(0, m.ShrinkSteps);
+    }
+
+    [Fact]
+    public void Float32_answers_judged_as_float64_get_the_precision_hint()
+    {
+        Mismatch m = Assert.IsType<Mismatch>(Check(Backprop(new TextbookBackprop(Precision.Float32)), new CheckOptions("float32 undeclared", Count: 50)).Mismatch);
+        Assert.Equal(Zone.Wrong, m.Verdict.Zone);
+        Assert.StartsWith("every answer here would be right in float32 arithmetic.", m.PrecisionHint);
+    }
+
+    [Fact]
+    public void A_strict_accuracy_failure_names_its_causes_and_is_not_diagnosed()
+    {
+        Mismatch m = Assert.IsType<Mismatch>(Check(Backprop(new TextbookBackprop(Precision.Float64)), new CheckOptions("textbook", Count: 400, Strict: true)).Mismatch);
+        Assert.Equal(Zone.Accuracy, m.Verdict.Zone);
+        Assert.NotEmpty(m.Causes);
+        Assert.Null(m.Diagnosis);
+        Assert.Null(m.PrecisionHint);
+    }
+
+    [Fact]
+    public void A_diagnosis_that_cannot_ask_again_says_why()
+    {
+        // wrong, then broken for good once the shrinking is over: the diagnosis cannot ask
+        int gradients = 0;
+        Served breaks = Script((r, io) =>
+        {
+            if (r.Op == "gradients" && Interlocked.Increment(ref gradients) > 2) { io.Line($"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"internal\",\"message\":\"out of memory\"}}}}"); return null; }
+            io.Line(Answer(r, new Mutant(Bug.SignFlip)));
+            return null;
+        });
+        Mismatch m = Assert.IsType<Mismatch>(Check(breaks, new CheckOptions("tired", Count: 5)).Mismatch);
+        Assert.Null(m.Diagnosis);
+        Assert.Equal("could not ask the implementation again: answered `gradients` (id 11) with error code \"internal\": out of memory", m.DiagnosisNote);
+    }
+
+    [Fact]
+    public void A_non_finite_reply_is_shrunk_to_a_small_network_that_still_gets_one()
+    {
+        // NaN on every network with a tanh layer: the shrunk one keeps a tanh layer and little else
+        Served nanOnTanh = Script((r, io) =>
+        {
+            string reply = Answer(r);
+            bool tanh = r.Network?.Layers.Any(l => l.Activation == Activation.Tanh) == true;
+            io.Line(tanh && r.Op == "gradients" ? reply.Replace("\"loss\":", "\"loss\":NaN,\"was\":", StringComparison.Ordinal) : reply);
+            return null;
+        });
+        CheckReport r = Check(nanOnTanh, new CheckOptions("nan on tanh", Count: 100, Seed: 3, Shape: new NetworkShape([3, 4, 2], 2)));
+        Broken b = Assert.IsType<Broken>(r.Broken);
+        Assert.Equal("non-finite", b.Fault.KindName);
+        Network min = Assert.IsType<Network>(b.Minimal);
+        Assert.Contains(min.Layers, l => l.Activation == Activation.Tanh);
+        Assert.True(b.ShrinkSteps > 0);
+        Assert.True(min.ParameterCount < b.Original!.ParameterCount, $"{min}");
+        Assert.Same(min, b.Fault.Network);                             // the fault reported is the minimal network's
+        Assert.Equal("", b.Note);
+        Assert.StartsWith("backprop-spec check --impl 'nan on tanh' --seed 3 --count 100 --replay random:", b.Replay);
+    }
+
+    [Theory]
+    [InlineData(false, "not shrunk: every candidate would restart the implementation", "crash")]
+    [InlineData(true, "not shrunk: every candidate would cost a timeout", "hang")]
+    public void A_crash_or_a_hang_is_not_shrunk(bool hang, string note, string kind)
+    {
+        Served breaks = ReferenceBut((_, io) => hang ? io.Hang() : 9, FirstGradients);
+        CheckReport r = Check(breaks, new CheckOptions("breaks", Count: 5, TimeoutMs: 300));
+        Broken b = Assert.IsType<Broken>(r.Broken);
+        Assert.Equal(kind, b.Fault.KindName);
+        Assert.Equal(note, b.Note);
+        Assert.Equal(0, b.ShrinkSteps);
+        Assert.Null(b.Minimal);
+        Assert.Equal("backprop-spec check --impl 'breaks' --replay 000-one-hidden-unit --timeout-ms 300", b.Replay);
+    }
+
+    [Fact]
+    public void An_interrupt_while_shrinking_a_broken_reply_reports_it_unshrunk()
+    {
+        var interrupt = new Interrupt();
+        int faults = 0;
+        Served nan = Script((r, io) =>
+        {
+            if (r.Op != "gradients") { io.Line(Answer(r)); return null; }
+            if (Interlocked.Increment(ref faults) == 3) interrupt.Request("SIGINT", 130);
+            io.Line(Answer(r).Replace("\"loss\":", "\"loss\":NaN,\"was\":", StringComparison.Ordinal));
+            return null;
+        });
+        CheckReport r = Check(nan, new CheckOptions("nan", Count: 5), interrupt);
+        Broken b = Assert.IsType<Broken>(r.Broken);
+        Assert.Equal("not shrunk: the check was interrupted by SIGINT", b.Note);
+        Assert.Null(b.Minimal);
+        Assert.Equal("SIGINT", r.Interrupted!.Signal);
+    }
+
+    [Fact]
+    public void An_interrupt_while_shrinking_a_wrong_answer_reports_it_unshrunk()
+    {
+        var interrupt = new Interrupt();
+        int gradients = 0;
+        Served wrong = Script((r, io) =>
+        {
+            if (r.Op == "gradients" && Interlocked.Increment(ref gradients) == 3) interrupt.Request("SIGTERM", 143);
+            io.Line(Answer(r, new Mutant(Bug.SignFlip)));
+            return null;
+        });
+        Mismatch m = Assert.IsType<Mismatch>(Check(wrong, new CheckOptions("wrong", Count: 5), interrupt).Mismatch);
+        Assert.Equal("not shrunk or diagnosed: the check was interrupted by SIGTERM", m.DiagnosisNote);
+        Assert.Same(m.Original, m.Minimal);
+        Assert.Equal(0, m.ShrinkSteps);
+        Assert.Null(m.Diagnosis);
+    }
+}

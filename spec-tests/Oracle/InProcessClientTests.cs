@@ -1,0 +1,465 @@
+using BackpropSpec.Oracle;
+using BackpropSpec.Oracle.Checking;
+using BackpropSpec.Oracle.Protocol;
+using BackpropSpec.Reference;
+using Xunit;
+using static BackpropSpec.SpecTests.Checking.Serve;
+
+namespace BackpropSpec.SpecTests.Checking;
+
+/// <summary>
+/// The protocol client against implementations served in this process (<see cref="Serve"/>), over OS
+/// pipes: every way a reply can be broken is reported as its kind, with the words that say what came,
+/// and the client restarts exactly after the kinds that leave the replies out of line. The fixture
+/// programs (ProtocolCheckTests, HostileImplementationTests) show the same through real processes;
+/// these run in milliseconds, so Stryker can mutate the client against them.
+/// </summary>
+public class InProcessClientTests
+{
+    static readonly Network N000 = Examples.Load("000-one-hidden-unit");
+
+    /// <summary>A reference whose first gradients reply (over all its starts) is <paramref name="line"/>
+    /// with {id} replaced by the request's id.</summary>
+    static Served FirstGradientsReply(string line)
+    {
+        int seen = 0;
+        return ReferenceBut((r, io) => { io.Line(line.Replace("{id}", r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))); return null; },
+                            r => r.Op == "gradients" && Interlocked.Increment(ref seen) == 1);
+    }
+
+    public static TheoryData<string, string, string, bool> BrokenReplies => new()
+    {
+        // reply line, kind, words of the message, whether the implementation is restarted after it
+        { "computing gradients... done", "garbage", "replied to `gradients` (id 2) with a line that is not JSON (", true },
+        { "[1,2,3]", "garbage", "with JSON that is not a reply object (an object with \"ok\": true or false): [1,2,3]", true },
+        { "{\"id\":{id},\"ok\":\"yes\"}", "garbage", "not a reply object", true },
+        { "{\"id\":7,\"ok\":true}", "wrong-id", "answered request id 2 (`gradients`) with id 7", true },
+        { "{\"ok\":true}", "wrong-id", "answered request id 2 (`gradients`) with id (missing)", true },
+        { "{\"id\":\"2\",\"ok\":true}", "wrong-id", "with id \"2\"", true },
+        { "{\"id\":2.5,\"ok\":true}", "wrong-id", "with id 2.5", true },
+        { "{\"id\":9,\"ok\":false,\"error\":{\"code\":\"internal\",\"message\":\"boom\"}}", "wrong-id", "answered request id 2 (`gradients`) with id 9", true },
+        { "{\"id\":null,\"ok\":false,\"error\":{\"code\":\"bad-request\",\"message\":\"could not read\"}}", "error-reply", "answered `gradients` (id 2) with error code \"bad-request\": could not read", false },
+        { "{\"ok\":false,\"error\":{\"code\":\"internal\"}}", "error-reply", "with error code \"internal\": (no message)", false },
+        { "{\"id\":{id},\"ok\":false}", "error-reply", "with an error reply without error.code: (no message)", false },
+        { "{\"id\":{id},\"ok\":false,\"error\":{\"code\":7,\"message\":[1]}}", "error-reply", "with an error reply without error.code: (no message)", false },
+        { "{\"id\":{id},\"ok\":false,\"error\":\"internal\"}", "error-reply", "without error.code", false },
+        { "{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]],\"loss\":NaN}", "non-finite", "loss: NaN is not a finite number", false },
+        { "{\"id\":{id},\"ok\":true,\"outputs\":[[nan]],\"loss\":1}", "non-finite", "outputs[0][0]: NaN is not a finite number", false },
+        { "{\"id\":{id},\"ok\":true,\"outputs\":[[-inf]],\"loss\":1}", "non-finite", "outputs[0][0]: -Infinity is not a finite number", false },
+        { "{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]],\"loss\":Infinity}", "non-finite", "loss: Infinity is not a finite number", false },
+        { "{\"id\":{id},\"ok\":true,\"note\":NaN,\"outputs\":[[0.5]],\"loss\":0.1,\"gradients\":[]}", "wrong-shape", "gradients: expected 2", false },
+        { "{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]],\"loss\":1e999}", "non-finite", "loss: 1e999 overflows a double", false },
+        { "{\"id\":{id},\"ok\":true,\"outputs\":[[0.5],[0.5]],\"loss\":1}", "wrong-shape", "outputs: expected 1", false },
+        { "{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]]}", "wrong-shape", "the reply to `gradients` (id 2): loss: missing", false },
+        { "{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]],\"loss\":0.1,\"gradients\":[{\"weights\":[[]],\"biases\":null},{\"weights\":[[0]],\"biases\":null}]}",
+          "wrong-shape", "gradients[0].weights[0]: expected 2 numbers (inputs), got 0", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenReplies))]
+    public void A_broken_reply_is_its_kind_and_the_restart_follows_the_kind(string line, string kind, string words, bool restarts)
+    {
+        using var impl = ProcessBackprop.InProcess("broken", FirstGradientsReply(line), 5000);
+        var e = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
+        Assert.Equal(kind, e.KindName);
+        Assert.Contains(words, e.Message);
+        Assert.Equal("gradients", e.Op);
+        Assert.Equal(2, e.Id);
+        Assert.Same(N000, e.Network);
+        Assert.Same(e, impl.Fault);
+        Assert.Equal(restarts, ProtocolFailures.KillsProcess(e.Kind));
+
+        // asked again: the reference answers, in the same process unless the kind ends it
+        impl.ClearFaults();
+        Assert.Null(impl.Fault);
+        Gradients g = impl.Gradients(N000);
+        Assert.Equal(new ReferenceBackprop().Gradients(N000).Flatten(), g.Flatten());
+        Assert.Equal(restarts ? 2 : 1, impl.Starts);
+        Assert.Equal(restarts ? 4 : 3, impl.Requests);          // hello again after a restart
+        Assert.Null(impl.Fault);
+    }
+
+    [Fact]
+    public void A_bare_NaN_in_a_string_is_text_not_a_number()
+    {
+        // the token inside a string is left alone: the line is JSON, and its fields are fine
+        using var impl = ProcessBackprop.InProcess("quoted", Script((r, io) =>
+        {
+            string reply = Answer(r);
+            io.Line(r.Op == "forward" ? reply[..^1] + ",\"note\":\"NaN inf -Infinity \\\" nan\"}" : reply);
+            return null;
+        }), 5000);
+        Evaluation e = impl.Forward(N000);
+        Assert.Equal(new ReferenceBackprop().Forward(N000).Loss, e.Loss);
+    }
+
+    [Theory]
+    [InlineData("{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]],\"loss\":0.1,\"junk\":[NaN]}", "with a bare NaN or Infinity, which is not JSON: ")]
+    [InlineData("{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]],\"loss\":0.1,\"junk\":inferno}", "with a line that is not JSON")]
+    [InlineData("{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]],\"loss\":0.1,\"junk\":xnan}", "with a line that is not JSON")]
+    [InlineData("{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]],\"loss\":0.1,\"junk\":NaN1}", "with a line that is not JSON")]
+    public void A_non_finite_token_is_named_only_where_it_stands_alone(string line, string words)
+    {
+        using var impl = ProcessBackprop.InProcess("tokens", ReferenceBut((r, io) => { io.Line(line.Replace("{id}", r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))); return null; }, r => r.Op == "forward"), 5000);
+        var e = Assert.Throws<ProtocolException>(() => impl.Forward(N000));
+        Assert.Contains(words, e.Message);
+        Assert.Equal(words.Contains("bare", StringComparison.Ordinal) ? "non-finite" : "garbage", e.KindName);
+    }
+
+    [Fact]
+    public void A_long_line_is_shown_cut_to_200_characters_with_its_length()
+    {
+        string junk = new('x', 500);
+        using var impl = ProcessBackprop.InProcess("long", FirstGradientsReply(junk), 5000);
+        var e = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
+        Assert.EndsWith(": " + junk[..200] + "… (500 characters)", e.Message);
+
+        using var exact = ProcessBackprop.InProcess("200", FirstGradientsReply(junk[..200]), 5000);
+        var e200 = Assert.Throws<ProtocolException>(() => exact.Gradients(N000));
+        Assert.EndsWith(": " + junk[..200], e200.Message);
+    }
+
+    [Fact]
+    public void Blank_lines_between_replies_are_tolerated()
+    {
+        using var impl = ProcessBackprop.InProcess("blank", Script((r, io) => { io.Write("\n  \r\n" + Answer(r) + "\r\n"); return null; }), 5000);
+        Assert.Equal(new ReferenceBackprop().Step(N000).Flatten(), impl.Step(N000).Flatten());
+        Assert.Equal(1, impl.Starts);
+    }
+
+    [Fact]
+    public void An_unsupported_reply_declines_the_network_and_keeps_the_process()
+    {
+        int asked = 0;
+        using var impl = ProcessBackprop.InProcess("declines", ReferenceBut((r, io) =>
+        {
+            io.Line($"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"unsupported\"{(asked++ == 0 ? ",\"message\":\"no tanh\"" : "")}}}}}");
+            return null;
+        }, r => r.Op == "forward"), 5000);
+        var e = Assert.Throws<UnsupportedNetworkException>(() => impl.Forward(N000));
+        Assert.Equal("no tanh", e.Message);
+        Assert.Equal("forward", e.Op);
+        Assert.Same(e, impl.Declined);
+        Assert.Null(impl.Fault);
+        var second = Assert.Throws<UnsupportedNetworkException>(() => impl.Forward(N000));
+        Assert.Equal("(no message)", second.Message);
+        Assert.Same(e, impl.Declined);                                  // the first is kept
+        Assert.Equal(new ReferenceBackprop().Gradients(N000).Flatten(), impl.Gradients(N000).Flatten());
+        Assert.Equal(1, impl.Starts);
+        impl.ClearFaults();
+        Assert.Null(impl.Declined);
+    }
+
+    [Fact]
+    public void Unsupported_in_hello_is_an_error_reply()
+    {
+        using var impl = ProcessBackprop.InProcess("hello declines", Script((r, io) =>
+        {
+            io.Line($"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"unsupported\",\"message\":\"no\"}}}}");
+            return null;
+        }), 5000);
+        var e = Assert.Throws<ProtocolException>(impl.Start);
+        Assert.Equal("error-reply", e.KindName);
+        Assert.Equal("hello", e.Op);
+        Assert.Contains("answered `hello` (id 1) with error code \"unsupported\": no", e.Message);
+    }
+
+    [Fact]
+    public void Hello_lists_capabilities_in_the_reference_order_and_reports_unknown_names()
+    {
+        using var impl = ProcessBackprop.InProcess("hello", Script((r, io) =>
+        {
+            io.Line(r.Op == "hello" ? Hello(r.Id, ["tanh", "gelu", "identity"], ["softmax-cross-entropy", "hinge", "half-sse"], "\"float32\"") : Answer(r));
+            return null;
+        }), 5000);
+        impl.Start();
+        Assert.Equal("reference (in process)", impl.Name);
+        Assert.Equal([Activation.Identity, Activation.Tanh], impl.Capabilities.Activations);
+        Assert.Equal([LossKind.HalfSse, LossKind.SoftmaxCrossEntropy], impl.Capabilities.Losses);
+        Assert.Equal(BackpropSpec.Oracle.Judging.Precision.Float32, impl.Capabilities.Precision);
+        Assert.Equal(["gelu", "hinge"], impl.UnknownCapabilities);
+        Assert.Null(impl.UnknownPrecision);
+        Assert.Equal(1, impl.Requests);
+        impl.Start();                                                  // running already: nothing sent
+        Assert.Equal(1, impl.Requests);
+    }
+
+    [Theory]
+    [InlineData("\"float16\"", "precision \"float16\"")]
+    [InlineData("64", "precision 64")]
+    [InlineData("null", "precision null")]
+    public void An_unknown_precision_is_reported_and_not_taken_for_float64(string precision, string unknown)
+    {
+        using var impl = ProcessBackprop.InProcess("precision", Script((r, io) => { io.Line(r.Op == "hello" ? Hello(r.Id, ["sigmoid"], ["half-sse"], precision) : Answer(r)); return null; }), 5000);
+        impl.Start();
+        Assert.Equal(precision, impl.UnknownPrecision);
+        Assert.Equal([unknown], impl.UnknownCapabilities);
+        Assert.Equal(BackpropSpec.Oracle.Judging.Precision.Float64, impl.Capabilities.Precision);
+    }
+
+    [Fact]
+    public void Hello_without_a_precision_is_float64_and_without_a_name_is_unnamed()
+    {
+        using var impl = ProcessBackprop.InProcess("plain hello", Script((r, io) =>
+        {
+            io.Line(r.Op == "hello" ? $"{{\"id\":{r.Id},\"ok\":true,\"implementation\":\"\",\"activations\":[\"sigmoid\"],\"losses\":[\"half-sse\"]}}" : Answer(r));
+            return null;
+        }), 5000);
+        impl.Start();
+        Assert.Equal("(unnamed)", impl.Name);
+        Assert.Equal(BackpropSpec.Oracle.Judging.Precision.Float64, impl.Capabilities.Precision);
+        Assert.Empty(impl.UnknownCapabilities);
+        Assert.Null(impl.UnknownPrecision);
+    }
+
+    [Theory]
+    [InlineData("{\"id\":1,\"ok\":true,\"losses\":[\"half-sse\"]}", "the reply to `hello` (id 1): activations: missing")]
+    [InlineData("{\"id\":1,\"ok\":true,\"activations\":[\"sigmoid\"]}", "the reply to `hello` (id 1): losses: missing")]
+    [InlineData("{\"id\":2,\"ok\":true}", "answered request id 1 (`hello`) with id 2")]
+    public void A_broken_hello_is_a_protocol_error_in_hello(string hello, string words)
+    {
+        using var impl = ProcessBackprop.InProcess("bad hello", Script((r, io) => { io.Line(hello); return null; }), 5000);
+        var e = Assert.Throws<ProtocolException>(impl.Start);
+        Assert.Equal("hello", e.Op);
+        Assert.Null(e.Network);
+        Assert.Contains(words, e.Message);
+        Assert.Same(e, impl.Fault);
+    }
+
+    [Fact]
+    public void An_exit_is_a_crash_with_its_exit_code_and_the_last_lines_of_stderr()
+    {
+        using var impl = ProcessBackprop.InProcess("crash", ReferenceBut((r, io) =>
+        {
+            for (int i = 0; i < 30; i++) io.Err($"line {i}\n");
+            io.Err(new string('e', 1000) + "\n");
+            io.Err("no end of line");
+            return 3;
+        }, FirstGradients), 5000);
+        var e = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
+        Assert.Equal("crash", e.KindName);
+        Assert.Equal(3, e.ExitCode);
+        Assert.StartsWith("the implementation exited with code 3 before answering `gradients` (id 2)\nlast lines of its stderr:\n  | line 12\n", e.Message);
+        string[] tail = e.StderrTail!.Split('\n');
+        Assert.Equal(20, tail.Length);                                  // the last 20 lines
+        Assert.Equal("line 12", tail[0]);
+        Assert.Equal(new string('e', 400) + "…", tail[^2]);            // cut at 400 characters
+        Assert.Equal("no end of line", tail[^1]);                       // the last line, unended
+    }
+
+    [Fact]
+    public void A_thrown_exception_is_a_crash_with_exit_code_1_and_its_message()
+    {
+        using var impl = ProcessBackprop.InProcess("throws", ReferenceBut((_, _) => throw new InvalidOperationException("simulated segmentation fault"), FirstGradients), 5000);
+        var e = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
+        Assert.Equal(1, e.ExitCode);
+        Assert.Equal("InvalidOperationException: simulated segmentation fault", e.StderrTail);
+    }
+
+    [Fact]
+    public void An_exit_with_nothing_on_stderr_says_so()
+    {
+        using var impl = ProcessBackprop.InProcess("quiet", ReferenceBut((_, _) => 0, FirstGradients), 5000);
+        var e = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
+        Assert.Equal("the implementation exited with code 0 before answering `gradients` (id 2)\nit wrote nothing to stderr", e.Message);
+        Assert.Equal("", e.StderrTail);
+    }
+
+    [Fact]
+    public void Closing_stdout_and_sleeping_on_is_a_crash_that_kept_running()
+    {
+        using var impl = ProcessBackprop.InProcess("closes", ReferenceBut((_, io) => { io.Err("bye"); io.CloseStdout(); return io.Hang(); }, FirstGradients), 5000);
+        var e = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
+        Assert.Equal("crash", e.KindName);
+        Assert.Null(e.ExitCode);
+        Assert.StartsWith("the implementation closed its stdout (and kept running) before answering `gradients` (id 2)\nlast lines of its stderr:\n  | bye", e.Message);
+    }
+
+    [Fact]
+    public void No_reply_within_the_timeout_is_a_hang_and_half_a_line_is_shown()
+    {
+        using var silent = ProcessBackprop.InProcess("hangs", ReferenceBut((_, io) => io.Hang(), FirstGradients), 300);
+        var e = Assert.Throws<ProtocolException>(() => silent.Gradients(N000));
+        Assert.Equal("hang", e.KindName);
+        Assert.Equal("no reply within 300 ms while answering `gradients` (id 2) (--timeout-ms sets the limit)", e.Message);
+
+        using var half = ProcessBackprop.InProcess("half", ReferenceBut((_, io) => { io.Write("{\"id\":2,\"ok\":tr"); return io.Hang(); }, FirstGradients), 300);
+        var h = Assert.Throws<ProtocolException>(() => half.Gradients(N000));
+        Assert.Equal("no reply within 300 ms while answering `gradients` (id 2) (--timeout-ms sets the limit); it wrote 15 bytes of a line and no end of line: {\"id\":2,\"ok\":tr", h.Message);
+        // a restart follows: the next process answers
+        half.ClearFaults();
+        Assert.Equal(new ReferenceBackprop().Forward(N000).Loss, half.Forward(N000).Loss);
+        Assert.Equal(2, half.Starts);
+    }
+
+    [Fact]
+    public void An_implementation_that_stops_reading_its_stdin_is_a_hang_in_writing()
+    {
+        // the request for a network of 101,770 parameters is far longer than a pipe holds
+        Network big = NetworkGen.Sample(1, 0, 1, Capabilities.Everything, new NetworkShape([784, 128, 10], 1));
+        using var impl = ProcessBackprop.InProcess("deaf", Script((r, io) => { io.Line(Answer(r)); return io.Hang(); }), 300);
+        var e = Assert.Throws<ProtocolException>(() => impl.Gradients(big));
+        Assert.Equal("hang", e.KindName);
+        Assert.Equal("did not read its request within 300 ms while answering `gradients` (id 2)", e.Message);
+    }
+
+    [Fact]
+    public void An_implementation_that_exits_before_reading_its_request_is_a_crash_in_writing()
+    {
+        Network big = NetworkGen.Sample(1, 0, 1, Capabilities.Everything, new NetworkShape([784, 128, 10], 1));
+        using var impl = ProcessBackprop.InProcess("gone", Script((r, io) => { io.Line(Answer(r)); io.Err("leaving"); return 4; }), 5000);
+        var e = Assert.Throws<ProtocolException>(() => impl.Gradients(big));
+        Assert.Equal("crash", e.KindName);
+        Assert.Equal(4, e.ExitCode);
+        Assert.StartsWith("the implementation exited with code 4 stopped reading its stdin before answering `gradients` (id 2)", e.Message);
+    }
+
+    [Fact]
+    public void A_reply_line_past_the_limit_is_too_long_and_not_kept()
+    {
+        long limit = ProcessBackprop.LineLimitFor(N000);
+        Assert.Equal(ProcessBackprop.MinLineLimit, limit);
+        using var impl = ProcessBackprop.InProcess("too long", ReferenceBut((_, io) =>
+        {
+            string mib = new('7', 1 << 20);
+            io.Write("{\"id\":2,\"ok\":true,\"loss\":");
+            for (int i = 0; i < 65; i++) io.Write(mib);
+            io.Write("\n");
+            return io.Hang();
+        }, FirstGradients), 20000);
+        var e = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
+        Assert.Equal("too-long", e.KindName);
+        Assert.StartsWith($"replied to `gradients` (id 2) with a line longer than {limit:N0} bytes (the limit; ", e.Message);
+        Assert.Contains(": {\"id\":2,\"ok\":true,\"loss\":777", e.Message);
+    }
+
+    [Fact]
+    public void The_line_limit_grows_with_the_network_and_is_bounded()
+    {
+        Assert.Equal(ProcessBackprop.MinLineLimit, ProcessBackprop.LineLimitFor((Network?)null));
+        Assert.Equal(ProcessBackprop.MinLineLimit, ProcessBackprop.LineLimitFor(1_048_576));
+        Assert.Equal(64L * 1_048_577, ProcessBackprop.LineLimitFor(1_048_577));
+        Assert.Equal(ProcessBackprop.MaxLineLimit, ProcessBackprop.LineLimitFor(100_000_000));
+        Network big = NetworkGen.Sample(1, 0, 1, Capabilities.Everything, new NetworkShape([784, 1400, 10], 2));
+        Assert.Equal(64L * (big.ParameterCount + 2 * 10 + 1), ProcessBackprop.LineLimitFor(big));
+    }
+
+    [Fact]
+    public void Megabytes_on_stderr_are_drained_while_the_replies_come()
+    {
+        string flood = string.Concat(Enumerable.Repeat(new string('s', 1023) + "\n", 1024));   // 1 MiB a request
+        using var impl = ProcessBackprop.InProcess("chatty", Script((r, io) => { io.Err(flood); io.Line(Answer(r)); return null; }), 5000);
+        for (int i = 0; i < 4; i++) Assert.Equal(new ReferenceBackprop().Forward(N000).Loss, impl.Forward(N000).Loss);
+        Assert.Null(impl.Fault);
+    }
+
+    [Fact]
+    public void Replies_sent_ahead_are_read_in_order_and_forgotten_ones_dropped()
+    {
+        Network a = Examples.Load("002-mazur-2-2-2"), b = N000;
+        var reference = new ReferenceBackprop();
+        using var impl = ProcessBackprop.InProcess("ahead", ReferenceServed, 5000);
+        object groupA = new(), groupB = new();
+        impl.Prefetch("gradients", a, groupA);
+        impl.Prefetch("step", a, groupA);
+        impl.Prefetch("gradients", b, groupB);
+        impl.Prefetch("gradients", b, groupB);                         // sent once only
+        impl.Prefetch("hello", b);                                     // not an op to send ahead
+        Assert.Equal(4, impl.Requests);
+        Assert.Equal(reference.Gradients(b).Flatten(), impl.Gradients(b).Flatten());   // reads a's two first and keeps them
+        Assert.Equal(reference.Step(a).Flatten(), impl.Step(a).Flatten());
+        impl.Prefetch("forward", a, groupA);
+        impl.Forget(groupA);                                           // its forward is read and dropped
+        Assert.Equal(reference.Forward(b).Loss, impl.Forward(b).Loss);
+        Assert.Equal(6, impl.Requests);
+        Assert.Equal(reference.Gradients(a).Flatten(), impl.Gradients(a).Flatten());   // asked afresh
+        Assert.Equal(7, impl.Requests);
+        Assert.Equal(1, impl.Starts);
+    }
+
+    [Fact]
+    public void Replies_out_of_order_are_a_wrong_id()
+    {
+        // the first start swaps its first two replies; the state is its own, as a process's is
+        int starts = 0;
+        Served swaps = (stdin, stdout, stderr, killed) =>
+        {
+            bool first = Interlocked.Increment(ref starts) == 1;
+            string? held = null;
+            return Script((r, io) =>
+            {
+                if (first && r.Number == 2) { held = Answer(r); return null; }
+                io.Line(Answer(r));
+                if (held is { } h) { held = null; io.Line(h); }
+                return null;
+            })(stdin, stdout, stderr, killed);
+        };
+        using var impl = ProcessBackprop.InProcess("swaps", swaps, 5000);
+        impl.Prefetch("gradients", N000);
+        impl.Prefetch("forward", N000);
+        var e = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
+        Assert.Equal("wrong-id", e.KindName);
+        Assert.Contains("answered request id 2 (`gradients`) with id 3", e.Message);
+        // the process went, and what was sent ahead with it
+        impl.ClearFaults();
+        Assert.Equal(new ReferenceBackprop().Forward(N000).Loss, impl.Forward(N000).Loss);
+        Assert.Equal(2, impl.Starts);
+    }
+
+    [Fact]
+    public void A_request_sent_ahead_that_breaks_is_reported_when_asked_for()
+    {
+        using var impl = ProcessBackprop.InProcess("dies", ReferenceBut((_, _) => 5, FirstGradients), 5000);
+        impl.Prefetch("gradients", N000);                              // no throw here
+        Assert.Null(impl.Fault);
+        var e = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
+        Assert.Equal(5, e.ExitCode);
+    }
+
+    [Fact]
+    public void An_interrupt_stops_the_wait_and_ends_the_implementation()
+    {
+        using var cts = new CancellationTokenSource();
+        using var impl = ProcessBackprop.InProcess("slow", ReferenceBut((_, io) => io.Hang(), FirstGradients), 60000);
+        impl.Interrupt = cts.Token;
+        impl.Start();
+        cts.CancelAfter(100);
+        Assert.ThrowsAny<OperationCanceledException>(() => impl.Gradients(N000));
+        Assert.Null(impl.Fault);
+        Assert.ThrowsAny<OperationCanceledException>(impl.Start);       // nothing more is sent
+        impl.Prefetch("forward", N000);                                  // nor sent ahead
+        Assert.Equal(2, impl.Requests);
+    }
+
+    [Fact]
+    public void A_closed_client_refuses_requests_and_its_implementation_is_ended()
+    {
+        CancellationToken seen = default;
+        var impl = ProcessBackprop.InProcess("ended", (stdin, stdout, stderr, killed) => { seen = killed; return ReferenceServed(stdin, stdout, stderr, killed); }, 5000);
+        impl.Start();
+        impl.Dispose();
+        Assert.True(seen.IsCancellationRequested);
+        Assert.Throws<ObjectDisposedException>(impl.Start);
+        Assert.Throws<ObjectDisposedException>(() => impl.Forward(N000));
+        impl.Prefetch("forward", N000);                                  // ignored
+        impl.Dispose();                                                  // twice is fine
+    }
+
+    [Theory]
+    [InlineData("", 1000, "the implementation's command line is empty")]
+    [InlineData("  ", 1000, "the implementation's command line is empty")]
+    [InlineData("python3 x.py", 0, "the timeout must be at least 1 ms, got 0")]
+    public void A_client_without_a_command_or_a_timeout_is_refused(string command, int timeoutMs, string message) =>
+        Assert.Equal(message, Assert.Throws<ArgumentException>(() => new ProcessBackprop(command, timeoutMs)).Message);
+
+    [Fact]
+    public void Read_reply_reads_a_line_as_the_live_client_does()
+    {
+        var r = new Serve.Request(5, "step", N000, 2, "");
+        var p = Assert.IsType<Parameters>(ProcessBackprop.ReadReply("step", Answer(r), 5, N000));
+        Assert.Equal(new ReferenceBackprop().Step(N000).Flatten(), p.Flatten());
+        Assert.IsType<Evaluation>(ProcessBackprop.ReadReply("forward", Answer(r with { Op = "forward" }), 5, N000));
+        Assert.IsType<Gradients>(ProcessBackprop.ReadReply("gradients", Answer(r with { Op = "gradients" }), 5, N000));
+        Assert.Equal("unknown request 'hello'", Assert.Throws<ArgumentException>(() => ProcessBackprop.ReadReply("hello", Answer(r), 5, N000)).Message);
+    }
+}
