@@ -89,7 +89,111 @@ public class InProcessCheckTests
     {
         Mismatch m = Assert.IsType<Mismatch>(Check(Backprop(new TextbookBackprop(Precision.Float32)), new CheckOptions("float32 undeclared", Count: 50)).Mismatch);
         Assert.Equal(Zone.Wrong, m.Verdict.Zone);
-        Assert.StartsWith("every answer here would be right in float32 arithmetic.", m.PrecisionHint);
+        Assert.Equal("every answer here would be right in float32 arithmetic. If the implementation computes in float32 " +
+                     "(float32 arrays or tensors, Math.fround), declare \"precision\": \"float32\" in hello or pass --precision float32; " +
+                     "if it computes in float64, the error is real", m.PrecisionHint);
+    }
+
+    /// <summary>Declines every network with one input: the shrinker meets declined candidates, and
+    /// what they leave behind must not spoil the candidates after them, the diagnosis or the hint.</summary>
+    static Served DecliningOneInput(IBackprop inner) => Script((r, io) =>
+    {
+        io.Line(r.Network?.Inputs == 1 ? $"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"unsupported\",\"message\":\"one input\"}}}}" : Answer(r, inner));
+        return null;
+    });
+
+    [Fact]
+    public void Declined_candidates_while_shrinking_spoil_neither_the_diagnosis_nor_the_hint()
+    {
+        Mismatch wrong = Assert.IsType<Mismatch>(Check(DecliningOneInput(new Mutant(Bug.SignFlip)), new CheckOptions("sign-flip", Count: 5)).Mismatch);
+        Assert.Equal([Bug.SignFlip], wrong.Diagnosis!.Classes);
+        Assert.Null(wrong.DiagnosisNote);
+        Assert.True(wrong.ShrinkSteps > 1, $"{wrong.ShrinkSteps} steps");
+        Assert.Equal(2, wrong.Minimal.Inputs);
+
+        Mismatch float32 = Assert.IsType<Mismatch>(Check(DecliningOneInput(new TextbookBackprop(Precision.Float32)), new CheckOptions("float32", Count: 5)).Mismatch);
+        Assert.NotNull(float32.PrecisionHint);
+    }
+
+    [Fact]
+    public void No_float32_hint_when_the_original_answers_are_wrong_even_in_float32()
+    {
+        // float32 arithmetic everywhere, and twice the gradient on networks of three layers: the
+        // shrunk network of two layers is wrong only by float32's rounding, the original is not
+        var doubledOnThree = new Bent(new TextbookBackprop(Precision.Float32));
+        var options = new CheckOptions("bent", Count: 1, Replay: "random:0", Shape: new NetworkShape([2, 3, 3, 2], 2));
+        Mismatch m = Assert.IsType<Mismatch>(Check(Backprop(doubledOnThree), options).Mismatch);
+        Assert.Equal(3, m.Original.Layers.Count);
+        Assert.Null(m.PrecisionHint);
+    }
+
+    sealed class Bent(IBackprop inner) : IBackprop
+    {
+        public string Name => "bent";
+        public Evaluation Forward(Network n) => inner.Forward(n);
+        public Parameters Step(Network n) => inner.Step(n);
+        public Gradients Gradients(Network n)
+        {
+            Gradients g = inner.Gradients(n);
+            if (n.Layers.Count < 3) return g;
+            return g with { dE_dW = g.dE_dW.Select(w => { var d = (double[,])w.Clone(); for (int j = 0; j < d.GetLength(0); j++) for (int i = 0; i < d.GetLength(1); i++) d[j, i] *= 2; return d; }).ToArray() };
+        }
+    }
+
+    /// <summary>The reference on everything but the diagnosis's probes, which it answers with
+    /// <paramref name="probe"/> (null: as the reference does).</summary>
+    static Served SignFlipAndProbes(Func<Request, string?> probe) => Script((r, io) =>
+    {
+        bool isProbe = r.Network?.Name?.StartsWith("diagnosis probe", StringComparison.Ordinal) == true;
+        io.Line(isProbe && probe(r) is { } line ? line : Answer(r, new Mutant(Bug.SignFlip)));
+        return null;
+    });
+
+    [Fact]
+    public void A_diagnosis_whose_probes_are_refused_says_which_refusal_came_first()
+    {
+        int probes = 0;
+        Served refuses = SignFlipAndProbes(r => Interlocked.Increment(ref probes) switch
+        {
+            1 => $"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"unsupported\",\"message\":\"no probes\"}}}}",
+            2 => $"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"internal\",\"message\":\"probe failed\"}}}}",
+            _ => null,
+        });
+        Mismatch m = Assert.IsType<Mismatch>(Check(refuses, new CheckOptions("refuses", Count: 5)).Mismatch);
+        Assert.Null(m.Diagnosis);
+        Assert.StartsWith("could not ask the implementation again: answered `", m.DiagnosisNote);
+        Assert.EndsWith("with error code \"internal\": probe failed", m.DiagnosisNote);
+
+        Served declines = SignFlipAndProbes(r => $"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"unsupported\",\"message\":\"no probes\"}}}}");
+        Mismatch d = Assert.IsType<Mismatch>(Check(declines, new CheckOptions("declines", Count: 5)).Mismatch);
+        Assert.Equal("could not ask the implementation again: no probes", d.DiagnosisNote);
+    }
+
+    [Fact]
+    public void An_interrupt_during_the_diagnosis_reports_the_failure_unshrunk()
+    {
+        var interrupt = new Interrupt();
+        Served stops = SignFlipAndProbes(_ => { interrupt.Request("SIGINT", 130); return null; });
+        Mismatch m = Assert.IsType<Mismatch>(Check(stops, new CheckOptions("stops", Count: 5), interrupt).Mismatch);
+        Assert.Equal("not shrunk or diagnosed: the check was interrupted by SIGINT", m.DiagnosisNote);
+        Assert.Null(m.Diagnosis);
+    }
+
+    [Fact]
+    public void Shrinking_a_broken_reply_stops_after_150_candidates()
+    {
+        Served nan = Script((r, io) =>
+        {
+            string reply = Answer(r);
+            // NaN on every network of 500 parameters or more: most candidates near that edge are not it
+            io.Line(r.Op == "gradients" && r.Network!.ParameterCount >= 500 ? reply.Replace("\"loss\":", "\"loss\":NaN,\"was\":", StringComparison.Ordinal) : reply);
+            return null;
+        });
+        var options = new CheckOptions("nan", Count: 1, Replay: "random:0", Shape: new NetworkShape([20, 30, 30, 10], 10));
+        Broken b = Assert.IsType<Broken>(Check(nan, options).Broken);
+        Assert.Equal("shrinking stopped after 150 candidates", b.Note);
+        Assert.Same(b.Minimal, b.Fault.Network);
+        Assert.True(b.ShrinkSteps > 0);
     }
 
     [Fact]
@@ -129,7 +233,7 @@ public class InProcessCheckTests
             io.Line(tanh && r.Op == "gradients" ? reply.Replace("\"loss\":", "\"loss\":NaN,\"was\":", StringComparison.Ordinal) : reply);
             return null;
         });
-        CheckReport r = Check(nanOnTanh, new CheckOptions("nan on tanh", Count: 100, Seed: 3, Shape: new NetworkShape([3, 4, 2], 2)));
+        CheckReport r = Check(nanOnTanh, new CheckOptions("nan on tanh", Count: 100, Seed: 3, Shape: new NetworkShape([3, 4, 2])));
         Broken b = Assert.IsType<Broken>(r.Broken);
         Assert.Equal("non-finite", b.Fault.KindName);
         Network min = Assert.IsType<Network>(b.Minimal);
@@ -138,7 +242,7 @@ public class InProcessCheckTests
         Assert.True(min.ParameterCount < b.Original!.ParameterCount, $"{min}");
         Assert.Same(min, b.Fault.Network);                             // the fault reported is the minimal network's
         Assert.Equal("", b.Note);
-        Assert.StartsWith("backprop-spec check --impl 'nan on tanh' --seed 3 --count 100 --replay random:", b.Replay);
+        Assert.Equal($"backprop-spec check --impl 'nan on tanh' --seed 3 --count 100 --replay random:{b.Index} --shape 3-4-2", b.Replay);
     }
 
     [Theory]
@@ -172,6 +276,7 @@ public class InProcessCheckTests
         Broken b = Assert.IsType<Broken>(r.Broken);
         Assert.Equal("not shrunk: the check was interrupted by SIGINT", b.Note);
         Assert.Null(b.Minimal);
+        Assert.Equal("backprop-spec check --impl 'nan' --replay 000-one-hidden-unit", b.Replay);
         Assert.Equal("SIGINT", r.Interrupted!.Signal);
     }
 

@@ -49,6 +49,13 @@ public class InProcessClientTests
         { "{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]],\"loss\":Infinity}", "non-finite", "loss: Infinity is not a finite number", false },
         { "{\"id\":{id},\"ok\":true,\"note\":NaN,\"outputs\":[[0.5]],\"loss\":0.1,\"gradients\":[]}", "wrong-shape", "gradients: expected 2", false },
         { "{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]],\"loss\":1e999}", "non-finite", "loss: 1e999 overflows a double", false },
+        { "NaN", "garbage", "replied to `gradients` (id 2) with JSON that is not a reply object (an object with \"ok\": true or false): NaN", true },
+        { "computing gradients... done", "garbage", "replied to `gradients` (id 2) with a line that is not JSON ('c' is an invalid start of a value): computing gradients... done", true },
+        { "{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]],\"loss\":-Infinity}", "non-finite", "loss: -Infinity is not a finite number", false },
+        { "{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]],\"loss\":inf}", "non-finite", "loss: Infinity is not a finite number", false },
+        { "{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]],\"loss\":-inf}", "non-finite", "loss: -Infinity is not a finite number", false },
+        { "{\"id\":{id},\"ok\":true,\"outputs\":[[NaN]],\"loss\":1}", "non-finite", "outputs[0][0]: NaN is not a finite number", false },
+        { "{\"id\":{id},\"ok\":true,\"note\":\"say \\\"NaN\\\" or \\\\\",\"outputs\":[[0.5]],\"loss\":NaN}", "non-finite", "loss: NaN is not a finite number", false },
         { "{\"id\":{id},\"ok\":true,\"outputs\":[[0.5],[0.5]],\"loss\":1}", "wrong-shape", "outputs: expected 1", false },
         { "{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]]}", "wrong-shape", "the reply to `gradients` (id 2): loss: missing", false },
         { "{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]],\"loss\":0.1,\"gradients\":[{\"weights\":[[]],\"biases\":null},{\"weights\":[[0]],\"biases\":null}]}",
@@ -77,6 +84,70 @@ public class InProcessClientTests
         Assert.Equal(restarts ? 2 : 1, impl.Starts);
         Assert.Equal(restarts ? 4 : 3, impl.Requests);          // hello again after a restart
         Assert.Null(impl.Fault);
+    }
+
+    [Theory]
+    [InlineData("forward", "{\"id\":2,\"ok\":true,\"outputs\":[[0.5]],\"loss\":NaN}", "the reply to `forward` (id 2): loss: NaN is not a finite number")]
+    [InlineData("forward", "{\"id\":2,\"ok\":true,\"outputs\":[[0.5]]}", "the reply to `forward` (id 2): loss: missing")]
+    [InlineData("step", "{\"id\":2,\"ok\":true}", "the reply to `step` (id 2): layers: missing")]
+    [InlineData("step", "{\"id\":2,\"ok\":true,\"layers\":[]}", "the reply to `step` (id 2): layers: expected 2 entries (one entry per layer), got 0")]
+    public void Forward_and_step_replies_are_read_field_by_field(string op, string line, string message)
+    {
+        using var impl = ProcessBackprop.InProcess(op, ReferenceBut((_, io) => { io.Line(line); return null; }, r => r.Number == 2), 5000);
+        var e = Assert.Throws<ProtocolException>(() => op == "forward" ? impl.Forward(N000) : (object)impl.Step(N000));
+        Assert.Equal(message, e.Message);
+        Assert.Equal(op, e.Op);
+    }
+
+    [Fact]
+    public void Before_hello_the_name_is_a_question_mark_and_a_hello_without_a_name_is_unnamed()
+    {
+        using var impl = ProcessBackprop.InProcess("anonymous", Script((r, io) =>
+        {
+            io.Line(r.Op == "hello" ? "{\"id\":1,\"ok\":true,\"activations\":[\"sigmoid\"],\"losses\":[\"half-sse\"]}" : Answer(r));
+            return null;
+        }), 5000);
+        Assert.Equal("?", impl.Name);
+        Assert.Equal(0, impl.Requests);
+        impl.Start();
+        Assert.Equal("(unnamed)", impl.Name);
+        using var numbered = ProcessBackprop.InProcess("numbered", Script((r, io) =>
+        {
+            io.Line(r.Op == "hello" ? "{\"id\":1,\"ok\":true,\"implementation\":5,\"activations\":[\"sigmoid\"],\"losses\":[\"half-sse\"]}" : Answer(r));
+            return null;
+        }), 5000);
+        numbered.Start();
+        Assert.Equal("(unnamed)", numbered.Name);
+    }
+
+    [Fact]
+    public void A_timeout_of_1_ms_is_allowed()
+    {
+        using var impl = new ProcessBackprop("true", 1);
+        Assert.Equal(1, impl.TimeoutMs);
+        Assert.Equal("true", impl.CommandLine);
+    }
+
+    [Fact]
+    public void The_waiting_time_counts_requests_only()
+    {
+        using var impl = ProcessBackprop.InProcess("slow hello", Script((r, io) =>
+        {
+            if (r.Op == "hello") Thread.Sleep(200);
+            io.Line(Answer(r));
+            return null;
+        }), 5000);
+        Assert.Equal(TimeSpan.Zero, impl.Waiting);
+        impl.Start();
+        TimeSpan afterHello = impl.Waiting;
+        Assert.True(afterHello >= TimeSpan.FromMilliseconds(190), $"{afterHello}");
+        Thread.Sleep(100);
+        Assert.Equal(afterHello, impl.Waiting);                        // stopped between requests
+        impl.Forward(N000);
+        TimeSpan afterForward = impl.Waiting;
+        Assert.True(afterForward > afterHello);
+        Thread.Sleep(100);
+        Assert.Equal(afterForward, impl.Waiting);
     }
 
     [Fact]
@@ -216,12 +287,17 @@ public class InProcessClientTests
     [InlineData("{\"id\":1,\"ok\":true,\"losses\":[\"half-sse\"]}", "the reply to `hello` (id 1): activations: missing")]
     [InlineData("{\"id\":1,\"ok\":true,\"activations\":[\"sigmoid\"]}", "the reply to `hello` (id 1): losses: missing")]
     [InlineData("{\"id\":2,\"ok\":true}", "answered request id 1 (`hello`) with id 2")]
+    [InlineData("{\"id\":1,\"ok\":true,\"activations\":\"sigmoid\",\"losses\":[\"half-sse\"]}", "the reply to `hello` (id 1): activations: expected an array of names, got the string \"sigmoid\"")]
+    [InlineData("{\"id\":1,\"ok\":true,\"activations\":[\"sigmoid\"],\"losses\":{}}", "the reply to `hello` (id 1): losses: expected an array of names, got an object")]
+    [InlineData("{\"id\":1,\"ok\":true,\"activations\":[\"sigmoid\",\"tanh\",3],\"losses\":[\"half-sse\"]}", "the reply to `hello` (id 1): activations[2]: expected a name, got the number 3")]
+    [InlineData("{\"id\":1,\"ok\":true,\"activations\":[\"sigmoid\"],\"losses\":[null]}", "the reply to `hello` (id 1): losses[0]: expected a name, got null")]
     public void A_broken_hello_is_a_protocol_error_in_hello(string hello, string words)
     {
         using var impl = ProcessBackprop.InProcess("bad hello", Script((r, io) => { io.Line(hello); return null; }), 5000);
         var e = Assert.Throws<ProtocolException>(impl.Start);
         Assert.Equal("hello", e.Op);
         Assert.Null(e.Network);
+        Assert.Equal(words.Contains("expected", StringComparison.Ordinal) || words.Contains("missing", StringComparison.Ordinal) ? "wrong-shape" : "wrong-id", e.KindName);
         Assert.Contains(words, e.Message);
         Assert.Same(e, impl.Fault);
     }
@@ -235,7 +311,7 @@ public class InProcessClientTests
             io.Err(new string('e', 1000) + "\n");
             io.Err("no end of line");
             return 3;
-        }, FirstGradients), 5000);
+        }, FirstGradients), 60000);                                    // the stderr tail is not waited out
         var e = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
         Assert.Equal("crash", e.KindName);
         Assert.Equal(3, e.ExitCode);
@@ -372,9 +448,25 @@ public class InProcessClientTests
         impl.Forget(groupA);                                           // its forward is read and dropped
         Assert.Equal(reference.Forward(b).Loss, impl.Forward(b).Loss);
         Assert.Equal(6, impl.Requests);
-        Assert.Equal(reference.Gradients(a).Flatten(), impl.Gradients(a).Flatten());   // asked afresh
+        Assert.Equal(reference.Forward(a).Loss, impl.Forward(a).Loss);                 // its forward was dropped: asked afresh
         Assert.Equal(7, impl.Requests);
+        Assert.Equal(reference.Gradients(a).Flatten(), impl.Gradients(a).Flatten());   // asked afresh
+        Assert.Equal(8, impl.Requests);
         Assert.Equal(1, impl.Starts);
+    }
+
+    [Fact]
+    public void A_group_forgotten_with_nothing_outstanding_can_be_used_again()
+    {
+        Network a = Examples.Load("002-mazur-2-2-2"), b = N000;
+        using var impl = ProcessBackprop.InProcess("ahead", ReferenceServed, 5000);
+        object group = new();
+        impl.Forget(group);                                            // nothing outstanding: not remembered
+        impl.Prefetch("gradients", a, group);
+        impl.Prefetch("gradients", b);
+        impl.Gradients(b);                                             // reads a's reply ahead and keeps it
+        Assert.Equal(new ReferenceBackprop().Gradients(a).Flatten(), impl.Gradients(a).Flatten());
+        Assert.Equal(3, impl.Requests);
     }
 
     [Fact]
@@ -431,6 +523,197 @@ public class InProcessClientTests
         Assert.Equal(2, impl.Requests);
     }
 
+    /// <summary>The token a served implementation is killed by, one per start.</summary>
+    static Served Watched(List<CancellationToken> starts, Served inner) => (stdin, stdout, stderr, killed) =>
+    {
+        lock (starts) starts.Add(killed);
+        return inner(stdin, stdout, stderr, killed);
+    };
+
+    [Fact]
+    public void An_interrupt_in_hello_ends_the_implementation()
+    {
+        var starts = new List<CancellationToken>();
+        using var cts = new CancellationTokenSource();
+        using var impl = ProcessBackprop.InProcess("slow to greet", Watched(starts, Script((_, io) => io.Hang())), 60000);
+        impl.Interrupt = cts.Token;
+        cts.CancelAfter(100);
+        Assert.ThrowsAny<OperationCanceledException>(impl.Start);
+        Assert.True(Assert.Single(starts).IsCancellationRequested);
+        Assert.Null(impl.Fault);
+    }
+
+    [Fact]
+    public void An_interrupt_mid_request_ends_the_implementation_and_forgets_what_was_sent()
+    {
+        var starts = new List<CancellationToken>();
+        using var cts = new CancellationTokenSource();
+        Network a = Examples.Load("002-mazur-2-2-2");
+        using var impl = ProcessBackprop.InProcess("stalls", Watched(starts, ReferenceBut((_, io) => io.Hang(), r => r.Number == 3)), 60000);
+        impl.Interrupt = cts.Token;
+        impl.Prefetch("gradients", N000);
+        impl.Prefetch("gradients", a);
+        cts.CancelAfter(100);
+        Assert.ThrowsAny<OperationCanceledException>(() => impl.Gradients(a));
+        Assert.True(starts[0].IsCancellationRequested);
+        // a new token: the next request starts afresh; nothing sent to the old process is awaited
+        impl.Interrupt = CancellationToken.None;
+        Assert.Equal(new ReferenceBackprop().Gradients(N000).Flatten(), impl.Gradients(N000).Flatten());
+        Assert.Equal(2, impl.Starts);
+        Assert.Equal(5, impl.Requests);
+    }
+
+    [Fact]
+    public void Sending_ahead_after_an_interrupt_ends_the_implementation()
+    {
+        var starts = new List<CancellationToken>();
+        using var cts = new CancellationTokenSource();
+        using var impl = ProcessBackprop.InProcess("interrupted", Watched(starts, ReferenceServed), 5000);
+        impl.Interrupt = cts.Token;
+        impl.Start();
+        cts.Cancel();
+        impl.Prefetch("forward", N000);
+        Assert.True(Assert.Single(starts).IsCancellationRequested);
+    }
+
+    [Fact]
+    public void A_fault_that_ends_the_implementation_ends_it_and_drops_the_replies_read_ahead()
+    {
+        var starts = new List<CancellationToken>();
+        Network a = Examples.Load("002-mazur-2-2-2");
+        using var impl = ProcessBackprop.InProcess("garbles", Watched(starts, ReferenceBut((_, io) => { io.Line("garbage"); return null; }, r => r.Number == 3 && r.Network!.Inputs == 2 && r.Network.Layers[0].Units == 2)), 5000);
+        impl.Prefetch("gradients", N000);
+        impl.Prefetch("gradients", a);
+        Assert.Throws<ProtocolException>(() => impl.Gradients(a));     // N000's reply is read ahead, then a's is garbage
+        Assert.True(starts[0].IsCancellationRequested);
+        ProtocolException first = impl.Fault!;
+        impl.Gradients(N000);                                          // asked afresh of the new process
+        Assert.Equal(5, impl.Requests);
+        Assert.Equal(2, impl.Starts);
+        Assert.Same(first, impl.Fault);
+    }
+
+    [Fact]
+    public void The_first_fault_is_kept_until_cleared()
+    {
+        int gradients = 0;
+        using var impl = ProcessBackprop.InProcess("twice", ReferenceBut((r, io) => { io.Line($"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"e{++gradients}\"}}}}"); return null; }, r => r.Op == "gradients"), 5000);
+        var first = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
+        var second = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
+        Assert.NotSame(first, second);
+        Assert.Same(first, impl.Fault);
+        impl.ClearFaults();
+        var third = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
+        Assert.Same(third, impl.Fault);
+    }
+
+    [Fact]
+    public void Closing_waits_a_moment_for_the_implementation_to_exit_on_its_own()
+    {
+        bool? killedBeforeExit = null;
+        var impl = ProcessBackprop.InProcess("tidy", (stdin, stdout, stderr, killed) =>
+        {
+            int exit = ReferenceServed(stdin, stdout, stderr, killed);  // returns when stdin closes
+            Thread.Sleep(100);                                           // tidies up
+            killedBeforeExit = killed.IsCancellationRequested;
+            return exit;
+        }, 5000);
+        impl.Start();
+        impl.Dispose();
+        Assert.False(killedBeforeExit);
+    }
+
+    [Fact]
+    public void A_process_that_exits_slowly_after_closing_stdout_is_waited_for()
+    {
+        using var impl = ProcessBackprop.InProcess("slow exit", ReferenceBut((_, io) => { io.CloseStdout(); Thread.Sleep(300); return 7; }, FirstGradients), 60000);
+        var e = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
+        Assert.Equal(7, e.ExitCode);
+    }
+
+    [Fact]
+    public void Stderr_lines_are_kept_whole_up_to_400_characters_and_split_where_the_newline_falls()
+    {
+        using var impl = ProcessBackprop.InProcess("stderr", ReferenceBut((_, io) =>
+        {
+            io.Err(new string('a', 400) + "\n");
+            io.Err("first half");
+            Thread.Sleep(50);                                            // the reader takes it before the rest comes
+            io.Err("\nsecond line\n");
+            return 2;
+        }, FirstGradients), 60000);
+        var e = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
+        Assert.Equal(new string('a', 400) + "\nfirst half\nsecond line", e.StderrTail);
+    }
+
+    [Fact]
+    public void A_reply_of_megabytes_is_read_across_many_reads()
+    {
+        Network big = NetworkGen.Sample(1, 0, 1, Capabilities.Everything, new NetworkShape([784, 128, 10], 2));
+        using var impl = ProcessBackprop.InProcess("big", ReferenceServed, 60000);
+        Assert.Equal(new ReferenceBackprop().Gradients(big).Flatten(), impl.Gradients(big).Flatten());
+    }
+
+    [Fact]
+    public void A_slow_reader_of_a_long_request_is_waited_for_up_to_the_timeout()
+    {
+        Network big = NetworkGen.Sample(1, 0, 1, Capabilities.Everything, new NetworkShape([784, 128, 10], 1));
+        using var impl = ProcessBackprop.InProcess("slow reader", (stdin, stdout, stderr, killed) =>
+        {
+            var wrapped = new SlowStream(stdin);
+            return ReferenceServed(wrapped, stdout, stderr, killed);
+        }, 60000);
+        Assert.Equal(new ReferenceBackprop().Forward(big).Loss, impl.Forward(big).Loss);
+    }
+
+    /// <summary>Waits 100 ms before its first read: a request longer than a pipe holds waits for it.</summary>
+    sealed class SlowStream(Stream inner) : Stream
+    {
+        bool waited;
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (!waited) { Thread.Sleep(100); waited = true; }
+            return inner.Read(buffer, offset, count);
+        }
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public void The_line_limit_follows_the_largest_network_asked_about()
+    {
+        // 1,051,000 parameters: a reply may be 64 bytes a number, 67.2 MB, more than the 64 MiB floor
+        Network huge = Network.Create(1050, [new Layer(Activation.Identity, new double[1000, 1050], null, BiasMode.None), new Layer(Activation.Identity, new double[1, 1000], null, BiasMode.None)],
+                                      LossKind.HalfSse, 0.1, [new double[1050]], [[0.0]]);
+        long limit = ProcessBackprop.LineLimitFor(huge);
+        Assert.Equal(64L * (1_051_000 + 1 + 1), limit);             // 155,264 bytes above the floor
+        using var impl = ProcessBackprop.InProcess("padded", (stdin, stdout, _, _) =>
+        {
+            // not parsed: hello (id 1), then the forward request (id 2) gets a correct error reply,
+            // padded with spaces past the floor (JSON allows the whitespace)
+            using var reader = new StreamReader(stdin);
+            var io = new Io(stdout, Stream.Null, default);
+            reader.ReadLine();
+            io.Line(Hello(1, ["identity"], ["half-sse"], null));
+            reader.ReadLine();
+            io.Write("{\"id\":2,\"ok\":false,\"error\":{\"code\":\"internal\",\"message\":\"padded\"}}");
+            string mib = new(' ', 1 << 20);
+            for (int i = 0; i < 64; i++) io.Write(mib);
+            io.Write(new string(' ', 50_000) + "\n");                 // 64 MiB + 50,080 bytes in all
+            return reader.ReadLine() is null ? 0 : 1;
+        }, 60000);
+        var e = Assert.Throws<ProtocolException>(() => impl.Forward(huge));
+        Assert.Equal("error-reply", e.KindName);
+        Assert.EndsWith("with error code \"internal\": padded", e.Message);
+    }
+
     [Fact]
     public void A_closed_client_refuses_requests_and_its_implementation_is_ended()
     {
@@ -461,5 +744,24 @@ public class InProcessClientTests
         Assert.IsType<Evaluation>(ProcessBackprop.ReadReply("forward", Answer(r with { Op = "forward" }), 5, N000));
         Assert.IsType<Gradients>(ProcessBackprop.ReadReply("gradients", Answer(r with { Op = "gradients" }), 5, N000));
         Assert.Equal("unknown request 'hello'", Assert.Throws<ArgumentException>(() => ProcessBackprop.ReadReply("hello", Answer(r), 5, N000)).Message);
+    }
+}
+
+/// <summary>The one thing about starting a real process that the in-process tests cannot show: the
+/// command runs in the working directory given, and so do the workers made from it.</summary>
+public class ProcessClientTests
+{
+    [Fact]
+    public void A_relative_command_runs_in_the_working_directory_given_and_so_do_its_workers()
+    {
+        using var impl = new ProcessBackprop($"{CheckRun.Python3} backprop.py", 10000, Repo.Path("examples", "python"));
+        impl.Start();
+        Assert.Equal("python-example", impl.Name);
+        using ProcessBackprop worker = impl.Another();
+        Assert.Equal(impl.CommandLine, worker.CommandLine);
+        Assert.Equal(impl.TimeoutMs, worker.TimeoutMs);
+        worker.Start();
+        Assert.Equal("python-example", worker.Name);
+        Assert.Null(worker.Fault);
     }
 }

@@ -43,7 +43,13 @@ static class Serve
             using JsonDocument doc = JsonDocument.Parse(line);
             JsonElement root = doc.RootElement;
             Network? network = root.TryGetProperty("network", out JsonElement n) ? NetworkJson.Read(n) : null;
-            var request = new Request(root.GetProperty("id").GetInt64(), root.GetProperty("op").GetString()!, network, ++number, line);
+            long id = root.GetProperty("id").GetInt64();
+            if (!root.TryGetProperty("protocol", out JsonElement protocol) || protocol.GetString() != ProcessBackprop.Protocol)
+            {
+                io.Line($"{{\"id\":{id},\"ok\":false,\"error\":{{\"code\":\"bad-request\",\"message\":\"protocol is not {ProcessBackprop.Protocol}\"}}}}");
+                continue;
+            }
+            var request = new Request(id, root.GetProperty("op").GetString()!, network, ++number, line);
             if (step(request, io) is { } exit) return exit;
         }
         return 0;
@@ -119,7 +125,15 @@ static class Serve
         w.WriteEndArray();
     }
 
+    /// <summary>A reply object; an answer that is not finite (JSON has no such numbers) is an error
+    /// reply with code "overflow", as the examples give.</summary>
     static string Json(long id, Action<Utf8JsonWriter> body)
+    {
+        try { return Written(id, body); }
+        catch (ArgumentException e) { return $"{{\"id\":{id},\"ok\":false,\"error\":{{\"code\":\"overflow\",\"message\":{JsonSerializer.Serialize(e.Message)}}}}}"; }
+    }
+
+    static string Written(long id, Action<Utf8JsonWriter> body)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
