@@ -101,7 +101,7 @@ public class AccuracyCheckTests
     {
         string Json(int jobs, out CheckRun.Result r)
         {
-            var (result, report) = CheckRun.WithJson("--impl", Textbook, "--count", "300", "--jobs", jobs.ToString());
+            var (result, report) = CheckRun.WithJson("--impl", Textbook, "--count", "150", "--jobs", jobs.ToString());
             r = result;
             return report.GetRawText();
         }

@@ -49,6 +49,7 @@ public class InProcessClientTests
         { "{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]],\"loss\":Infinity}", "non-finite", "loss: Infinity is not a finite number", false },
         { "{\"id\":{id},\"ok\":true,\"note\":NaN,\"outputs\":[[0.5]],\"loss\":0.1,\"gradients\":[]}", "wrong-shape", "gradients: expected 2", false },
         { "{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]],\"loss\":1e999}", "non-finite", "loss: 1e999 overflows a double", false },
+        { "{\"id\":{id},\"ok\":true,\"note\":\" NaN -inf\",\"outputs\":[[0.5]],\"loss\":NaN}", "non-finite", "loss: NaN is not a finite number", false },
         { "NaN", "garbage", "replied to `gradients` (id 2) with JSON that is not a reply object (an object with \"ok\": true or false): NaN", true },
         { "computing gradients... done", "garbage", "replied to `gradients` (id 2) with a line that is not JSON ('c' is an invalid start of a value): computing gradients... done", true },
         { "{\"id\":{id},\"ok\":true,\"outputs\":[[0.5]],\"loss\":-Infinity}", "non-finite", "loss: -Infinity is not a finite number", false },
@@ -89,6 +90,9 @@ public class InProcessClientTests
     [Theory]
     [InlineData("forward", "{\"id\":2,\"ok\":true,\"outputs\":[[0.5]],\"loss\":NaN}", "the reply to `forward` (id 2): loss: NaN is not a finite number")]
     [InlineData("forward", "{\"id\":2,\"ok\":true,\"outputs\":[[0.5]]}", "the reply to `forward` (id 2): loss: missing")]
+    [InlineData("forward", "{\"id\":2,\"ok\":true,\"outputs\":[[0.5]],\"loss\":1e999}", "the reply to `forward` (id 2): loss: 1e999 overflows a double")]
+    [InlineData("forward", "{\"id\":2,\"ok\":true,\"outputs\":[[0.5,]],\"loss\":1}", "replied to `forward` (id 2) with a line that is not JSON (The JSON array contains a trailing comma at the end which is not supported in this mode. Change the reader options): {\"id\":2,\"ok\":true,\"outputs\":[[0.5,]],\"loss\":1}")]
+    [InlineData("forward", "{\"id\":2,\"ok\":true,\"loss\":NaN,\"x\":\"\\", "replied to `forward` (id 2) with a line that is not JSON ('N' is an invalid start of a value): {\"id\":2,\"ok\":true,\"loss\":NaN,\"x\":\"\\")]
     [InlineData("step", "{\"id\":2,\"ok\":true}", "the reply to `step` (id 2): layers: missing")]
     [InlineData("step", "{\"id\":2,\"ok\":true,\"layers\":[]}", "the reply to `step` (id 2): layers: expected 2 entries (one entry per layer), got 0")]
     public void Forward_and_step_replies_are_read_field_by_field(string op, string line, string message)
@@ -344,7 +348,7 @@ public class InProcessClientTests
     [Fact]
     public void Closing_stdout_and_sleeping_on_is_a_crash_that_kept_running()
     {
-        using var impl = ProcessBackprop.InProcess("closes", ReferenceBut((_, io) => { io.Err("bye"); io.CloseStdout(); return io.Hang(); }, FirstGradients), 5000);
+        using var impl = ProcessBackprop.InProcess("closes", ReferenceBut((_, io) => { io.Err("bye"); io.CloseStdout(); return io.Hang(); }, FirstGradients), 60000);   // asleep after 1 s: not the timeout
         var e = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
         Assert.Equal("crash", e.KindName);
         Assert.Null(e.ExitCode);
@@ -407,6 +411,29 @@ public class InProcessClientTests
         Assert.Equal("too-long", e.KindName);
         Assert.StartsWith($"replied to `gradients` (id 2) with a line longer than {limit:N0} bytes (the limit; ", e.Message);
         Assert.Contains(": {\"id\":2,\"ok\":true,\"loss\":777", e.Message);
+        // refused within one read (64 KiB) of passing the limit: the rest is never kept
+        var read = System.Text.RegularExpressions.Regex.Match(e.Message, @"the limit; ([0-9,]+) read without an end of line");
+        long bytes = long.Parse(read.Groups[1].Value, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(bytes, limit + 1, limit + 65536);
+    }
+
+    [Fact]
+    public void A_reply_line_of_exactly_the_limit_is_read()
+    {
+        long limit = ProcessBackprop.LineLimitFor(N000);
+        using var impl = ProcessBackprop.InProcess("at the limit", ReferenceBut((r, io) =>
+        {
+            string reply = $"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"internal\",\"message\":\"full\"}}}}";
+            io.Write(reply);
+            long pad = limit - reply.Length;                           // the line, without its newline, is the limit
+            string mib = new(' ', 1 << 20);
+            for (; pad >= mib.Length; pad -= mib.Length) io.Write(mib);
+            io.Write(new string(' ', (int)pad) + "\n");
+            return null;
+        }, FirstGradients), 60000);
+        var e = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
+        Assert.Equal("error-reply", e.KindName);
+        Assert.EndsWith("with error code \"internal\": full", e.Message);
     }
 
     [Fact]
@@ -763,5 +790,25 @@ public class ProcessClientTests
         worker.Start();
         Assert.Equal("python-example", worker.Name);
         Assert.Null(worker.Fault);
+    }
+
+    [Fact]
+    public void A_command_with_shell_operators_runs_whole_under_the_shell()
+    {
+        // not a plain command: it must not be run with exec, or only its first part would run
+        using var impl = new ProcessBackprop($"cd {Repo.Path("examples", "python")} && {CheckRun.Python3} backprop.py", 10000);
+        impl.Start();
+        Assert.Equal("python-example", impl.Name);
+    }
+
+    [Fact]
+    public void A_process_asleep_after_closing_stdout_is_called_a_crash_after_a_second_not_the_timeout()
+    {
+        // /proc says it sleeps (state S): waiting out the 60 s timeout would be a hang in all but name
+        using var impl = new ProcessBackprop(CheckRun.Fixture("bpsfx_closes_stdout.py"), 60000);
+        var e = Assert.Throws<ProtocolException>(() => impl.Gradients(Examples.Load("000-one-hidden-unit")));
+        Assert.Equal("crash", e.KindName);
+        Assert.Null(e.ExitCode);
+        Assert.Contains("closed its stdout (and kept running)", e.Message);
     }
 }

@@ -10,7 +10,7 @@ public class ProtocolCheckTests
 {
     [Theory]
     [InlineData("bpsfx_crash.py", "crash", "exited with code 3")]
-    [InlineData("bpsfx_hang.py", "hang", "no reply within 3000 ms")]
+    [InlineData("bpsfx_hang.py", "hang", "no reply within 1500 ms")]
     [InlineData("bpsfx_garbage.py", "garbage", "computing gradients... done")]
     [InlineData("bpsfx_wrong_id.py", "wrong-id", "with id 3")]
     [InlineData("bpsfx_wrong_shape.py", "wrong-shape", "gradients[0].weights[0]: expected 1 numbers (inputs), got 0")]
@@ -20,7 +20,7 @@ public class ProtocolCheckTests
     [InlineData("bpsfx_closes_stdout.py", "crash", "closed its stdout (and kept running)")]
     public void Broken_protocol_is_reported_as_exactly_that(string fixture, string kind, string message)
     {
-        var (r, report) = CheckRun.WithJson("--impl", CheckRun.Fixture(fixture), "--count", "5", "--timeout-ms", "3000");
+        var (r, report) = CheckRun.WithJson("--impl", CheckRun.Fixture(fixture), "--count", "5", "--timeout-ms", "1500");
         Assert.True(r.Exit == 2, r.Stdout + r.Stderr);
         Assert.Contains($"PROTOCOL ERROR ({kind}) in golden example 000-one-hidden-unit", r.Stdout);
         Assert.Contains(message, r.Stdout);
