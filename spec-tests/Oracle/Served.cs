@@ -92,10 +92,8 @@ static class Serve
 
     static void Forward(Utf8JsonWriter w, Evaluation e)
     {
-        w.WriteStartArray("outputs");
-        foreach (double[] row in e.Outputs) { w.WriteStartArray(); foreach (double v in row) w.WriteNumberValue(v); w.WriteEndArray(); }
-        w.WriteEndArray();
-        w.WriteNumber("loss", e.Loss);
+        w.WritePropertyName("outputs"); NetworkJson.WriteRows(w, e.Outputs);
+        w.WritePropertyName("loss"); NetworkJson.WriteNumber(w, e.Loss);
     }
 
     static void GradientsBody(Utf8JsonWriter w, Gradients g)
@@ -110,16 +108,9 @@ static class Serve
         for (int l = 0; l < p.W.Length; l++)
         {
             w.WriteStartObject();
-            w.WriteStartArray("weights");
-            for (int j = 0; j < p.W[l].GetLength(0); j++)
-            {
-                w.WriteStartArray();
-                for (int i = 0; i < p.W[l].GetLength(1); i++) w.WriteNumberValue(p.W[l][j, i]);
-                w.WriteEndArray();
-            }
-            w.WriteEndArray();
-            if (p.B[l] is { } b) { w.WriteStartArray("biases"); foreach (double v in b) w.WriteNumberValue(v); w.WriteEndArray(); }
-            else w.WriteNull("biases");
+            w.WritePropertyName("weights"); NetworkJson.WriteMatrix(w, p.W[l]);
+            w.WritePropertyName("biases");
+            if (p.B[l] is { } b) NetworkJson.WriteRow(w, b); else w.WriteNullValue();
             w.WriteEndObject();
         }
         w.WriteEndArray();
