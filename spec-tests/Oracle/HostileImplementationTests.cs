@@ -26,13 +26,14 @@ public class HostileImplementationTests
     [InlineData("bpsfx_stderr_flood.py --crash", 60000, "crash", "the implementation exited with code 5 before answering")]
     public void A_hostile_implementation_is_reported_as_what_it_did(string fixture, int timeoutMs, string kind, string message)
     {
-        var (r, report) = CheckRun.WithJson("--impl", CheckRun.Fixture(fixture), "--count", "5", "--timeout-ms", timeoutMs.ToString(CultureInfo.InvariantCulture));
+        var impl = Tagged.Fixture(fixture);
+        var (r, report) = CheckRun.WithJson("--impl", impl.Command, "--count", "5", "--timeout-ms", timeoutMs.ToString(CultureInfo.InvariantCulture));
         Assert.True(r.Exit == 2, r.Stdout + r.Stderr);
         Assert.Contains($"PROTOCOL ERROR ({kind}) in golden example ", r.Stdout);
         Assert.Contains(message, r.Stdout);
         Assert.Equal(kind, report.GetProperty("protocolError").GetProperty("kind").GetString());
         Assert.Equal("protocol-error", report.GetProperty("verdict").GetString());
-        ProtocolCheckTests.AssertNoProcessLeft(fixture.Split(' ')[0]);
+        impl.AssertNoProcessLeft();
     }
 
     /// <summary>A grandchild that keeps stdout open used to turn this crash into a hang after the
@@ -41,13 +42,14 @@ public class HostileImplementationTests
     public void A_crash_is_a_crash_while_a_helper_it_started_holds_the_pipes()
     {
         var clock = Stopwatch.StartNew();
-        var (r, report) = CheckRun.WithJson("--impl", CheckRun.Fixture("bpsfx_grandchild.py --exit"), "--count", "5", "--timeout-ms", "20000");
+        var impl = Tagged.Fixture("bpsfx_grandchild.py --exit");
+        var (r, report) = CheckRun.WithJson("--impl", impl.Command, "--count", "5", "--timeout-ms", "20000");
         Assert.True(r.Exit == 2, r.Stdout + r.Stderr);
         Assert.Equal("crash", report.GetProperty("protocolError").GetProperty("kind").GetString());
         Assert.Equal(4, report.GetProperty("protocolError").GetProperty("exitCode").GetInt32());
         Assert.Contains("leaving my helper behind", report.GetProperty("protocolError").GetProperty("stderr").GetString());
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}: the crash waited for the timeout");
-        ProtocolCheckTests.AssertNoProcessLeft("bpsfx_grandchild.py");
+        impl.AssertNoProcessLeft();
     }
 
     /// <summary>On a loaded machine a crashing process can take a while to exit after its stdout
@@ -57,21 +59,23 @@ public class HostileImplementationTests
     [Fact]
     public void A_crash_that_is_slow_to_exit_is_reported_with_its_exit_code_and_stderr()
     {
-        var (r, report) = CheckRun.WithJson("--impl", CheckRun.Fixture("bpsfx_slow_exit.py"), "--count", "5", "--timeout-ms", "10000");
+        var impl = Tagged.Fixture("bpsfx_slow_exit.py");
+        var (r, report) = CheckRun.WithJson("--impl", impl.Command, "--count", "5", "--timeout-ms", "10000");
         Assert.True(r.Exit == 2, r.Stdout + r.Stderr);
         JsonElement error = report.GetProperty("protocolError");
         Assert.Equal("crash", error.GetProperty("kind").GetString());
         Assert.Equal(3, error.GetProperty("exitCode").GetInt32());
         Assert.Equal("bpsfx_slow_exit: giving up on this network", error.GetProperty("stderr").GetString());
-        ProtocolCheckTests.AssertNoProcessLeft("bpsfx_slow_exit.py");
+        impl.AssertNoProcessLeft();
     }
 
     [Fact]
     public void Helpers_of_a_correct_implementation_are_killed_with_it_at_the_end()
     {
-        CheckRun.Result r = CheckRun.Run("--impl", CheckRun.Fixture("bpsfx_grandchild.py"), "--count", "5");
+        var impl = Tagged.Fixture("bpsfx_grandchild.py");
+        CheckRun.Result r = CheckRun.Run("--impl", impl.Command, "--count", "5");
         Assert.True(r.Exit == 0, r.Stdout + r.Stderr);
-        ProtocolCheckTests.AssertNoProcessLeft("bpsfx_grandchild.py");
+        impl.AssertNoProcessLeft();
     }
 
     /// <summary>24 MiB on stderr, one line of it 1 MiB long: drained as it comes (a pipe holds 64 KiB),
@@ -79,10 +83,11 @@ public class HostileImplementationTests
     [Fact]
     public void Megabytes_on_stderr_are_drained_and_ignored()
     {
-        CheckRun.Result r = CheckRun.Run("--impl", CheckRun.Fixture("bpsfx_stderr_flood.py"), "--count", "5", "--timeout-ms", "5000");
+        var impl = Tagged.Fixture("bpsfx_stderr_flood.py");
+        CheckRun.Result r = CheckRun.Run("--impl", impl.Command, "--count", "5", "--timeout-ms", "5000");
         Assert.True(r.Exit == 0, r.Stdout + r.Stderr);
         Assert.Contains("PASS", r.Stdout);
-        ProtocolCheckTests.AssertNoProcessLeft("bpsfx_stderr_flood.py");
+        impl.AssertNoProcessLeft();
     }
 
     [Fact]
@@ -102,7 +107,8 @@ public class HostileImplementationTests
     [Fact]
     public void Replies_out_of_order_are_a_wrong_id_not_believed()
     {
-        var (r, report) = CheckRun.WithJson("--impl", CheckRun.Fixture("bpsfx_out_of_order.py"), "--count", "20", "--timeout-ms", "5000");
+        var impl = Tagged.Fixture("bpsfx_out_of_order.py");
+        var (r, report) = CheckRun.WithJson("--impl", impl.Command, "--count", "20", "--timeout-ms", "5000");
         Assert.True(r.Exit == 2, r.Stdout + r.Stderr);
         Assert.Contains("PROTOCOL ERROR (wrong-id) in random network ", r.Stdout);
         Assert.Matches(@"answered request id \d+ \(`\w+`\) with id \d+", r.Stdout);
@@ -112,7 +118,7 @@ public class HostileImplementationTests
         Assert.Equal(report.GetProperty("examples").GetArrayLength(), report.GetProperty("counts").GetProperty("examples").GetInt32());
         // no reply of a network was believed out of order: nothing after the first pipelined one passed
         Assert.Equal(error.GetProperty("index").GetInt32(), report.GetProperty("counts").GetProperty("networks").GetInt32());
-        ProtocolCheckTests.AssertNoProcessLeft("bpsfx_out_of_order.py");
+        impl.AssertNoProcessLeft();
     }
 
     /// <summary>Unknown names in hello are ignored and reported; an unknown precision is not judged as
@@ -120,30 +126,32 @@ public class HostileImplementationTests
     [Fact]
     public void Hello_with_unknown_activations_and_precision_is_unusable_until_precision_is_given()
     {
-        var (r, report) = CheckRun.WithJson("--impl", CheckRun.Fixture("bpsfx_hello_unknown.py"), "--count", "5");
+        var impl = Tagged.Fixture("bpsfx_hello_unknown.py");
+        var (r, report) = CheckRun.WithJson("--impl", impl.Command, "--count", "5");
         Assert.Equal(2, r.Exit);
         Assert.Contains("ignored (unknown to this checker): gelu, swish, hinge, precision \"bfloat16\"", r.Stdout);
         Assert.Contains("UNUSABLE: its hello declares precision \"bfloat16\", which this checker cannot judge", r.Stdout);
         Assert.Equal("unusable", report.GetProperty("verdict").GetString());
 
-        var (given, judged) = CheckRun.WithJson("--impl", CheckRun.Fixture("bpsfx_hello_unknown.py"), "--count", "20", "--precision", "float64");
+        var (given, judged) = CheckRun.WithJson("--impl", impl.Command, "--count", "20", "--precision", "float64");
         Assert.True(given.Exit == 0, given.Stdout + given.Stderr);
         JsonElement caps = judged.GetProperty("capabilities");
         Assert.Equal(["sigmoid"], caps.GetProperty("activations").EnumerateArray().Select(a => a.GetString()));
         Assert.Equal(["half-sse"], caps.GetProperty("losses").EnumerateArray().Select(a => a.GetString()));
         Assert.Equal(["gelu", "swish", "hinge", "precision \"bfloat16\""], caps.GetProperty("ignored").EnumerateArray().Select(a => a.GetString()));
         Assert.Equal(20, judged.GetProperty("counts").GetProperty("networks").GetInt32());
-        ProtocolCheckTests.AssertNoProcessLeft("bpsfx_hello_unknown.py");
+        impl.AssertNoProcessLeft();
     }
 
     [Fact]
     public void Hello_with_no_known_activation_is_unusable()
     {
-        var (r, report) = CheckRun.WithJson("--impl", CheckRun.Fixture("bpsfx_hello_unknown.py --only-unknown"), "--count", "5", "--precision", "float64");
+        var impl = Tagged.Fixture("bpsfx_hello_unknown.py --only-unknown");
+        var (r, report) = CheckRun.WithJson("--impl", impl.Command, "--count", "5", "--precision", "float64");
         Assert.Equal(2, r.Exit);
         Assert.Contains("UNUSABLE: its hello lists no activation this checker knows", r.Stdout);
         Assert.Equal("unusable", report.GetProperty("verdict").GetString());
-        ProtocolCheckTests.AssertNoProcessLeft("bpsfx_hello_unknown.py");
+        impl.AssertNoProcessLeft();
     }
 
     /// <summary>The limit is far above any reply a network needs: 24 characters and a comma for the

@@ -24,7 +24,8 @@ public class InterruptTests
         try
         {
             string marker = Path.Combine(temp, "busy"), json = Path.Combine(temp, "report.json"), junit = Path.Combine(temp, "report.xml");
-            using Process check = StartCli("check", "--impl", $"{CheckRun.Fixture("bpsfx_steady.py")} {marker}", "--count", "1000000", "--jobs", "2",
+            var impl = Tagged.Fixture($"bpsfx_steady.py {marker}");
+            using Process check = StartCli("check", "--impl", impl.Command, "--count", "1000000", "--jobs", "2",
                                            "--json", json, "--junit", junit);
             Task<string> stdout = check.StandardOutput.ReadToEndAsync(), stderr = check.StandardError.ReadToEndAsync();
             WaitFor(() => File.Exists(marker) || check.HasExited, "the implementation to answer 1000 requests");
@@ -48,7 +49,7 @@ public class InterruptTests
             Assert.Equal(judged, root.GetProperty("randomIndices").GetProperty("judged").GetInt32());
             XElement error = XDocument.Load(junit).Descendants("testcase").Single(c => (string?)c.Attribute("name") == "interrupted").Element("error")!;
             Assert.Equal($"interrupted by {name} after {judged} of 1000000 random networks", (string?)error.Attribute("message"));
-            ProtocolCheckTests.AssertNoProcessLeft("bpsfx_steady.py");
+            impl.AssertNoProcessLeft();
         }
         finally { Directory.Delete(temp, recursive: true); }
     }

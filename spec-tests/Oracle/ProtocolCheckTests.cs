@@ -20,7 +20,8 @@ public class ProtocolCheckTests
     [InlineData("bpsfx_closes_stdout.py", "crash", "closed its stdout (and kept running)")]
     public void Broken_protocol_is_reported_as_exactly_that(string fixture, string kind, string message)
     {
-        var (r, report) = CheckRun.WithJson("--impl", CheckRun.Fixture(fixture), "--count", "5", "--timeout-ms", "1500");
+        var impl = Tagged.Fixture(fixture);
+        var (r, report) = CheckRun.WithJson("--impl", impl.Command, "--count", "5", "--timeout-ms", "1500");
         Assert.True(r.Exit == 2, r.Stdout + r.Stderr);
         Assert.Contains($"PROTOCOL ERROR ({kind}) in golden example 000-one-hidden-unit", r.Stdout);
         Assert.Contains(message, r.Stdout);
@@ -34,7 +35,7 @@ public class ProtocolCheckTests
             Assert.Equal(3, error.GetProperty("exitCode").GetInt32());
             Assert.Contains("simulated segmentation fault", error.GetProperty("stderr").GetString());
         }
-        AssertNoProcessLeft(fixture);
+        impl.AssertNoProcessLeft();
     }
 
     [Fact]
@@ -50,31 +51,14 @@ public class ProtocolCheckTests
     [Fact]
     public void Declined_networks_are_skipped_and_counted_not_failed()
     {
-        var (r, report) = CheckRun.WithJson("--impl", CheckRun.Fixture("bpsfx_declines_tanh.py"), "--count", "80");
+        var impl = Tagged.Fixture("bpsfx_declines_tanh.py");
+        var (r, report) = CheckRun.WithJson("--impl", impl.Command, "--count", "80");
         Assert.True(r.Exit == 0, r.Stdout + r.Stderr);
         JsonElement counts = report.GetProperty("counts");
         int skipped = counts.GetProperty("skippedUnsupported").GetInt32(), checkedCount = counts.GetProperty("networks").GetInt32();
         Assert.True(skipped > 0, "some random networks have a tanh layer");
         Assert.Equal(80, skipped + checkedCount);
         Assert.Contains("declined by the implementation (unsupported): tanh is not implemented yet", r.Stdout);
-        AssertNoProcessLeft("bpsfx_declines_tanh.py");
-    }
-
-    /// <summary>No process whose command line names the fixture is left (its helper processes included).</summary>
-    internal static void AssertNoProcessLeft(string fixture)
-    {
-        string left = "";
-        for (int attempt = 0; attempt < 20; attempt++)      // a killed process may take a moment to be reaped
-        {
-            var pgrep = new ProcessStartInfo("pgrep") { RedirectStandardOutput = true, UseShellExecute = false };
-            pgrep.ArgumentList.Add("-af");
-            pgrep.ArgumentList.Add(fixture);
-            using Process p = Process.Start(pgrep)!;
-            left = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            if (left.Trim().Length == 0) return;
-            Thread.Sleep(100);
-        }
-        Assert.Fail($"processes left running:\n{left}");
+        impl.AssertNoProcessLeft();
     }
 }
