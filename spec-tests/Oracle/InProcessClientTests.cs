@@ -778,6 +778,8 @@ public class InProcessClientTests
 /// command runs in the working directory given, and so do the workers made from it.</summary>
 public class ProcessClientTests
 {
+    static readonly Network N000 = Examples.Load("000-one-hidden-unit");
+
     [Fact]
     public void A_relative_command_runs_in_the_working_directory_given_and_so_do_its_workers()
     {
@@ -799,6 +801,17 @@ public class ProcessClientTests
         using var impl = new ProcessBackprop($"cd {Repo.Path("examples", "python")} && {CheckRun.Python3} backprop.py", 10000);
         impl.Start();
         Assert.Equal("python-example", impl.Name);
+    }
+
+    [Theory]
+    [InlineData("--new-session")]   // left the process group, still in the tree: the tree kill finds it
+    [InlineData("--orphan")]        // left the tree, still in the process group: the group kill finds it
+    public void A_helper_that_left_the_group_or_the_tree_does_not_outlive_the_implementation(string how)
+    {
+        var fixture = Tagged.Fixture($"bpsfx_escaping_helper.py {how}");
+        using (var impl = new ProcessBackprop(fixture.Command, 10000))
+            Assert.Equal(3, impl.Gradients(N000).Flatten().Length);      // the helper is started by now
+        fixture.AssertNoProcessLeft();
     }
 
     [Fact]

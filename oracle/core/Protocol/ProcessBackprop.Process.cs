@@ -10,15 +10,16 @@ public sealed partial class ProcessBackprop
 {
     /// <summary>
     /// The implementation's process, in a process group of its own when util-linux's <c>setsid</c>
-    /// is there, so that the whole group can be killed.
+    /// is there, so that the whole group can be killed. Internal for its tests (ProcessRunTests): what
+    /// a machine without <c>setsid</c> or <c>/proc</c> does, and what <c>/proc</c> says.
     /// </summary>
-    sealed class ProcessRun : IRun
+    internal sealed class ProcessRun : IRun
     {
         static readonly ConcurrentDictionary<ProcessRun, byte> Live = new();
 
         /// <summary>setsid makes the command the leader of a new session and process group whose id is
-        /// its pid (a child of this process leads no group, so setsid does not fork).</summary>
-        static readonly string? Setsid = OperatingSystem.IsWindows() ? null : new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+        /// its pid (a child of this process leads no group, so setsid does not fork). Not on macOS.</summary>
+        internal static readonly string? FoundSetsid = OperatingSystem.IsWindows() ? null : new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
 
         static ProcessRun()
         {
@@ -34,15 +35,28 @@ public sealed partial class ProcessBackprop
         /// </summary>
         static readonly System.Text.RegularExpressions.Regex SimpleCommand = new(@"^\s*[A-Za-z0-9_./:@%+,-]+(\s+[A-Za-z0-9_./:@%+,=""'-]+)*\s*$");
 
+        readonly string? setsid;
+        readonly string procRoot;
         readonly object groupGate = new();
-        /// <summary>The group was killed when the process exited: its id may be a stranger's later.</summary>
+        /// <summary>The group was killed when the process exited, or this run is disposed: from then on
+        /// its id may be a stranger's, and <see cref="Process"/> may be gone.</summary>
         bool groupGone;
 
         public Process Process { get; }
 
-        public ProcessRun(string commandLine, string workingDirectory)
+        public ProcessRun(string commandLine, string workingDirectory) : this(commandLine, workingDirectory, FoundSetsid, "/proc") { }
+
+        /// <param name="commandLine">The command, run by <c>/bin/sh -c</c>.</param>
+        /// <param name="workingDirectory">Where it runs.</param>
+        /// <param name="setsid">The setsid program, or null: <c>/bin/sh</c> is started directly, in this
+        /// process's group, and only the tree kill ends what it started (as on macOS).</param>
+        /// <param name="procRoot">Where <c>/proc</c> is; a directory that does not exist is a machine
+        /// without it (<see cref="Sleeping"/>).</param>
+        internal ProcessRun(string commandLine, string workingDirectory, string? setsid, string procRoot)
         {
-            var info = new ProcessStartInfo(Setsid ?? "/bin/sh")
+            this.setsid = setsid;
+            this.procRoot = procRoot;
+            var info = new ProcessStartInfo(setsid ?? "/bin/sh")
             {
                 RedirectStandardInput = true,
                 RedirectStandardOutput = true,
@@ -50,7 +64,7 @@ public sealed partial class ProcessBackprop
                 UseShellExecute = false,
                 WorkingDirectory = workingDirectory,
             };
-            if (Setsid is not null) info.ArgumentList.Add("/bin/sh");
+            if (setsid is not null) info.ArgumentList.Add("/bin/sh");
             info.ArgumentList.Add("-c");
             info.ArgumentList.Add(SimpleCommand.IsMatch(commandLine) ? "exec " + commandLine : commandLine);
             Process = new Process { StartInfo = info, EnableRaisingEvents = true };
@@ -61,52 +75,65 @@ public sealed partial class ProcessBackprop
             Live[this] = 0;
         }
 
-        public int? WaitForExit(int ms)
-        {
-            try { return Process.WaitForExit(ms) ? Process.ExitCode : null; }
-            catch (InvalidOperationException) { return null; }
-        }
+        /// <summary>The exit code once the process has exited within <paramref name="ms"/>, else null.
+        /// Called only before <see cref="Dispose"/>.</summary>
+        public int? WaitForExit(int ms) => Process.WaitForExit(ms) ? Process.ExitCode : null;
 
-        /// <summary>Whether the process sleeps (state S, I, T or t in /proc/PID/stat): waiting, not
-        /// running or exiting. Without /proc, true.</summary>
-        public bool Asleep()
+        public bool Asleep() => Sleeping(procRoot, Process.Id);
+
+        /// <summary>Whether process <paramref name="pid"/> sleeps by <c>/proc/PID/stat</c>: its state,
+        /// the field after the command name in parentheses (which may itself hold spaces and
+        /// parentheses, so after the last ')'), is S, I, T or t: waiting, not running or exiting.
+        /// Without <c>/proc</c>, true; a process no longer there, false.</summary>
+        internal static bool Sleeping(string procRoot, int pid)
         {
-            if (!Directory.Exists("/proc")) return true;
+            if (!Directory.Exists(procRoot)) return true;
             try
             {
-                string stat = File.ReadAllText($"/proc/{Process.Id}/stat");
+                string stat = File.ReadAllText(Path.Combine(procRoot, pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "stat"));
                 int state = stat.LastIndexOf(')') + 2;
                 return state < stat.Length && stat[state] is 'S' or 'I' or 'T' or 't';
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException) { return false; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
         }
 
-        /// <summary>Kills the process group, then the process and every descendant still in its tree
-        /// (one that left the group), and waits for the process.</summary>
+        /// <summary>Kills the process and every descendant still in its tree, then the process group
+        /// (what is left of it), and waits for the process. The tree first: it stops each process
+        /// before it lists its children, so it finds a helper that left the group (a session of its
+        /// own) while the helper's parent still lives; killed first by the group, the parent would
+        /// take that helper out of the tree with it. The group then ends a helper whose parent had
+        /// already exited, which is out of the tree but still in the group. A helper out of both
+        /// (a session of its own under a parent that exited) escapes; only a cgroup would hold it.
+        /// Safe to call again, and after <see cref="Dispose"/> (the exit handler may race the owner).</summary>
         public void Kill()
         {
-            KillGroup(exited: false);
+            // InvalidOperationException: disposed. AggregateException: a descendant that could not be
+            // killed (EPERM: it runs as another user); what can be killed is.
             try { Process.Kill(entireProcessTree: true); }
-            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
-            try { Process.WaitForExit(2000); } catch (Exception e) when (e is InvalidOperationException or SystemException) { }
+            catch (Exception e) when (e is InvalidOperationException or AggregateException) { }
+            KillGroup(exited: false);
+            try { Process.WaitForExit(2000); } catch (InvalidOperationException) { }
             Live.TryRemove(this, out _);
         }
 
-        public void Dispose() => Process.Dispose();
+        public void Dispose()
+        {
+            lock (groupGate) groupGone = true;
+            Process.Dispose();
+        }
 
         /// <summary>SIGKILL to the process group setsid made. Safe from strangers: its id is the
         /// process's pid, which no other process can have while the process lives, and the group is
-        /// killed once more the moment the process exits (<paramref name="exited"/>) and never after.</summary>
+        /// killed once more the moment the process exits (<paramref name="exited"/>) and never after.
+        /// Never throws: the exit handler calls it on a thread-pool thread.</summary>
         void KillGroup(bool exited)
         {
-            if (Setsid is null) return;
+            if (setsid is null) return;
             lock (groupGate)
             {
                 if (groupGone) return;
                 if (exited) groupGone = true;
-                int id;
-                try { id = Process.Id; }
-                catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException) { return; }
+                int id = Process.Id;                             // not disposed: Dispose sets groupGone first
                 if (id > 1) _ = Posix.Kill(-id, Posix.SIGKILL);
             }
         }
