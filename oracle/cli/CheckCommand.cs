@@ -14,8 +14,8 @@ namespace BackpropSpec.Cli;
 /// The run itself is <see cref="CheckRun"/> in the core; this maps the options to a
 /// <see cref="CheckOptions"/> and prints the <see cref="CheckReport"/>.
 ///
-/// Exit codes: 0 every answer agrees; 1 a mismatch; 2 bad usage or a broken protocol; 130 / 143
-/// interrupted by SIGINT / SIGTERM (the reports then cover what was judged before). stdout and the
+/// Exit codes: 0 every answer agrees; 1 a mismatch; 2 bad usage or a broken protocol; 129 / 130 / 143
+/// interrupted by SIGHUP / SIGINT / SIGTERM (the reports then cover what was judged before). stdout and the
 /// --json / --junit reports depend on the seed and the implementation's answers only: no times, no
 /// paths of temporary files. Timing (and, on a terminal, progress) goes to stderr.
 /// </summary>
@@ -152,7 +152,7 @@ public static class CheckCommand
         var d = new Definition();
         var command = new Command("check", """
             check an implementation that speaks the process protocol (oracle/PROTOCOL.md): every golden example, then --count random networks from --seed, each through every property. Every answer is judged against the exact value: agrees (within careful arithmetic), accuracy (right, but only within a textbook formulation's rounding), range (the textbook formulation cannot represent it) or wrong (a bug). Accuracy and range findings are listed with the operation that loses the digits and its fix; the first wrong answer is shrunk to a minimal network and matched against the known bug classes.
-            exit 0: nothing is wrong; 1: a wrong answer (with --strict also an accuracy or range finding); 2: bad usage or a broken protocol (crash, hang, garbage, wrong-id, wrong-shape, non-finite, error-reply where every answer is representable, or too-long) or an implementation it cannot judge; 130 / 143: interrupted by SIGINT / SIGTERM, with the reports of what was judged before.
+            exit 0: nothing is wrong; 1: a wrong answer (with --strict also an accuracy or range finding); 2: bad usage or a broken protocol (crash, hang, garbage, wrong-id, wrong-shape, non-finite, error-reply where every answer is representable, or too-long) or an implementation it cannot judge; 129 / 130 / 143: interrupted by SIGHUP / SIGINT / SIGTERM, with the reports of what was judged before.
             """)
         {
             d.Impl, d.Count, d.Seed, d.TimeoutMs, d.Json, d.Junit, d.Replay, d.Strict, d.Precision, d.Shape, d.Batch, d.Jobs, d.Shard,

@@ -9,7 +9,7 @@ namespace BackpropSpec.Cli;
 /// `backprop-spec selftest [--shape S [--batch M]] [--count N] [--seed S] [--shard K/N]`: the oracle
 /// verifies the reference on this machine (<see cref="SelfTest"/>). stdout depends on the seed and
 /// count only; networks per second go to stderr. Exit 0 when every answer agrees, 1 on any
-/// disagreement, 130 / 143 when interrupted by SIGINT / SIGTERM (with the report of what was judged).
+/// disagreement, 129 / 130 / 143 when interrupted by SIGHUP / SIGINT / SIGTERM (with the report of what was judged).
 /// </summary>
 static class SelfTestCommand
 {
@@ -36,7 +36,7 @@ static class SelfTestCommand
         });
         var command = new Command("selftest", """
             the oracle verifies the reference on this machine: every property must hold strictly (every answer within careful arithmetic of the exact value) on --count random networks, and the exact gradient must agree with forward mode and Richardson differences along random directions. Another runtime, CPU or libm may differ in the last bit of exp or ln; this says whether the tolerance model still holds here. Runs on all cores; prints networks per second on stderr.
-            exit 0: every answer agrees; 1: a disagreement; 130 / 143: interrupted by SIGINT / SIGTERM, with the report of the networks judged before.
+            exit 0: every answer agrees; 1: a disagreement; 129 / 130 / 143: interrupted by SIGHUP / SIGINT / SIGTERM, with the report of the networks judged before.
             """) { count, seed, shape, batch, shard };
         command.Validators.Add(r =>
         {

@@ -62,6 +62,6 @@ public class ProtocolDocTests
         Assert.Equal(1_000_000_000, Oracle.Protocol.ProcessBackprop.MaxLineLimit);
         Assert.Contains("never more than 10⁹ bytes", flat);
         Assert.Contains($"`{Oracle.Protocol.ProtocolFailures.Name(Oracle.Protocol.ProtocolFailure.TooLong)}`", flat);
-        Assert.Contains("exits **130** (SIGINT) or **143** (SIGTERM)", flat);
+        Assert.Contains("exits **130** (SIGINT), **143** (SIGTERM) or **129** (SIGHUP)", flat);
     }
 }

@@ -7,9 +7,9 @@ using Xunit;
 namespace BackpropSpec.SpecTests.Checking;
 
 /// <summary>
-/// A run stopped by SIGINT (Ctrl-C) or SIGTERM (a cancelled CI job) stops cleanly: it kills the
+/// A run stopped by SIGINT (Ctrl-C), SIGTERM (a cancelled CI job) or SIGHUP (the terminal closed) stops cleanly: it kills the
 /// implementation and everything it started, writes its report of what was judged before (stdout,
-/// --json, --junit, each saying it was interrupted and after how many networks), and exits 130 or 143.
+/// --json, --junit, each saying it was interrupted and after how many networks), and exits 129, 130 or 143.
 /// The command runs as a process of its own here: a signal is sent to it as a terminal or CI would.
 /// </summary>
 public class InterruptTests
@@ -17,6 +17,7 @@ public class InterruptTests
     [Theory]
     [InlineData("INT", "SIGINT", 130)]
     [InlineData("TERM", "SIGTERM", 143)]
+    [InlineData("HUP", "SIGHUP", 129)]         // the terminal closed: the runtime's default left the implementation running
     public async Task An_interrupted_check_kills_the_implementation_and_reports_what_it_judged(string signal, string name, int exitCode)
     {
         string temp = Path.Combine(Path.GetTempPath(), $"interrupt-{Guid.NewGuid():N}");

@@ -108,6 +108,6 @@ public sealed partial class CheckReport
     public string Verdict => Broken is not null ? "protocol-error" : Unusable is not null ? "unusable" : Mismatch is not null ? "mismatch"
                            : Interrupted is not null ? "interrupted" : "pass";
     /// <summary>0 pass, 1 mismatch, 2 a broken protocol or unusable; an interrupted run exits with its
-    /// signal's code (130 SIGINT, 143 SIGTERM) whatever it found.</summary>
+    /// signal's code (129 SIGHUP, 130 SIGINT, 143 SIGTERM) whatever it found.</summary>
     public int ExitCode => Interrupted is { } i ? i.ExitCode : Verdict switch { "pass" => 0, "mismatch" => 1, _ => 2 };
 }

@@ -2,10 +2,10 @@ namespace BackpropSpec.Oracle.Checking;
 
 /// <summary>
 /// A request to stop a run early, from a signal (SIGINT: Ctrl-C, SIGTERM: a CI job cancelled or timed
-/// out). The run stops claiming networks, abandons the ones being judged (an answer cut short is not
+/// out, SIGHUP: the terminal closed). The run stops claiming networks, abandons the ones being judged (an answer cut short is not
 /// a verdict), kills the implementation's processes, and reports what it judged before: the networks
 /// whose outcomes were taken into the report, in order. The command exits with
-/// <see cref="ExitCode"/>, 128 + the signal's number by convention (130 for SIGINT, 143 for SIGTERM).
+/// <see cref="ExitCode"/>, 128 + the signal's number by convention (129 for SIGHUP, 130 for SIGINT, 143 for SIGTERM).
 /// </summary>
 public sealed class Interrupt
 {
@@ -14,7 +14,7 @@ public sealed class Interrupt
     public CancellationToken Token => source.Token;
     public bool Requested => source.IsCancellationRequested;
 
-    /// <summary>What asked for the stop (<c>SIGINT</c>, <c>SIGTERM</c>), once requested.</summary>
+    /// <summary>What asked for the stop (<c>SIGHUP</c>, <c>SIGINT</c>, <c>SIGTERM</c>), once requested.</summary>
     public string? Signal { get; private set; }
 
     /// <summary>The exit code of an interrupted run.</summary>

@@ -34,7 +34,7 @@ public sealed class SelfTestReport
     public Interruption? Interrupted { get; set; }
     public bool Agrees => DisagreementCount == 0 && OracleProblemCount == 0;
     /// <summary>0 when every answer agrees, 1 on a disagreement; an interrupted run exits with its
-    /// signal's code (130 SIGINT, 143 SIGTERM).</summary>
+    /// signal's code (129 SIGHUP, 130 SIGINT, 143 SIGTERM).</summary>
     public int ExitCode => Interrupted is { } i ? i.ExitCode : Agrees ? 0 : 1;
 
     /// <summary>The seed and count only: the same on every machine where the oracle agrees with
