@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.Reflection;
 using BackpropSpec.Oracle.Protocol;
 using Xunit;
 
@@ -9,6 +11,7 @@ namespace BackpropSpec.SpecTests.Checking;
 /// <c>/proc</c> of the test's own making, for the states no fixture sleeps in), what a machine without
 /// <c>setsid</c> or <c>/proc</c> gets, and killing that is safe to repeat.
 /// </summary>
+[Collection(nameof(ProcessExitCollection))]
 public sealed class ProcessRunTests : IDisposable
 {
     readonly string proc = Path.Combine(Path.GetTempPath(), $"proc-{Guid.NewGuid():N}");
@@ -77,7 +80,8 @@ public sealed class ProcessRunTests : IDisposable
     {
         // a helper in a session of its own, under a parent that stays: the tree kill finds it
         var command = Tagged.Of("/bin/sh -c 'setsid sleep 600 & exec sleep 600'");
-        using (var run = new ProcessBackprop.ProcessRun(command.Command, proc, setsid: null, "/proc"))
+        var signalled = new ConcurrentQueue<int>();
+        using (var run = new ProcessBackprop.ProcessRun(command.Command, proc, setsid: null, "/proc", signalled.Enqueue))
         {
             Assert.True(SpinWait.SpinUntil(() => Children(run.Process.Id) == 1, 10_000), "the helper never started");
             Assert.Equal(ProcessGroup(Environment.ProcessId), ProcessGroup(run.Process.Id));
@@ -85,6 +89,7 @@ public sealed class ProcessRunTests : IDisposable
             Assert.Equal(128 + 9, run.WaitForExit(0));
         }
         command.AssertNoProcessLeft();
+        Assert.Empty(signalled);                 // its group is this process's: never signalled
     }
 
     [Fact]
@@ -96,8 +101,40 @@ public sealed class ProcessRunTests : IDisposable
         run.Kill();
         run.Kill();
         run.Dispose();
+        Assert.Throws<InvalidOperationException>(() => run.Process.Id);          // the handle is released
         run.Kill();
         run.Dispose();
+    }
+
+    [Fact]
+    public void The_group_is_signalled_once_when_the_process_exits_and_never_after()
+    {
+        // after its exit the group's id may come to a stranger: killing it again could kill the stranger
+        var signalled = new ConcurrentQueue<int>();
+        var run = new ProcessBackprop.ProcessRun("true", proc, ProcessBackprop.ProcessRun.FoundSetsid, "/proc", signalled.Enqueue);
+        Assert.True(SpinWait.SpinUntil(() => !signalled.IsEmpty, 10_000), "the exit did not signal the group");
+        int pid = run.Process.Id;
+        run.Kill();
+        run.Kill();
+        run.Dispose();
+        run.Kill();
+        Assert.Equal([pid], signalled);
+    }
+
+    [Fact]
+    public void When_this_process_exits_every_live_implementation_is_killed()
+    {
+        // The runner's handler of AppDomain.ProcessExit, invoked alone (the others are the test host's):
+        // the CLI's second Ctrl-C, or a test host that never disposes its client, ends with it. The
+        // runtime (.NET 10) keeps the handlers in AppDomain's private ProcessExit field. It kills every
+        // live run of this process, so this class runs alone (ProcessExitCollection).
+        using var run = new ProcessBackprop.ProcessRun("sleep 60", proc);
+        FieldInfo? field = typeof(AppDomain).GetField("ProcessExit", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static);
+        Assert.True(field is not null, "this runtime keeps ProcessExit's handlers elsewhere: the test must follow it");
+        Delegate[] handlers = ((EventHandler?)field.GetValue(AppDomain.CurrentDomain))?.GetInvocationList() ?? [];
+        Delegate ours = Assert.Single(handlers, h => h.Method.DeclaringType?.Assembly == typeof(ProcessBackprop).Assembly);
+        ours.DynamicInvoke(null, EventArgs.Empty);
+        Assert.Equal(128 + 9, run.WaitForExit(0));
     }
 
     /// <summary>The process group of <paramref name="pid"/>.</summary>
@@ -115,3 +152,7 @@ public sealed class ProcessRunTests : IDisposable
     static int StatField(string stat, int field) =>
         int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[field], CultureInfo.InvariantCulture);
 }
+
+/// <summary>Runs alone: its exit-handler test kills every implementation this process runs.</summary>
+[CollectionDefinition(nameof(ProcessExitCollection), DisableParallelization = true)]
+public sealed class ProcessExitCollection;

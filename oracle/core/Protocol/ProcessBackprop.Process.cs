@@ -18,8 +18,10 @@ public sealed partial class ProcessBackprop
         static readonly ConcurrentDictionary<ProcessRun, byte> Live = new();
 
         /// <summary>setsid makes the command the leader of a new session and process group whose id is
-        /// its pid (a child of this process leads no group, so setsid does not fork). Not on macOS.</summary>
-        internal static readonly string? FoundSetsid = OperatingSystem.IsWindows() ? null : new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+        /// its pid (a child of this process leads no group, so setsid does not fork). util-linux and
+        /// busybox both install it in /usr/bin (on a merged /usr, /bin/setsid is the same file); macOS
+        /// has none.</summary>
+        internal static readonly string? FoundSetsid = File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : null;
 
         static ProcessRun()
         {
@@ -37,6 +39,7 @@ public sealed partial class ProcessBackprop
 
         readonly string? setsid;
         readonly string procRoot;
+        readonly Action<int> signalGroup;
         readonly object groupGate = new();
         /// <summary>The group was killed when the process exited, or this run is disposed: from then on
         /// its id may be a stranger's, and <see cref="Process"/> may be gone.</summary>
@@ -44,7 +47,8 @@ public sealed partial class ProcessBackprop
 
         public Process Process { get; }
 
-        public ProcessRun(string commandLine, string workingDirectory) : this(commandLine, workingDirectory, FoundSetsid, "/proc") { }
+        public ProcessRun(string commandLine, string workingDirectory)
+            : this(commandLine, workingDirectory, FoundSetsid, "/proc", id => Posix.Kill(-id, Posix.SIGKILL)) { }
 
         /// <param name="commandLine">The command, run by <c>/bin/sh -c</c>.</param>
         /// <param name="workingDirectory">Where it runs.</param>
@@ -52,10 +56,12 @@ public sealed partial class ProcessBackprop
         /// process's group, and only the tree kill ends what it started (as on macOS).</param>
         /// <param name="procRoot">Where <c>/proc</c> is; a directory that does not exist is a machine
         /// without it (<see cref="Sleeping"/>).</param>
-        internal ProcessRun(string commandLine, string workingDirectory, string? setsid, string procRoot)
+        /// <param name="signalGroup">Sends SIGKILL to the process group of the id given.</param>
+        internal ProcessRun(string commandLine, string workingDirectory, string? setsid, string procRoot, Action<int> signalGroup)
         {
             this.setsid = setsid;
             this.procRoot = procRoot;
+            this.signalGroup = signalGroup;
             var info = new ProcessStartInfo(setsid ?? "/bin/sh")
             {
                 RedirectStandardInput = true,
@@ -134,7 +140,7 @@ public sealed partial class ProcessBackprop
                 if (groupGone) return;
                 if (exited) groupGone = true;
                 int id = Process.Id;                             // not disposed: Dispose sets groupGone first
-                if (id > 1) _ = Posix.Kill(-id, Posix.SIGKILL);
+                if (id > 1) signalGroup(id);
             }
         }
     }
@@ -143,6 +149,7 @@ public sealed partial class ProcessBackprop
     {
         public const int SIGKILL = 9;
 
+        /// <summary>kill(2); its result (ESRCH when nothing is left in the group) does not matter here.</summary>
         [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
         public static extern int Kill(int pid, int signal);
     }
