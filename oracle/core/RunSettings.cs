@@ -12,14 +12,23 @@ public static class RunSettings
 {
     public const ulong DefaultSeed = 20261123;
 
+    /// <summary>The environment variables read.</summary>
+    public const string SeedVariable = "BACKPROPSPEC_SEED", CountVariable = "BACKPROPSPEC_PROPERTY_COUNT", ShardVariable = "BACKPROPSPEC_SHARD";
+
     /// <summary>BACKPROPSPEC_SEED, or <see cref="DefaultSeed"/>.</summary>
-    public static ulong Seed => ulong.TryParse(Environment.GetEnvironmentVariable("BACKPROPSPEC_SEED"), out ulong s) ? s : DefaultSeed;
+    public static ulong Seed => SeedOf(Environment.GetEnvironmentVariable(SeedVariable));
 
     /// <summary>BACKPROPSPEC_PROPERTY_COUNT when it is a positive number, or the runner's own default.</summary>
-    public static int Count(int defaultCount) =>
-        int.TryParse(Environment.GetEnvironmentVariable("BACKPROPSPEC_PROPERTY_COUNT"), out int n) && n > 0 ? n : defaultCount;
+    public static int Count(int defaultCount) => CountOf(Environment.GetEnvironmentVariable(CountVariable), defaultCount);
 
     /// <summary>BACKPROPSPEC_SHARD (K/N), or the whole run. A value that is not K/N with 1 ≤ K ≤ N throws:
     /// a typo must not make every machine check everything, or nothing.</summary>
-    public static Shard Shard => Shard.Parse(Environment.GetEnvironmentVariable("BACKPROPSPEC_SHARD"));
+    public static Shard Shard => Shard.Parse(Environment.GetEnvironmentVariable(ShardVariable));
+
+    /// <summary>A seed's text: a whole number from 0 to 2⁶⁴ − 1 (spaces around it allowed), else (unset, blank, anything else) the default.</summary>
+    internal static ulong SeedOf(string? text) => ulong.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong s) ? s : DefaultSeed;
+
+    /// <summary>A count's text: a positive whole number, else (unset, 0, negative, anything else) the default.</summary>
+    internal static int CountOf(string? text, int defaultCount) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : defaultCount;
 }

@@ -1,0 +1,202 @@
+using BackpropSpec.Oracle;
+using BackpropSpec.Oracle.Checking;
+using BackpropSpec.Oracle.Judging;
+using BackpropSpec.Oracle.Protocol;
+using BackpropSpec.Reference;
+using BackpropSpec.SpecTests.Properties;
+using Xunit;
+using static BackpropSpec.SpecTests.Checking.Serve;
+
+namespace BackpropSpec.SpecTests.Checking;
+
+/// <summary>
+/// The run loop of `check` against implementations served in process: how many workers it starts
+/// and that it ends them, what it skips and counts (networks declined, examples outside the hello),
+/// what an unusable hello says, --replay and --precision, and the accuracy and range tallies.
+/// </summary>
+public class InProcessRunTests
+{
+    static CheckReport Check(Served serve, CheckOptions options)
+    {
+        using var impl = ProcessBackprop.InProcess(options.Impl, serve, options.TimeoutMs);
+        return BackpropSpec.Oracle.Checking.CheckRun.Run(impl, options);
+    }
+
+    /// <summary>Counts the starts of a served implementation, and how many are still running.</summary>
+    sealed class Counted(Served inner)
+    {
+        int started, running;
+        public int Started => Volatile.Read(ref started);
+        public int Running => Volatile.Read(ref running);
+        public Served Serve => (stdin, stdout, stderr, killed) =>
+        {
+            Interlocked.Increment(ref started);
+            Interlocked.Increment(ref running);
+            try { return inner(stdin, stdout, stderr, killed); }
+            finally { Interlocked.Decrement(ref running); }
+        };
+    }
+
+    static string Names(IEnumerable<Activation> a) => string.Join(",", a.Select(Activations.Name));
+
+    /// <summary>The reference, with its hello replaced.</summary>
+    static Served ReferenceSaying(Func<long, string> hello) =>
+        ReferenceBut((r, io) => { io.Line(hello(r.Id)); return null; }, r => r.Op == "hello");
+
+    [Theory]
+    [InlineData(60, 1, 1)]
+    [InlineData(60, 3, 3)]
+    [InlineData(5, 100, 5)]          // never more workers than networks
+    [InlineData(0, 4, 1)]            // no random network: the examples' process only
+    public void Workers_are_as_many_as_asked_never_more_than_the_networks_and_all_end(int count, int jobs, int starts)
+    {
+        var served = new Counted(ReferenceServed);
+        CheckReport r = Check(served.Serve, new CheckOptions("reference", Count: count, Jobs: jobs));
+        Assert.Equal("pass", r.Verdict);
+        Assert.Equal(count, r.NetworksChecked);
+        Assert.Equal(starts, served.Started);
+        Assert.True(SpinWait.SpinUntil(() => served.Running == 0, 10_000), $"{served.Running} of the {starts} implementations still run after the check");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Networks_declined_as_unsupported_are_skipped_counted_and_named_up_to_five(int jobs)
+    {
+        static bool HasRelu(Network? n) => n is not null && n.Layers.Any(l => l.Activation == Activation.Relu);
+        Served declining = ReferenceBut((r, io) =>
+        {
+            io.Line($"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"unsupported\",\"message\":\"relu is not implemented yet\"}}}}");
+            return null;
+        }, r => r.Op != "hello" && HasRelu(r.Network));
+        CheckReport r = Check(declining, new CheckOptions("declines relu", Count: 80, Jobs: jobs));
+
+        int[] withRelu = Enumerable.Range(0, 80).Where(i => HasRelu(NetworkGen.Sample(RunSettings.DefaultSeed, i, 80))).ToArray();
+        Assert.True(withRelu.Length > 5, "the seed must draw more than five relu networks for this test to mean anything");
+        Assert.Equal("pass", r.Verdict);
+        Assert.Equal(withRelu.Length, r.NetworksSkipped);
+        Assert.Equal(80 - withRelu.Length, r.NetworksChecked);
+        Assert.Equal(withRelu.Take(5).Select(i => $"random network {i}: declined by the implementation (unsupported): relu is not implemented yet"), r.SkipExamples);
+
+        string[] examplesWithRelu = Examples.Names.Where(n => HasRelu(Examples.Load(n))).ToArray();
+        Assert.NotEmpty(examplesWithRelu);                                      // 004-batched-relu
+        Assert.Equal(examplesWithRelu.Length, r.ExamplesSkipped);
+        Assert.Equal(Examples.Names.Count - examplesWithRelu.Length, r.ExamplesChecked);
+        Assert.Equal(Examples.Names.Count, r.Examples.Count);
+        Assert.Equal(examplesWithRelu, r.Examples.Where(e => e.Skipped is not null).Select(e => e.Name));
+    }
+
+    [Fact]
+    public void Examples_outside_the_hello_are_skipped_and_random_networks_stay_inside_it()
+    {
+        Activation[] known = [Activation.Sigmoid, Activation.Identity];
+        CheckReport r = Check(ReferenceSaying(id => Hello(id, known.Select(Activations.Name), ["half-sse"], "\"float64\"")),
+                              new CheckOptions("sigmoid and identity", Count: 30));
+        bool Inside(Network n) => n.Loss == LossKind.HalfSse && n.Layers.All(l => known.Contains(l.Activation));
+        string[] outside = Examples.Names.Where(n => !Inside(Examples.Load(n))).ToArray();
+        Assert.NotEmpty(outside);
+        Assert.Equal("pass", r.Verdict);
+        Assert.Equal(outside.Length, r.ExamplesSkipped);
+        Assert.Equal(Examples.Names.Count - outside.Length, r.ExamplesChecked);
+        Assert.Equal(30, r.NetworksChecked);
+        Assert.Equal(0, r.NetworksSkipped);
+        Assert.True(r.RandomRunStarted);
+        Assert.Equal([LossKind.HalfSse], r.Capabilities.Losses);
+        Assert.Equal(known.Order(), r.Capabilities.Activations.Order());
+    }
+
+    [Theory]
+    [InlineData("\"activations\":[\"gelu\"],\"losses\":[\"half-sse\"]", "its hello lists no activation this checker knows")]
+    [InlineData("\"activations\":[\"relu\"],\"losses\":[\"softmax-cross-entropy\",\"binary-cross-entropy\"]", "its hello lists no loss this checker can build a network for")]
+    public void A_hello_that_leaves_nothing_to_judge_is_unusable_and_says_why(string lists, string why)
+    {
+        CheckReport r = Check(ReferenceSaying(id => $"{{\"id\":{id},\"ok\":true,\"implementation\":\"narrow\",{lists},\"precision\":\"float64\"}}"),
+                              new CheckOptions("narrow", Count: 10));
+        Assert.Equal("unusable", r.Verdict);
+        Assert.Equal(why, r.Unusable);
+        Assert.Equal(0, r.NetworksChecked);
+        Assert.Equal(0, r.ExamplesChecked);
+        Assert.False(r.RandomRunStarted);
+    }
+
+    [Fact]
+    public void An_unknown_precision_is_unusable_unless_precision_is_given()
+    {
+        Served bfloat16 = ReferenceSaying(id => Hello(id, Activations.All.Select(Activations.Name), Loss.All.Select(Loss.Name), "\"bfloat16\""));
+        CheckReport refused = Check(bfloat16, new CheckOptions("bfloat16", Count: 10));
+        Assert.Equal("unusable", refused.Verdict);
+        Assert.Equal("its hello declares precision \"bfloat16\", which this checker cannot judge (float64 or float32); --precision judges the answers as one of them", refused.Unusable);
+
+        CheckReport judged = Check(bfloat16, new CheckOptions("bfloat16", Count: 10, Precision: Precision.Float64));
+        Assert.Equal("pass", judged.Verdict);
+        Assert.Null(judged.Unusable);
+        Assert.Equal(10, judged.NetworksChecked);
+        Assert.Equal(Precision.Float64, judged.Precision);
+    }
+
+    [Fact]
+    public void Precision_given_overrides_the_hello()
+    {
+        // the reference declares float64; judged as float32 its answers are all within float32's bounds
+        CheckReport r = Check(ReferenceServed, new CheckOptions("reference", Count: 10, Precision: Precision.Float32));
+        Assert.Equal(Precision.Float32, r.Precision);
+        Assert.Equal("pass", r.Verdict);
+        Assert.Equal(Precision.Float64, Check(ReferenceServed, new CheckOptions("reference", Count: 1)).Precision);
+    }
+
+    [Theory]
+    [InlineData("002", "002-mazur-2-2-2")]
+    [InlineData("002-mazur-2-2-2", "002-mazur-2-2-2")]
+    public void Replay_of_an_example_by_its_number_or_name_checks_that_example_only(string replay, string name)
+    {
+        Assert.Contains(name, Examples.Names);
+        CheckReport r = Check(ReferenceServed, new CheckOptions("reference", Count: 50, Replay: replay));
+        Assert.Equal([name], r.Examples.Select(e => e.Name));
+        Assert.Equal(1, r.ExamplesChecked);
+        Assert.Equal(0, r.NetworksChecked);
+        Assert.Equal(0, r.RandomIndices.Count);                // past the examples, no random network
+    }
+
+    [Fact]
+    public void Replay_of_a_random_network_checks_that_network_only()
+    {
+        CheckReport r = Check(ReferenceServed, new CheckOptions("reference", Count: 50, Replay: "random:7"));
+        Assert.Empty(r.Examples);
+        Assert.Equal(1, r.NetworksChecked);
+        Assert.Equal(IndexSet.Single(7), r.RandomIndices);
+        Assert.True(r.RandomRunStarted);
+    }
+
+    [Theory]
+    [InlineData("python3 backprop.py", "'python3 backprop.py'")]
+    [InlineData("it's", "'it'\\''s'")]
+    [InlineData("", "''")]
+    public void A_command_in_a_replay_line_is_one_shell_word(string command, string word) =>
+        Assert.Equal(word, BackpropSpec.Oracle.Checking.CheckRun.ShellQuote(command));
+
+    [Fact]
+    public void Float32_answers_declared_float32_pass_and_their_findings_are_tallied_per_network_and_cause()
+    {
+        var textbook = new TextbookBackprop(Precision.Float32);
+        Served served = Script((r, io) =>
+        {
+            io.Line(r.Op == "hello" ? Hello(r.Id, Activations.All.Select(Activations.Name), Loss.All.Select(Loss.Name), "\"float32\"") : Answer(r, textbook));
+            return null;
+        });
+        CheckReport r = Check(served, new CheckOptions("textbook float32", Count: 150));
+        Assert.Equal("pass", r.Verdict);
+        Assert.Equal(Precision.Float32, r.Precision);
+        int judged = r.NetworksChecked + r.ExamplesChecked;
+        Assert.NotEmpty(r.Accuracy);
+        // a network counts once however many findings and causes it has
+        Assert.InRange(r.NetworksWithAccuracy, r.Accuracy.Max(s => s.Networks), Math.Min(judged - 1, r.Accuracy.Sum(s => s.Networks)));
+        if (r.Range.Count > 0) Assert.InRange(r.NetworksWithRange, r.Range.Max(s => s.Networks), Math.Min(judged - 1, r.Range.Sum(s => s.Networks)));
+        else Assert.Equal(0, r.NetworksWithRange);
+        foreach (FindingSummary s in r.Accuracy.Concat(r.Range))
+        {
+            Assert.InRange(s.DigitsLost, 0, 7.3);                           // a float32 answer cannot lose more than float32 has
+            Assert.True(s.Replay?.StartsWith("backprop-spec check --impl 'textbook float32' ", StringComparison.Ordinal), s.Replay);
+            Assert.Contains(s.WorstNetwork.StartsWith("random network ", StringComparison.Ordinal) ? "--replay random:" : "--replay 0", s.Replay);
+        }
+    }
+}
