@@ -48,13 +48,16 @@ public class InProcessRunTests
     [InlineData(60, 3, 3)]
     [InlineData(5, 100, 5)]          // never more workers than networks
     [InlineData(0, 4, 1)]            // no random network: the examples' process only
-    public void Workers_are_as_many_as_asked_never_more_than_the_networks_and_all_end(int count, int jobs, int starts)
+    public void Workers_are_never_more_than_asked_nor_than_the_networks_and_all_end(int count, int jobs, int starts)
     {
         var served = new Counted(ReferenceServed);
         CheckReport r = Check(served.Serve, new CheckOptions("reference", Count: count, Jobs: jobs));
         Assert.Equal("pass", r.Verdict);
         Assert.Equal(count, r.NetworksChecked);
-        Assert.Equal(starts, served.Started);
+        // a worker starts its implementation at its first network: on a loaded machine the others may
+        // have claimed every network before a late worker claims one, so it never starts (seen once in
+        // a full run: 4 starts of 5). Never more than asked, never more than the networks.
+        Assert.InRange(served.Started, 1, starts);
         Assert.True(SpinWait.SpinUntil(() => served.Running == 0, 10_000), $"{served.Running} of the {starts} implementations still run after the check");
     }
 
