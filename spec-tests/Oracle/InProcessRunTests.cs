@@ -92,15 +92,23 @@ public class InProcessRunTests
     [Fact]
     public void Examples_outside_the_hello_are_skipped_and_random_networks_stay_inside_it()
     {
-        Activation[] known = [Activation.Sigmoid, Activation.Identity];
+        Activation[] known = [Activation.Sigmoid, Activation.Relu];   // 003 lacks identity, 004 its loss
         CheckReport r = Check(ReferenceSaying(id => Hello(id, known.Select(Activations.Name), ["half-sse"], "\"float64\"")),
-                              new CheckOptions("sigmoid and identity", Count: 30));
+                              new CheckOptions("sigmoid and relu", Count: 30));
         bool Inside(Network n) => n.Loss == LossKind.HalfSse && n.Layers.All(l => known.Contains(l.Activation));
         string[] outside = Examples.Names.Where(n => !Inside(Examples.Load(n))).ToArray();
         Assert.NotEmpty(outside);
         Assert.Equal("pass", r.Verdict);
         Assert.Equal(outside.Length, r.ExamplesSkipped);
         Assert.Equal(Examples.Names.Count - outside.Length, r.ExamplesChecked);
+        // every example stays in the report, a skipped one with the first thing its hello lacks
+        Assert.Equal(Examples.Names, r.Examples.Select(e => e.Name));
+        string? Lacks(Network n) => n.Loss != LossKind.HalfSse ? $"loss {Loss.Name(n.Loss)}"
+            : n.Layers.Select(l => l.Activation).Where(a => !known.Contains(a)).Select(a => $"activation {Activations.Name(a)}").FirstOrDefault();
+        Assert.Equal(Examples.Names.Select(n => Lacks(Examples.Load(n)) is { } what ? $"outside the capabilities of its hello ({what})" : null),
+                     r.Examples.Select(e => e.Skipped));
+        Assert.Contains(r.Examples, e => e.Skipped?.Contains("(loss ") == true);
+        Assert.Contains(r.Examples, e => e.Skipped?.Contains("(activation ") == true);
         Assert.Equal(30, r.NetworksChecked);
         Assert.Equal(0, r.NetworksSkipped);
         Assert.True(r.RandomRunStarted);
@@ -120,6 +128,17 @@ public class InProcessRunTests
         Assert.Equal(0, r.NetworksChecked);
         Assert.Equal(0, r.ExamplesChecked);
         Assert.False(r.RandomRunStarted);
+    }
+
+    [Fact]
+    public void A_hello_that_is_no_reply_is_a_broken_protocol_at_hello_and_nothing_is_judged()
+    {
+        CheckReport r = Check(ReferenceSaying(_ => "hello yourself"), new CheckOptions("rude", Count: 10));
+        Assert.Equal("protocol-error", r.Verdict);
+        Assert.Equal(("hello", null, null, 0, "the implementation did not get through hello"), (r.Broken!.Where, r.Broken.Index, r.Broken.Example, r.Broken.ShrinkSteps, r.Broken.Note));
+        Assert.Equal(ProtocolFailure.Garbage, r.Broken.Fault.Kind);
+        Assert.Equal(0, r.ExamplesChecked + r.NetworksChecked);
+        Assert.Empty(r.Examples);
     }
 
     [Fact]

@@ -41,7 +41,15 @@ public class ShardTests
     [InlineData("x")]
     [InlineData("1/2/3")]
     [InlineData("-1/2")]
-    public void A_shard_is_K_of_N(string text) => Assert.Throws<ArgumentException>(() => Shard.ParseOption(text));
+    [InlineData("x/y")]
+    [InlineData("2/y")]
+    [InlineData("x/2")]
+    public void A_shard_is_K_of_N_and_anything_else_is_refused_naming_the_option_and_the_text(string text)
+    {
+        // the option's own message, not a constructor's about some 0/0 the user never wrote
+        Assert.Equal($"--shard expects K/N with 1 ≤ K ≤ N (for example 2/4), got '{text}'", Assert.Throws<ArgumentException>(() => Shard.ParseOption(text)).Message);
+        Assert.Equal($"BACKPROPSPEC_SHARD='{text}' is not K/N with 1 <= K <= N (for example 2/4)", Assert.Throws<ArgumentException>(() => Shard.Parse(text)).Message);
+    }
 
     /// <summary>End to end: three shards of `check` against the Node example, through their --json
     /// reports: the indices they judged are disjoint and together those of the unsharded run, and every

@@ -23,8 +23,7 @@ sealed record Outcome(Network Network, string Where, int? Index, string? Example
 
 sealed partial class Checker
 {
-    const string Unexplained = "unexplained";
-    const string RangeFix = "compute from the logits, shift the softmax, or decline with `unsupported`";
+    const string Unexplained = Tallies.Unexplained;
 
     /// <summary>Every property on one network through one implementation process; the causes of
     /// its findings and the exact values' own cross-check. Touches nothing shared.</summary>
@@ -49,7 +48,7 @@ sealed partial class Checker
         var findings = new List<(Finding, Cause)>();
         foreach (var (_, verdict) in verdicts)
             foreach (Finding f in verdict.Findings.Where(f => f.Zone is Zone.Accuracy or Zone.Range))
-                findings.Add((f, CauseOf(truth, f)));
+                findings.Add((f, Tallies.CauseOf(truth, f)));
         // a law between answers (the descent slope, a batch sum) is as accurate as the answers it
         // combines: its finding has the cause of the answers' own findings on this network
         Cause? answers = findings.Select(x => x.Item2).FirstOrDefault(c => c.Key != Unexplained);
@@ -64,16 +63,6 @@ sealed partial class Checker
     /// <summary>A message without its request id: ids count requests, which depend on the number of
     /// workers and on what went ahead, and a report must not.</summary>
     static string WithoutId(string message) => System.Text.RegularExpressions.Regex.Replace(message, @" \(id \d+\)", "");
-
-    static Cause CauseOf(Truth truth, Finding f)
-    {
-        if (f.Zone == Zone.Range && truth.OutOfRange)
-        {
-            RangeIssue issue = truth.Textbook.Range[0];
-            return new Cause(issue.Kind, issue.Reason, issue.Where, RangeFix);
-        }
-        return Causes.Explain(truth, f).FirstOrDefault() ?? new Cause(Unexplained, "rounding beyond careful arithmetic", "-", "careful formulations");
-    }
 
     /// <summary>Takes one outcome into the report. False when the run must stop: a failure or a broken
     /// protocol, shrunk and diagnosed at once, or (<paramref name="deferFailure"/>, for the random run)
@@ -92,7 +81,7 @@ sealed partial class Checker
         else
         {
             foreach (var (f, cause) in outcome.Findings)
-                Summarise(f.Zone == Zone.Accuracy ? report.Accuracy : report.Range, outcome, f, cause);
+                Tallies.Summarise(f.Zone == Zone.Accuracy ? report.Accuracy : report.Range, outcome.Where, f, cause, precision, () => ReplayCommand(outcome.Index, outcome.Example));
             if (outcome.Findings.Any(x => x.Finding.Zone == Zone.Accuracy)) report.NetworksWithAccuracy++;
             if (outcome.Findings.Any(x => x.Finding.Zone == Zone.Range)) report.NetworksWithRange++;
             foreach (string problem in outcome.OracleProblems)
@@ -101,26 +90,6 @@ sealed partial class Checker
         }
         if (!deferFailure) Fail(outcome);
         return false;
-    }
-
-    /// <summary>Adds a finding to the summary of its cause: a network more, and the worst kept.</summary>
-    void Summarise(List<FindingSummary> into, Outcome outcome, Finding f, Cause cause)
-    {
-        double lost = Math.Max(0, CarefulDigits(f) - f.Digits);
-        FindingSummary? s = into.FirstOrDefault(x => x.Key == cause.Key);
-        if (s is null)
-        {
-            into.Add(s = new FindingSummary
-            {
-                Zone = f.Zone, Key = cause.Key, Operation = cause.Operation, Fix = cause.Fix,
-                Worst = f, WorstNetwork = outcome.Where, WorstWhere = cause.Where, DigitsLost = lost, Replay = ReplayCommand(outcome.Index, outcome.Example),
-            });
-        }
-        else if (lost > s.DigitsLost)
-        {
-            s.Worst = f; s.WorstNetwork = outcome.Where; s.WorstWhere = cause.Where; s.DigitsLost = lost; s.Replay = ReplayCommand(outcome.Index, outcome.Example);
-        }
-        s.Saw(outcome.Where);
     }
 
     void RangeFinding(Outcome outcome, Network asked, string answered)
@@ -132,15 +101,57 @@ sealed partial class Checker
         if (s is null)
             report.Range.Add(s = new FindingSummary
             {
-                Zone = Zone.Range, Key = issue.Kind, Operation = issue.Reason, Fix = RangeFix,
+                Zone = Zone.Range, Key = issue.Kind, Operation = issue.Reason, Fix = Tallies.RangeFix,
                 Worst = f, WorstNetwork = outcome.Where, WorstWhere = issue.Where, Replay = ReplayCommand(outcome.Index, outcome.Example),
             });
         s.Saw(outcome.Where);
     }
+}
+
+/// <summary>How findings become the report's summaries: the cause of each, and per cause the networks
+/// counted and the worst finding kept. Static and separate from the run loop so that it can be tested
+/// finding by finding.</summary>
+static class Tallies
+{
+    public const string Unexplained = "unexplained";
+    public const string RangeFix = "compute from the logits, shift the softmax, or decline with `unsupported`";
+
+    /// <summary>The cause of an accuracy or range finding: the textbook's first range issue where the
+    /// network is out of range, else the likeliest standard formulation behind it, else unexplained.</summary>
+    public static Cause CauseOf(Truth truth, Finding f)
+    {
+        if (f.Zone == Zone.Range && truth.OutOfRange)
+        {
+            RangeIssue issue = truth.Textbook.Range[0];
+            return new Cause(issue.Kind, issue.Reason, issue.Where, RangeFix);
+        }
+        return Causes.Explain(truth, f).FirstOrDefault() ?? new Cause(Unexplained, "rounding beyond careful arithmetic", "-", "careful formulations");
+    }
+
+    /// <summary>Adds a finding of network <paramref name="where"/> to the summary of its cause: a
+    /// network more, and the finding kept if it lost more digits than the worst so far.</summary>
+    public static void Summarise(List<FindingSummary> into, string where, Finding f, Cause cause, Precision precision, Func<string?> replay)
+    {
+        double lost = Math.Max(0, CarefulDigits(f, precision) - f.Digits);
+        FindingSummary? s = into.FirstOrDefault(x => x.Key == cause.Key);
+        if (s is null)
+        {
+            into.Add(s = new FindingSummary
+            {
+                Zone = f.Zone, Key = cause.Key, Operation = cause.Operation, Fix = cause.Fix,
+                Worst = f, WorstNetwork = where, WorstWhere = cause.Where, DigitsLost = lost, Replay = replay(),
+            });
+        }
+        else if (lost > s.DigitsLost)
+        {
+            s.Worst = f; s.WorstNetwork = where; s.WorstWhere = cause.Where; s.DigitsLost = lost; s.Replay = replay();
+        }
+        s.Saw(where);
+    }
 
     /// <summary>The digits careful arithmetic keeps here, at most the precision's own (7.2 in float32,
     /// 16.0 in float64): a float32 answer cannot lose 17 digits.</summary>
-    double CarefulDigits(Finding f)
+    public static double CarefulDigits(Finding f, Precision precision)
     {
         double most = -Math.Log10(PrecisionProfile.Of(precision).U);
         return f.Exact == 0 || f.Careful == 0 ? most : Math.Clamp(-Math.Log10(f.Careful / Math.Abs(f.Exact)), 0, most);

@@ -1,0 +1,180 @@
+using System.Text.RegularExpressions;
+using BackpropSpec.Oracle;
+using BackpropSpec.Oracle.Checking;
+using BackpropSpec.Oracle.Judging;
+using BackpropSpec.Oracle.Protocol;
+using BackpropSpec.Reference;
+using BackpropSpec.SpecTests.Properties;
+using Xunit;
+using static BackpropSpec.SpecTests.Checking.Serve;
+
+namespace BackpropSpec.SpecTests.Checking;
+
+/// <summary>
+/// How `check` turns what it finds into the report's accuracy and range summaries, with
+/// implementations served in process: where the textbook formulations cannot represent an answer, an
+/// error reply, a non-finite number or a number off the exact value is a range finding under the
+/// range issue's cause (not a broken protocol, not wrong); a law's finding takes the cause of the
+/// answers it combines; and, finding by finding (<see cref="Tallies"/>), the worst of a cause is the
+/// one that lost the most digits.
+/// </summary>
+public class InProcessFindingsTests
+{
+    const int Count = 300;
+
+    static CheckReport Check(Served serve, CheckOptions options)
+    {
+        using var impl = ProcessBackprop.InProcess(options.Impl, serve, options.TimeoutMs);
+        return BackpropSpec.Oracle.Checking.CheckRun.Run(impl, options);
+    }
+
+    /// <summary>The networks of a check at the default seed (examples, then random ones) that are
+    /// out of float32's range for the textbook formulations, with the first range issue of each.</summary>
+    static (string Where, RangeIssue Issue)[] OutOfFloat32Range() => outOfFloat32Range.Value;
+    static readonly Lazy<(string Where, RangeIssue Issue)[]> outOfFloat32Range = new(FindOutOfFloat32Range);
+
+    static (string Where, RangeIssue Issue)[] FindOutOfFloat32Range()
+    {
+        var all = Examples.Names.Select(e => ($"golden example {e}", Examples.Load(e)))
+            .Concat(Enumerable.Range(0, Count).Select(i => ($"random network {i}", NetworkGen.Sample(RunSettings.DefaultSeed, i, Count))));
+        var found = all.Select(x => (x.Item1, Truth: Truth.For(x.Item2, Precision.Float32))).Where(x => x.Truth.OutOfRange)
+                       .Select(x => (x.Item1, x.Truth.Textbook.Range[0])).ToArray();
+        // the default seed draws networks of several range kinds for this test to mean anything
+        Assert.True(found.Select(x => x.Item2.Kind).Distinct().Count() >= 3, string.Join(", ", found.Select(x => x.Item2.Kind)));
+        return found;
+    }
+
+    static bool OutOfFloat32Range(Request r) => r.Network is { } n && Truth.For(n, Precision.Float32).OutOfRange;
+
+    /// <summary>One summary per range kind, counting its networks, with one of them as its case.</summary>
+    static void AssertRangeSummaries(CheckReport r, (string Where, RangeIssue Issue)[] expected, Action<FindingSummary> each)
+    {
+        Assert.Equal("pass", r.Verdict);
+        Assert.Equal(expected.Length, r.NetworksWithRange);
+        Assert.Equal(0, r.NetworksWithAccuracy);
+        Assert.Empty(r.Accuracy);
+        Assert.Equal(expected.Select(x => x.Issue.Kind).Distinct(), r.Range.Select(s => s.Key));
+        foreach (FindingSummary s in r.Range)
+        {
+            var mine = expected.Where(x => x.Issue.Kind == s.Key).ToArray();
+            Assert.Equal(Zone.Range, s.Zone);
+            Assert.Equal(mine.Length, s.Networks);
+            Assert.Contains(s.WorstNetwork, mine.Select(x => x.Where));
+            Assert.Equal(mine[0].Issue.Reason, s.Operation);
+            Assert.Equal(Tallies.RangeFix, s.Fix);
+            each(s);
+        }
+    }
+
+    [Fact]
+    public void An_error_reply_where_the_textbook_cannot_represent_an_answer_is_a_range_finding_under_the_range_cause()
+    {
+        var expected = OutOfFloat32Range();
+        Served overflowing = ReferenceBut((r, io) =>
+        {
+            io.Line($"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"overflow\",\"message\":\"exp overflowed (id {r.Id})\"}}}}");
+            return null;
+        }, OutOfFloat32Range);
+        CheckReport r = Check(overflowing, new CheckOptions("overflowing", Count: Count, Precision: Precision.Float32));
+        AssertRangeSummaries(r, expected, s =>
+        {
+            // an answer that is no number loses every digit: the first network of its kind is the case
+            var first = expected.First(x => x.Issue.Kind == s.Key);
+            Assert.Equal(first.Where, s.WorstNetwork);
+            Assert.Equal(first.Issue.Where, s.WorstWhere);
+            // the request id is cut from the message: ids depend on the workers, the report must not
+            Assert.Equal("the implementation answered `gradients` with an error: answered `gradients` with error code \"overflow\": exp overflowed", s.Worst.Note);
+        });
+    }
+
+    [Fact]
+    public void A_non_finite_answer_where_the_textbook_cannot_represent_one_is_a_range_finding_named_non_finite()
+    {
+        var expected = OutOfFloat32Range();
+        Served nulls = ReferenceBut((r, io) =>
+        {
+            // JSON.stringify's NaN: the loss (forward, gradients) or the first weight (step) as null
+            string line = Answer(r);
+            io.Line(r.Op == "step" ? Regex.Replace(line, "(\"weights\":\\[\\[)[^,\\]]+", "${1}null") : Regex.Replace(line, "(\"loss\":)[^,}]+", "${1}null"));
+            return null;
+        }, OutOfFloat32Range);
+        CheckReport r = Check(nulls, new CheckOptions("nulls", Count: Count, Precision: Precision.Float32));
+        AssertRangeSummaries(r, expected, s =>
+        {
+            Assert.Equal(expected.First(x => x.Issue.Kind == s.Key).Where, s.WorstNetwork);
+            Assert.Equal("the implementation answered `gradients` with a non-finite number: the reply to `gradients`: loss: null where a number belongs (JavaScript's JSON.stringify writes NaN and Infinity as null)", s.Worst.Note);
+        });
+    }
+
+    /// <summary>The reference's answers with the loss moved far (a thousand careful bounds) off the
+    /// exact value on the networks out of float32's range, and exact elsewhere.</summary>
+    sealed class LossOffOutOfRange : IBackprop
+    {
+        readonly ReferenceBackprop r = new();
+        public string Name => "loss off out of range";
+        static double Off(Network n, double loss) =>
+            Truth.For(n, Precision.Float32) is { OutOfRange: true } t ? t.Exact.Loss + 1000 * t.Careful.Loss : loss;
+        public Evaluation Forward(Network n) { Evaluation e = r.Forward(n); return e with { Loss = Off(n, e.Loss) }; }
+        public Gradients Gradients(Network n) { Gradients g = r.Gradients(n); return g with { Loss = Off(n, g.Loss) }; }
+        public Parameters Step(Network n) => r.Step(n);
+    }
+
+    [Fact]
+    public void A_number_off_the_exact_value_where_the_textbook_cannot_represent_one_is_a_range_finding_not_wrong()
+    {
+        var expected = OutOfFloat32Range();
+        CheckReport r = Check(Backprop(new LossOffOutOfRange()), new CheckOptions("loss off", Count: Count, Precision: Precision.Float32));
+        AssertRangeSummaries(r, expected, s =>
+        {
+            Assert.Equal("loss", s.Worst.Quantity);
+            Assert.True(s.Worst.Actual > s.Worst.Exact + 100 * s.Worst.Careful, s.Worst.Describe());
+        });
+    }
+
+    /// <summary>The range excuse belongs to the network asked, not to the one it was derived from: an
+    /// error reply for half of a batch that is in range is a broken protocol, even though the whole
+    /// batch is out of range.</summary>
+    [Fact]
+    public void An_error_reply_for_a_network_in_range_is_a_broken_protocol_even_when_derived_from_one_out_of_range()
+    {
+        int index = Enumerable.Range(0, Count).First(i =>
+            NetworkGen.Sample(RunSettings.DefaultSeed, i, Count) is var n && Truth.For(n, Precision.Float32).OutOfRange
+            && n.BatchSize >= 2 && Derived.Halves(n).Any(h => !Truth.For(h, Precision.Float32).OutOfRange));
+        Served erringInRange = ReferenceBut((r, io) =>
+        {
+            io.Line($"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"overflow\",\"message\":\"exp overflowed\"}}}}");
+            return null;
+        }, r => r.Network is { } n && !Truth.For(n, Precision.Float32).OutOfRange);
+        CheckReport r = Check(erringInRange, new CheckOptions("erring in range", Count: Count, Precision: Precision.Float32, Replay: $"random:{index}"));
+        Assert.Equal("protocol-error", r.Verdict);
+        Assert.Equal(ProtocolFailure.ErrorReply, r.Broken!.Fault.Kind);
+        Assert.Equal($"random network {index}", r.Broken.Where);
+        Assert.Equal(0, r.NetworksWithRange);
+    }
+
+    [Fact]
+    public void Strictly_a_range_finding_fails()
+    {
+        Served overflowing = ReferenceBut((r, io) =>
+        {
+            io.Line($"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"overflow\",\"message\":\"exp overflowed\"}}}}");
+            return null;
+        }, OutOfFloat32Range);
+        CheckReport r = Check(overflowing, new CheckOptions("overflowing", Count: Count, Precision: Precision.Float32, Strict: true));
+        Assert.Equal("mismatch", r.Verdict);
+        Assert.Equal(OutOfFloat32Range()[0].Where, r.Mismatch!.Where);
+        Assert.Equal(Zone.Range, r.Mismatch.Verdict.Zone);
+    }
+
+    /// <summary>The in-process twin of AccuracyCheckTests' test of the same name: network 30627 of
+    /// the default seed gives textbook float64 code sigmoid-derivative findings on its gradients and
+    /// findings of the laws that combine them (descent slope, batch sums), which on their own are
+    /// "unexplained".</summary>
+    [Fact]
+    public void A_law_finding_takes_the_cause_of_the_answers_it_combines()
+    {
+        CheckReport r = Check(Backprop(new TextbookBackprop(Precision.Float64)), new CheckOptions("textbook", Count: 100_000, Replay: "random:30627"));
+        Assert.Equal("pass", r.Verdict);
+        Assert.Equal(["sigmoid-derivative-from-out"], r.Accuracy.Select(s => s.Key));
+    }
+}

@@ -1,0 +1,100 @@
+using BackpropSpec.Oracle;
+using BackpropSpec.Oracle.Checking;
+using BackpropSpec.Oracle.Judging;
+using BackpropSpec.Reference;
+using Xunit;
+
+namespace BackpropSpec.SpecTests.Checking;
+
+/// <summary>
+/// The report's summaries, finding by finding (<see cref="Tallies"/>): the digits an answer lost
+/// against careful arithmetic, the worst finding of each cause kept, every network counted once, and
+/// the cause a finding is filed under.
+/// </summary>
+public class TalliesTests
+{
+    static readonly Cause SigmoidCause = new("sigmoid-derivative-from-out", "sigma' as out*(1 - out)", "layers[0]", "sigma(net)*sigma(-net)");
+    static readonly Cause TanhCause = new("tanh-derivative-from-out", "tanh' as 1 - out^2", "layers[1]", "1/cosh^2");
+
+    /// <summary>A loss answer of relative error 10^-<paramref name="digits"/> around 2.0, with a
+    /// careful bound of 2·10^-15 (careful arithmetic keeps 15 digits).</summary>
+    static Finding Loss(double digits, double exact = 2.0, double careful = 2e-15) =>
+        new(Zone.Accuracy, "loss", exact + Math.Abs(exact) * Math.Pow(10, -digits), exact, careful, 1e-6) { On = AnswerKind.Loss };
+
+    [Theory]
+    [InlineData(2.0, 2e-15, 15.0)]          // −log10(careful / |exact|)
+    [InlineData(-2.0, 2e-15, 15.0)]         // of the magnitude
+    [InlineData(2.0, 2e-11, 11.0)]
+    [InlineData(2.0, 4.0, 0.0)]             // a bound wider than the value keeps no digit, not fewer
+    public void Careful_digits_are_the_digits_the_careful_bound_leaves(double exact, double careful, double digits) =>
+        Assert.Equal(digits, Tallies.CarefulDigits(Loss(12, exact, careful), Precision.Float64), 9);
+
+    [Theory]
+    [InlineData(Precision.Float64, 15.95)]   // −log10(2^-53)
+    [InlineData(Precision.Float32, 7.22)]    // −log10(2^-24)
+    public void Careful_digits_are_at_most_the_precisions_own_and_all_of_them_where_the_exact_value_or_the_bound_is_zero(Precision p, double most)
+    {
+        Assert.Equal(most, Tallies.CarefulDigits(Loss(12, 2.0, 1e-30), p), 2);                 // clamped
+        Assert.Equal(most, Tallies.CarefulDigits(Loss(12, 2.0, 0), p), 2);                     // no bound: every digit
+        Assert.Equal(most, Tallies.CarefulDigits(new Finding(Zone.Accuracy, "loss", 1e-9, 0, 1e-12, 1e-6), p), 2);   // exact 0
+    }
+
+    [Fact]
+    public void The_worst_finding_of_a_cause_is_the_one_that_lost_the_most_digits_and_every_network_counts_once()
+    {
+        var into = new List<FindingSummary>();
+        int replays = 0;
+        void Take(string where, Finding f, Cause c) => Tallies.Summarise(into, where, f, c, Precision.Float64, () => $"replay {where} {++replays}");
+
+        Take("random network 1", Loss(12), SigmoidCause);       // 3 digits lost
+        Take("random network 1", Loss(13), SigmoidCause);       // the same network again, fewer lost
+        Take("random network 2", Loss(9), SigmoidCause);        // 6 lost: the worst
+        Take("random network 3", Loss(14), SigmoidCause);       // 1 lost
+        Take("random network 3", Loss(10), TanhCause);          // another cause: its own summary
+
+        Assert.Equal(["sigmoid-derivative-from-out", "tanh-derivative-from-out"], into.Select(s => s.Key));
+        FindingSummary sigmoid = into[0], tanh = into[1];
+        Assert.Equal(3, sigmoid.Networks);
+        Assert.Equal(6, sigmoid.DigitsLost, 6);
+        Assert.Equal("random network 2", sigmoid.WorstNetwork);
+        Assert.Equal(9, sigmoid.Worst.Digits, 6);
+        Assert.Equal("layers[0]", sigmoid.WorstWhere);
+        Assert.Equal("replay random network 2 2", sigmoid.Replay);      // written when kept, not for every finding
+        Assert.Equal((Zone.Accuracy, "sigma' as out*(1 - out)", "sigma(net)*sigma(-net)"), (sigmoid.Zone, sigmoid.Operation, sigmoid.Fix));
+
+        Assert.Equal(1, tanh.Networks);
+        Assert.Equal(5, tanh.DigitsLost, 6);
+        Assert.Equal("random network 3", tanh.WorstNetwork);
+        Assert.Equal("replay random network 3 3", tanh.Replay);
+    }
+
+    [Fact]
+    public void A_finding_more_accurate_than_the_careful_bound_lost_no_digits()
+    {
+        var into = new List<FindingSummary>();
+        Tallies.Summarise(into, "random network 0", Loss(15.5), SigmoidCause, Precision.Float64, () => null);
+        Assert.Equal(0, Assert.Single(into).DigitsLost);
+    }
+
+    [Fact]
+    public void A_finding_on_a_law_between_answers_has_no_cause_of_its_own()
+    {
+        Truth truth = Truth.For(Examples.Load("000"));
+        Assert.False(truth.OutOfRange);
+        var slope = new Finding(Zone.Accuracy, "descent slope", 1.0 + 1e-12, 1.0, 1e-15, 1e-9) { On = AnswerKind.Other };
+        Cause c = Tallies.CauseOf(truth, slope);
+        Assert.Equal(("unexplained", "rounding beyond careful arithmetic", "-", "careful formulations"), (c.Key, c.Operation, c.Where, c.Fix));
+    }
+
+    [Fact]
+    public void A_range_finding_on_a_network_out_of_range_is_filed_under_the_first_range_issue()
+    {
+        Network n = Enumerable.Range(0, 300).Select(i => NetworkGen.Sample(RunSettings.DefaultSeed, i, 300)).First(x => Truth.For(x, Precision.Float32).OutOfRange);
+        Truth truth = Truth.For(n, Precision.Float32);
+        RangeIssue issue = truth.Textbook.Range[0];
+        var loss = new Finding(Zone.Range, "loss", double.PositiveInfinity, 1.0, 1e-7, double.PositiveInfinity) { On = AnswerKind.Loss };
+        Assert.Equal(new Cause(issue.Kind, issue.Reason, issue.Where, Tallies.RangeFix), Tallies.CauseOf(truth, loss));
+        // an accuracy finding on the same network is not a range one: it is explained as rounding
+        Assert.NotEqual(issue.Kind, Tallies.CauseOf(truth, loss with { Zone = Zone.Accuracy, Actual = 1.0 + 1e-5, Textbook = 1e-3 }).Key);
+    }
+}
