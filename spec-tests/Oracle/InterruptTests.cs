@@ -88,7 +88,10 @@ public class InterruptTests
     static Process StartCli(params string[] args)
     {
         var info = new ProcessStartInfo(CheckRun.Python3) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in (string[])["-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])",
+        // a test run started in the background ignores SIGINT, and one under nohup SIGHUP: ignored
+        // signals are inherited, and the runtime leaves a signal ignored at its start ignored (nohup's
+        // very purpose). The check starts with the dispositions a terminal gives it.
+        foreach (string a in (string[])["-c", "import os, signal, sys; [signal.signal(s, signal.SIG_DFL) for s in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM)]; os.execv(sys.argv[1], sys.argv[1:])",
                                         Path.Combine(AppContext.BaseDirectory, "backprop-spec"), .. args])
             info.ArgumentList.Add(a);
         return Process.Start(info)!;
