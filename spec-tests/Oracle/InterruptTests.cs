@@ -28,6 +28,7 @@ public class InterruptTests
             var impl = Tagged.Fixture($"bpsfx_steady.py {marker}");
             using Process check = StartCli("check", "--impl", impl.Command, "--count", "1000000", "--jobs", "2",
                                            "--json", json, "--junit", junit);
+            using var _ = new KilledAtTheEnd(check);
             Task<string> stdout = check.StandardOutput.ReadToEndAsync(), stderr = check.StandardError.ReadToEndAsync();
             WaitFor(() => File.Exists(marker) || check.HasExited, "the implementation to answer 1000 requests");
             if (check.HasExited) Assert.Fail($"the check stopped by itself, exit {check.ExitCode}\n{await stdout}{await stderr}");
@@ -59,6 +60,7 @@ public class InterruptTests
     public async Task An_interrupted_selftest_reports_the_networks_it_judged()
     {
         using Process selftest = StartCli("selftest", "--count", "1000000");
+        using var _ = new KilledAtTheEnd(selftest);
         Task<string> stdout = selftest.StandardOutput.ReadToEndAsync(), stderr = selftest.StandardError.ReadToEndAsync();
         // under way: more processor time than starting the program takes (it prints nothing until the end)
         WaitFor(() => ProcessorSeconds(selftest.Id) > 1.5 || selftest.HasExited, "the selftest to be under way");
@@ -95,6 +97,17 @@ public class InterruptTests
                                         Path.Combine(AppContext.BaseDirectory, "backprop-spec"), .. args])
             info.ArgumentList.Add(a);
         return Process.Start(info)!;
+    }
+
+    /// <summary>A check that did not stop when the test failed is killed with everything it started,
+    /// not left running (one that ignored its signal once ran on for twenty minutes).</summary>
+    sealed class KilledAtTheEnd(Process p) : IDisposable
+    {
+        public void Dispose()
+        {
+            try { if (!p.HasExited) p.Kill(entireProcessTree: true); }
+            catch (InvalidOperationException) { }             // it exited meanwhile
+        }
     }
 
     static void Signal(int pid, string signal)
