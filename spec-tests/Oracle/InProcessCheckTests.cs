@@ -16,12 +16,6 @@ namespace BackpropSpec.SpecTests.Checking;
 /// </summary>
 public class InProcessCheckTests
 {
-    static CheckReport Check(Served serve, CheckOptions options, Interrupt? interrupt = null)
-    {
-        using var impl = ProcessBackprop.InProcess(options.Impl, serve, options.TimeoutMs);
-        return BackpropSpec.Oracle.Checking.CheckRun.Run(impl, options, interrupt);
-    }
-
     [Theory]
     [InlineData(1)]
     [InlineData(3)]

@@ -22,12 +22,6 @@ public class InProcessFindingsTests
 {
     const int Count = 300;
 
-    static CheckReport Check(Served serve, CheckOptions options)
-    {
-        using var impl = ProcessBackprop.InProcess(options.Impl, serve, options.TimeoutMs);
-        return BackpropSpec.Oracle.Checking.CheckRun.Run(impl, options);
-    }
-
     /// <summary>The networks of a check at the default seed (examples, then random ones) that are
     /// out of float32's range for the textbook formulations, with the first range issue of each.</summary>
     static (string Where, RangeIssue Issue)[] OutOfFloat32Range() => outOfFloat32Range.Value;

@@ -16,12 +16,6 @@ namespace BackpropSpec.SpecTests.Checking;
 /// </summary>
 public class InProcessRunTests
 {
-    static CheckReport Check(Served serve, CheckOptions options)
-    {
-        using var impl = ProcessBackprop.InProcess(options.Impl, serve, options.TimeoutMs);
-        return BackpropSpec.Oracle.Checking.CheckRun.Run(impl, options);
-    }
-
     /// <summary>Counts the starts of a served implementation, and how many are still running.</summary>
     sealed class Counted(Served inner)
     {

@@ -55,6 +55,13 @@ static class Serve
         return 0;
     };
 
+    /// <summary>`check` against a served implementation, as the command line runs it.</summary>
+    public static BackpropSpec.Oracle.Checking.CheckReport Check(Served serve, BackpropSpec.Oracle.Checking.CheckOptions options, BackpropSpec.Oracle.Checking.Interrupt? interrupt = null)
+    {
+        using var impl = ProcessBackprop.InProcess(options.Impl, serve, options.TimeoutMs);
+        return BackpropSpec.Oracle.Checking.CheckRun.Run(impl, options, interrupt);
+    }
+
     /// <summary>The reference, correct in every reply.</summary>
     public static Served ReferenceServed => Script((r, io) => { io.Line(Answer(r)); return null; });
 
