@@ -35,7 +35,7 @@ static class SnapshotsCommand
             if (!Directory.Exists(folder)) r.AddError($"--root {folder}: no such folder");
             else if (!File.Exists(Path.Combine(folder, "BackpropSpec.sln"))) r.AddError($"--root {folder}: not a BackpropSpec repository (no BackpropSpec.sln there)");
         });
-        var command = new Command("snapshots", "show the trace-snapshot changes a failing `dotnet test` left pending, as unified diffs (- approved, + received), and accept or reject them")
+        var command = new Command("snapshots", "show the snapshot changes (traces and check reports) a failing `dotnet test` left pending, as unified diffs (- approved, + received), and accept or reject them")
         {
             accept, reject, root,
         };

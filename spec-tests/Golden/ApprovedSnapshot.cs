@@ -24,7 +24,7 @@ public static class ApprovedSnapshot
             string diff = SnapshotReview.UnifiedDiff(SnapshotReview.Read(approvedPath), received,
                 $"{name} (approved)", $"{name} (received, left in __snapshots__/__mismatch__/)");
             throw new SnapshotMismatchException(
-                $"the trace differs from the approved snapshot {name}:\n{diff}"
+                $"the output differs from the approved snapshot {name}:\n{diff}"
                 + $"review: dotnet run --project oracle/cli -- snapshots\n"
                 + $"accept: dotnet run --project oracle/cli -- snapshots --accept {name}   (then commit golden/snapshots)\n"
                 + $"reject: dotnet run --project oracle/cli -- snapshots --reject {name}");

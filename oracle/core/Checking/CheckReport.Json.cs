@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Xml;
 using System.Xml.Linq;
@@ -13,10 +14,12 @@ public sealed partial class CheckReport
 {
     // ---------------------------------------------------------- --json
 
+    /// <summary>The report as JSON, with only the escapes JSON needs (a file, never HTML: σ′ and
+    /// 'python3 backprop.py' read as written).</summary>
     public string Json()
     {
         var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, NewLine = "\n" }))
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, NewLine = "\n", Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("format", "backprop-spec/check-report@1");

@@ -45,16 +45,19 @@ public sealed partial class CheckReport
             string what = m.Verdict.Zone == Zone.Wrong ? "WRONG" : $"{Zones.Name(m.Verdict.Zone).ToUpperInvariant()} (fails under --strict)";
             sb.Append($"\n{what} in {m.Where}{(m.Index is null ? "" : $" (seed {Seed}, count {Count})")}: {m.Property}\n");
             sb.Append($"  {FirstLine(m.Verdict.Message)}\n");
-            sb.Append($"\nshrunk in {m.ShrinkSteps} steps to this network ({ShapeOf(m.Minimal)}), on which the same property fails the same way:\n{m.Minimal}\n");
+            sb.Append($"\nshrunk in {Steps(m.ShrinkSteps)} to this network ({ShapeOf(m.Minimal)}), on which the same property fails the same way:\n{m.Minimal}\n");
             sb.Append($"\nits failure: {m.MinimalVerdict.Message}\n");
             if (m.Table is not null) sb.Append($"\nper-parameter gradients of the shrunk network against the exact values, worst first:\n{m.Table.Table()}");
             if (m.Causes.Count > 0) sb.Append($"\ncause: {string.Join("\n  ", m.Causes)}\n");
             if (m.PrecisionHint is not null) sb.Append($"\nprecision: {m.PrecisionHint}\n");
             if (m.Verdict.Zone == Zone.Wrong) sb.Append($"\ndiagnosis: {DiagnosisText(m)}\n");
             sb.Append($"\nreplay: {m.Replay}\n");
-            sb.Append(m.Verdict.Zone == Zone.Wrong
-                ? "FAIL: the implementation is wrong: an answer lies beyond every rounding bound of every standard formulation\n"
-                : "FAIL (--strict): an answer is less accurate than careful arithmetic allows\n");
+            sb.Append(m.Verdict.Zone switch
+            {
+                Zone.Wrong => "FAIL: the implementation is wrong: an answer lies beyond every rounding bound of every standard formulation\n",
+                Zone.Range => "FAIL (--strict): an answer the implementation's formulation cannot represent, where careful arithmetic can\n",
+                _ => "FAIL (--strict): an answer is less accurate than careful arithmetic allows\n",
+            });
         }
         else if (Broken is { } b)
         {
@@ -62,7 +65,7 @@ public sealed partial class CheckReport
             sb.Append($"  {b.Fault.Message.Replace("\n", "\n  ")}\n");
             if (b.Fault.Network is { } sent)
             {
-                string shrunk = b.Minimal is null ? $" ({b.Note})" : $" (shrunk in {b.ShrinkSteps} steps{(b.Note.Length > 0 ? "; " + b.Note : "")})";
+                string shrunk = b.Minimal is null ? $" ({b.Note})" : $" (shrunk in {Steps(b.ShrinkSteps)}{(b.Note.Length > 0 ? "; " + b.Note : "")})";
                 sb.Append($"\nthe network of that `{b.Fault.Op}` request{shrunk}:\n{sent}\n");
             }
             if (b.Replay is not null) sb.Append($"\nreplay: {b.Replay}\n");
@@ -99,6 +102,8 @@ public sealed partial class CheckReport
         string[] r = reasons.ToArray();
         return r.Length == 0 ? "" : ":\n" + string.Join("\n", r.Select(x => "  " + x));
     }
+
+    static string Steps(int n) => n == 1 ? "1 step" : $"{n} steps";
 
     static string FirstLine(string s) => s.Split('\n')[0];
 
