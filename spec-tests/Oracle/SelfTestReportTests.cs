@@ -1,0 +1,96 @@
+using BackpropSpec.Oracle;
+using BackpropSpec.Oracle.Checking;
+using Xunit;
+
+namespace BackpropSpec.SpecTests.Checking;
+
+/// <summary>
+/// What `selftest` prints and exits with, for each way it can end: built by hand, so each case holds
+/// exactly the counts it names (a real run of the reference agrees, so a disagreement cannot be
+/// planted there). The run itself is tested in <see cref="ShardTests"/> and <see cref="InterruptTests"/>.
+/// </summary>
+public class SelfTestReportTests
+{
+    const string Head = "selftest: the reference against the exact values on {0} random networks (seed 9, count 500{1}), every property strictly; the exact gradient against forward mode and Richardson differences along random directions\n";
+
+    static SelfTestReport Report(int networks, NetworkShape? shape = null, Shard? shard = null)
+    {
+        Shard part = shard ?? Shard.Whole;
+        return new SelfTestReport { Seed = 9, Count = 500, Shape = shape, Shard = part, Indices = part.Of(500), Networks = networks };
+    }
+
+    [Fact]
+    public void A_run_where_everything_agrees_passes_and_exits_0()
+    {
+        SelfTestReport r = Report(500);
+        Assert.True(r.Agrees);
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(string.Format(Head, 500, "") + "PASS: every answer of the reference agrees with the exact values, and the exact values with their cross-checks\n", r.Text());
+    }
+
+    [Fact]
+    public void The_shape_and_shard_are_named_in_the_head_line()
+    {
+        SelfTestReport r = Report(167, new NetworkShape([4, 8, 2], 3), new Shard(2, 3));
+        Assert.StartsWith(string.Format(Head, 167, ", shape 4-8-2, batch 3, shard 2/3: every index i with i mod 3 = 1"), r.Text());
+    }
+
+    [Fact]
+    public void Disagreements_and_oracle_problems_fail_with_their_counts_and_the_first_twenty_of_each_in_words()
+    {
+        SelfTestReport r = Report(500);
+        for (int k = 0; k < 25; k++) r.Disagreements.Add($"random network {k}: d{k}");
+        r.DisagreementCount = 31;                          // more than were kept in words
+        r.OracleProblems.Add("random network 3: p");
+        r.OracleProblemCount = 1;
+        Assert.False(r.Agrees);
+        Assert.Equal(1, r.ExitCode);
+        string text = r.Text();
+        string[] lines = text.Split('\n');
+        Assert.Equal(20, lines.Count(l => l.StartsWith("  DISAGREES random network ", StringComparison.Ordinal)));
+        Assert.Contains("  DISAGREES random network 19: d19\n", text);
+        Assert.DoesNotContain("d20", text);
+        Assert.Contains("  ORACLE random network 3: p\n", text);
+        Assert.EndsWith("FAIL: 31 disagreement(s) of the reference, 1 problem(s) of the oracle on this machine\n", text);
+    }
+
+    [Fact]
+    public void An_oracle_problem_alone_fails()
+    {
+        SelfTestReport r = Report(500);
+        r.OracleProblemCount = 1;
+        Assert.False(r.Agrees);
+        Assert.Equal(1, r.ExitCode);
+        Assert.EndsWith("FAIL: 0 disagreement(s) of the reference, 1 problem(s) of the oracle on this machine\n", r.Text());
+    }
+
+    [Fact]
+    public void An_interrupted_run_says_how_far_it_got_and_exits_with_the_signals_code_whatever_it_found()
+    {
+        SelfTestReport clean = Report(120);
+        clean.Interrupted = new Interruption("SIGTERM", 143);
+        Assert.Equal(143, clean.ExitCode);
+        Assert.Equal(string.Format(Head, 120, "")
+                     + "INTERRUPTED by SIGTERM after 120 of 500 networks: this report covers what was judged before\n"
+                     + "INTERRUPTED: every answer of the reference so far agrees with the exact values, and the exact values with their cross-checks\n",
+                     clean.Text());
+
+        SelfTestReport failed = Report(120);
+        failed.DisagreementCount = 2;
+        failed.Interrupted = new Interruption("SIGINT", 130);
+        Assert.Equal(130, failed.ExitCode);
+        Assert.EndsWith("INTERRUPTED by SIGINT after 120 of 500 networks: this report covers what was judged before\n"
+                        + "FAIL: 2 disagreement(s) of the reference, 0 problem(s) of the oracle on this machine\n", failed.Text());
+    }
+
+    [Fact]
+    public void A_selftest_run_counts_every_network_and_parameter_it_judged()
+    {
+        SelfTestReport r = SelfTest.Run(9, 40);
+        Assert.True(r.Agrees, r.Text());
+        Assert.Equal(40, r.Networks);
+        Assert.Equal(Enumerable.Range(0, 40).Sum(i => (long)NetworkGen.Sample(9, i, 40, null, null).ParameterCount), r.Parameters);
+        Assert.True(r.Elapsed > TimeSpan.Zero);
+        Assert.Null(r.Interrupted);
+    }
+}
