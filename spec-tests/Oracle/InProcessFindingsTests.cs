@@ -78,6 +78,7 @@ public class InProcessFindingsTests
             Assert.Equal(first.Issue.Where, s.WorstWhere);
             // the request id is cut from the message: ids depend on the workers, the report must not
             Assert.Equal("the implementation answered `gradients` with an error: answered `gradients` with error code \"overflow\": exp overflowed", s.Worst.Note);
+            Assert.Equal(s.Worst.Note, s.Worst.Describe());               // the line the report prints: the sentence alone
         });
     }
 

@@ -215,4 +215,78 @@ public class InProcessRunTests
             Assert.Contains(s.WorstNetwork.StartsWith("random network ", StringComparison.Ordinal) ? "--replay random:" : "--replay 0", s.Replay);
         }
     }
+    /// <summary>The gradients request of random network <paramref name="i"/> itself (not one derived from it).</summary>
+    static Func<Request, bool> GradientsOf(int i, int count, Capabilities? caps = null)
+    {
+        string n = NetworkGen.Sample(RunSettings.DefaultSeed, i, count, caps ?? Capabilities.Everything).ToString();
+        return r => r.Op == "gradients" && r.Network?.ToString() == n;
+    }
+
+    [Fact]
+    public void Two_jobs_judge_random_networks_in_two_implementations_at_once()
+    {
+        // the implementation that gets random network 0 holds its answer until a second one has
+        // started: with one worker it waits ten seconds in vain and the count below fails
+        Counted? served = null;
+        Func<Request, bool> first = GradientsOf(0, 8);
+        served = new Counted(ReferenceBut((r, io) =>
+        {
+            SpinWait.SpinUntil(() => served!.Started >= 2, 10_000);
+            io.Line(Answer(r));
+            return null;
+        }, first));
+        CheckReport r = Check(served.Serve, new CheckOptions("reference", Count: 8, Jobs: 2, TimeoutMs: 60_000));
+        Assert.Equal("pass", r.Verdict);
+        Assert.Equal(8, r.NetworksChecked);
+        Assert.Equal(2, served.Started);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Random_networks_outside_the_hello_are_skipped_with_the_reason_and_never_asked(int jobs)
+    {
+        // softmax with cross-entropy alone: a network of one layer is inside, a deeper one needs a
+        // hidden activation the hello does not list
+        var caps = new Capabilities([Activation.Softmax], [LossKind.SoftmaxCrossEntropy]);
+        var asked = new System.Collections.Concurrent.ConcurrentBag<Network>();
+        Served softmaxOnly = Script((r, io) =>
+        {
+            if (r.Network is { } n) asked.Add(n);
+            io.Line(r.Op == "hello" ? Hello(r.Id, ["softmax"], ["softmax-cross-entropy"], "\"float64\"") : Answer(r));
+            return null;
+        });
+        CheckReport r = Check(softmaxOnly, new CheckOptions("softmax only", Count: 40, Jobs: jobs));
+
+        string?[] reasons = [.. Enumerable.Range(0, 40).Select(i => BackpropSpec.Oracle.Checking.CheckRun.Outside(NetworkGen.Sample(RunSettings.DefaultSeed, i, 40, caps), caps))];
+        int[] outside = [.. Enumerable.Range(0, 40).Where(i => reasons[i] is not null)];
+        Assert.True(outside.Length > 5 && outside.Length < 35, $"the seed must draw networks of both kinds for this test to mean anything: {outside.Length} of 40 outside");
+        Assert.Equal("pass", r.Verdict);
+        Assert.Equal(outside.Length, r.NetworksSkipped);
+        Assert.Equal(40 - outside.Length, r.NetworksChecked);
+        Assert.Equal(outside.Take(5).Select(i => $"random network {i}: outside the capabilities of its hello (activation identity)"), r.SkipExamples);
+        // not one request, not even one sent ahead, for a network outside the hello
+        Assert.NotEmpty(asked);
+        Assert.All(asked, n => Assert.True(n.Loss == LossKind.SoftmaxCrossEntropy && n.Layers.All(l => l.Activation == Activation.Softmax), n.ToString()));
+    }
+
+    [Fact]
+    public void An_interrupt_in_the_random_run_drops_the_network_it_cut_short_and_reports_those_before()
+    {
+        var interrupt = new Interrupt();
+        Served stopping = ReferenceBut((r, io) =>
+        {
+            interrupt.Request("SIGINT", 130);
+            return io.Hang();                                          // until the check kills it
+        }, GradientsOf(3, 10));
+        CheckReport r = Check(stopping, new CheckOptions("stopped", Count: 10), interrupt);
+        Assert.Equal("interrupted", r.Verdict);
+        Assert.Equal(130, r.ExitCode);
+        Assert.Null(r.Broken);                                         // the killed reply is no protocol error
+        Assert.True(r.RandomRunStarted);
+        // network 2 may still be under judgement when the interrupt comes (its requests were answered
+        // before network 3's arrived): it is dropped too, or taken in if it was through
+        Assert.InRange(r.RandomJudged, 2, 3);
+        Assert.Equal(r.RandomJudged, r.NetworksChecked);
+    }
 }

@@ -69,6 +69,17 @@ public class TalliesTests
     }
 
     [Fact]
+    public void Of_findings_that_lost_as_many_digits_the_first_stays_the_worst()
+    {
+        var into = new List<FindingSummary>();
+        Tallies.Summarise(into, "random network 4", Loss(11), SigmoidCause, Precision.Float64, () => "replay 4");
+        Tallies.Summarise(into, "random network 9", Loss(11), SigmoidCause, Precision.Float64, () => "replay 9");
+        FindingSummary s = Assert.Single(into);
+        Assert.Equal(2, s.Networks);
+        Assert.Equal(("random network 4", "replay 4"), (s.WorstNetwork, s.Replay));   // the replay the report prints is of the first
+    }
+
+    [Fact]
     public void A_finding_more_accurate_than_the_careful_bound_lost_no_digits()
     {
         var into = new List<FindingSummary>();
