@@ -208,6 +208,9 @@ public class InProcessRunTests
         Assert.InRange(r.NetworksWithAccuracy, r.Accuracy.Max(s => s.Networks), Math.Min(judged - 1, r.Accuracy.Sum(s => s.Networks)));
         if (r.Range.Count > 0) Assert.InRange(r.NetworksWithRange, r.Range.Max(s => s.Networks), Math.Min(judged - 1, r.Range.Sum(s => s.Networks)));
         else Assert.Equal(0, r.NetworksWithRange);
+        // a network with findings of both kinds counts once among those that do not agree throughout
+        Assert.InRange(r.NetworksWithFindings, Math.Max(r.NetworksWithAccuracy, r.NetworksWithRange), r.NetworksWithAccuracy + r.NetworksWithRange);
+        Assert.Contains($"{judged - r.NetworksWithFindings} of {judged} networks agree throughout", r.Text());
         foreach (FindingSummary s in r.Accuracy.Concat(r.Range))
         {
             Assert.InRange(s.DigitsLost, 0, 7.3);                           // a float32 answer cannot lose more than float32 has

@@ -44,13 +44,23 @@ public class ReportWriterTests
 
     static readonly string Gradients = BackpropSpec.Oracle.Properties.All[0].Name, Forward = BackpropSpec.Oracle.Properties.All[1].Name;
 
+    /// <summary>A report as the checker starts it; after <c>hello</c> (<paramref name="hello"/>) it
+    /// knows the implementation's name and capabilities.</summary>
     static CheckReport Report(string command = "python3 backprop.py", int count = 1000, bool strict = false, Shard? shard = null,
-                              string? replay = null, NetworkShape? shape = null) => new()
+                              string? replay = null, NetworkShape? shape = null, bool hello = true)
     {
-        Command = command, Seed = 42, Count = count, TimeoutMs = 10000, Strict = strict, Shard = shard ?? Shard.Whole,
-        Replay = replay, Shape = shape, Implementation = "textbook-python 1.0",
-        Capabilities = new Capabilities([Activation.Identity, Activation.Sigmoid, Activation.Tanh], [LossKind.HalfSse, LossKind.BinaryCrossEntropy]),
-    };
+        var r = new CheckReport
+        {
+            Command = command, Seed = 42, Count = count, TimeoutMs = 10000, Strict = strict, Shard = shard ?? Shard.Whole,
+            Replay = replay, Shape = shape,
+        };
+        if (hello)
+        {
+            r.Implementation = "textbook-python 1.0";
+            r.Capabilities = new Capabilities([Activation.Identity, Activation.Sigmoid, Activation.Tanh], [LossKind.HalfSse, LossKind.BinaryCrossEntropy]);
+        }
+        return r;
+    }
 
     /// <summary>Every golden example checked and agreeing.</summary>
     static void AllExamplesAgree(CheckReport r)
@@ -112,7 +122,7 @@ public class ReportWriterTests
             StderrTail = kind == ProtocolFailure.Crash ? "Traceback (most recent call last):\nZeroDivisionError: division by zero" : null,
         };
         return new Broken(where, index, example, fault, sent is null ? null : Original, shrunk ? 3 : 0,
-                          shrunk ? "" : "not shrunk: the example is the network")
+                          shrunk ? "shrinking stopped after 150 candidates" : "not shrunk: the example is the network")
         {
             Minimal = shrunk ? sent : null,
             Replay = shrunk ? "backprop-spec check --impl 'python3 backprop.py' --seed 42 --count 1000 --replay random:8" : null,
@@ -124,7 +134,7 @@ public class ReportWriterTests
 
     /// <summary>The three reports of one case, one after the other, as the snapshot holds them.</summary>
     static string Reports(CheckReport r) =>
-        $"=== stdout ===\n{r.Text()}\n=== --json ===\n{r.Json()}\n=== --junit ===\n{r.JUnit()}";
+        $"=== stdout ===\n{r.Text()}\n=== --json ===\n{r.Json()}\n=== --junit ===\n{r.JUnit()}=== end ===\n";
 
     /// <summary>What a machine reads, checked beside the snapshot, then the snapshot.</summary>
     static void Matches(CheckReport r, string name, string verdict, int exitCode)
@@ -165,20 +175,23 @@ public class ReportWriterTests
         r.SkipExamples.Add("random network 9: the implementation answered unsupported: softmax");
         r.NetworksWithAccuracy = 40;
         r.NetworksWithRange = 1;
+        r.NetworksWithFindings = 40;                       // the range finding's network has accuracy findings too
         r.Accuracy.Add(Summary(Zone.Accuracy, "sigmoid-derivative-from-out", 40, "random:17"));
         r.Range.Add(Summary(Zone.Range, "log-of-probability", 1, null));
         r.OracleProblems.Add("random network 3: the complex-step check differs from the exact gradient at layers[0].biases[0]");
+        r.OracleProblems.Add("random network 8: the forward-mode check differs from the exact gradient at layers[1].weights[0][2]");
         Matches(r, "pass-with-findings", "pass", 0);
     }
 
     [Fact]
-    public void A_pass_of_one_network_says_network_in_the_singular_and_nothing_is_wrong()
+    public void A_pass_of_one_network_with_both_kinds_of_finding_counts_it_once_and_says_network_in_the_singular()
     {
         CheckReport r = Report(count: 1);
         AllExamplesAgree(r);
         RandomRun(r, 1);
-        r.NetworksWithAccuracy = 1;
+        r.NetworksWithAccuracy = r.NetworksWithRange = r.NetworksWithFindings = 1;
         r.Accuracy.Add(Summary(Zone.Accuracy, "sigmoid-derivative-from-out", 1, null));
+        r.Range.Add(Summary(Zone.Range, "log-of-probability", 1, null));
         Matches(r, "pass-one-network", "pass", 0);
     }
 
@@ -286,8 +299,7 @@ public class ReportWriterTests
     [Fact]
     public void A_protocol_error_in_hello_stops_before_anything_is_judged()
     {
-        CheckReport r = Report();
-        r.Implementation = "?";
+        CheckReport r = Report(hello: false);
         r.Broken = BrokenAt("hello", null, null, ProtocolFailure.Garbage, "hello", null, shrunk: false);
         Matches(r, "protocol-error-in-hello", "protocol-error", 2);
     }
@@ -304,8 +316,7 @@ public class ReportWriterTests
     [Fact]
     public void An_interrupt_in_hello_says_nothing_was_judged()
     {
-        CheckReport r = Report();
-        r.Implementation = "?";
+        CheckReport r = Report(hello: false);
         r.Interrupted = new Interruption("SIGINT", 130);
         Matches(r, "interrupted-in-hello", "interrupted", 130);
     }
@@ -326,7 +337,7 @@ public class ReportWriterTests
     {
         CheckReport r = Report(count: 1000, shard: Shard.Parse("2/3"));
         RandomRun(r, 120);
-        r.NetworksWithAccuracy = 3;
+        r.NetworksWithAccuracy = r.NetworksWithFindings = 3;
         r.Accuracy.Add(Summary(Zone.Accuracy, "sigmoid-derivative-from-out", 3, null));
         r.Interrupted = new Interruption("SIGHUP", 129);
         Matches(r, "interrupted-in-shard", "interrupted", 129);

@@ -1,5 +1,7 @@
 using BackpropSpec.Oracle;
 using BackpropSpec.Oracle.Checking;
+using BackpropSpec.Oracle.Judging;
+using BackpropSpec.Reference;
 using Xunit;
 
 namespace BackpropSpec.SpecTests.Checking;
@@ -92,5 +94,32 @@ public class SelfTestReportTests
         Assert.Equal(Enumerable.Range(0, 40).Sum(i => (long)NetworkGen.Sample(9, i, 40, null, null).ParameterCount), r.Parameters);
         Assert.True(r.Elapsed > TimeSpan.Zero);
         Assert.Null(r.Interrupted);
+    }
+    [Fact]
+    public void A_run_of_two_blocks_judges_every_network_once()
+    {
+        var tiny = new NetworkShape([1, 1], 1);
+        SelfTestReport r = SelfTest.Run(9, 2100, tiny);             // networks are judged 2,048 at a time
+        Assert.True(r.Agrees, r.Text());
+        Assert.Equal(2100, r.Networks);
+        Assert.Equal(Enumerable.Range(0, 2100).Sum(i => (long)NetworkGen.Sample(9, i, 2100, null, tiny).ParameterCount), r.Parameters);
+    }
+
+    [Fact]
+    public void Every_disagreement_of_a_wrong_subject_is_counted_and_the_first_hundred_are_kept_in_network_order()
+    {
+        var shape = new NetworkShape([2, 2], 1);
+        SelfTestReport r = SelfTest.Run(new Mutant(Bug.SignFlip), 9, 150, shape);
+        // each failing property of each network is one disagreement
+        int expected = Enumerable.Range(0, 150).Sum(i =>
+            BackpropSpec.Oracle.Properties.Run(new CachingBackprop(new Mutant(Bug.SignFlip)), NetworkGen.Sample(9, i, 150, null, shape), Precision.Float64, strict: true).Count());
+        Assert.True(expected > SelfTestReport.Kept, $"{expected} disagreements: more than are kept, for this test to mean anything");
+        Assert.Equal(expected, r.DisagreementCount);
+        Assert.Equal(SelfTestReport.Kept, r.Disagreements.Count);
+        Assert.StartsWith("random network 0: gradients agree with the exact derivatives: [wrong] ", r.Disagreements[0]);
+        int[] order = [.. r.Disagreements.Select(d => int.Parse(d["random network ".Length..d.IndexOf(':')], System.Globalization.CultureInfo.InvariantCulture))];
+        Assert.Equal(order.Order(), order);
+        Assert.Equal(0, r.OracleProblemCount);
+        Assert.Equal(1, r.ExitCode);
     }
 }

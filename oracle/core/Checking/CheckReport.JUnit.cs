@@ -41,7 +41,7 @@ public sealed partial class CheckReport
                 c.Add(new XElement("skipped", new XAttribute("message", Interrupted is { } stop && Broken is null && Unusable is null
                     ? $"not run: the check was interrupted by {stop.Signal} before the random networks" : "not run: the check stopped before the random networks")));
             else if (mismatchInRandom && Mismatch!.Property == name) c.Add(Failure(Mismatch));
-            else c.Add(new XElement("system-out", $"held on {NetworksChecked} random networks ({NetworksSkipped} skipped)"));
+            else c.Add(new XElement("system-out", $"held on {NetworksChecked} random network{(NetworksChecked == 1 ? "" : "s")} ({NetworksSkipped} skipped)"));
             random.Add(c);
         }
         // a failure outside the properties (under --strict, an answer the textbook cannot represent) is a

@@ -57,6 +57,7 @@ public sealed partial class CheckReport
             w.WriteNumber("skippedUnsupported", NetworksSkipped);
             w.WriteNumber("withAccuracyFindings", NetworksWithAccuracy);
             w.WriteNumber("withRangeFindings", NetworksWithRange);
+            w.WriteNumber("withAnyFindings", NetworksWithFindings);
             w.WriteEndObject();
             // the random networks judged, as the indices start + step·j for j < judged: what N shards
             // together cover, and what an interrupted run got through

@@ -74,8 +74,8 @@ public sealed partial class CheckReport
         else
         {
             int checkedAll = ExamplesChecked + NetworksChecked;
-            string findings = NetworksWithAccuracy + NetworksWithRange == 0 ? "every answer agrees with the exact values"
-                : $"{checkedAll - NetworksWithAccuracy - NetworksWithRange} of {checkedAll} networks agree throughout; {NetworksWithAccuracy} with accuracy findings, {NetworksWithRange} with range findings (--strict makes them fail)";
+            string findings = NetworksWithFindings == 0 ? "every answer agrees with the exact values"
+                : $"{checkedAll - NetworksWithFindings} of {checkedAll} networks agree throughout; {NetworksWithAccuracy} with accuracy findings, {NetworksWithRange} with range findings (--strict makes them fail)";
             sb.Append(Interrupted is { } i
                 ? $"INTERRUPTED by {i.Signal}: nothing is wrong in the {checkedAll} networks judged before: {findings}\n"
                 : $"PASS: nothing is wrong: {findings}\n");

@@ -94,6 +94,9 @@ public sealed partial class CheckReport
     public int ExamplesChecked, ExamplesSkipped, NetworksChecked, NetworksSkipped;
     /// <summary>Of the networks checked: how many had an accuracy finding, and how many a range finding.</summary>
     public int NetworksWithAccuracy, NetworksWithRange;
+    /// <summary>Of the networks checked: how many had a finding of either kind (a network with both
+    /// counts once here, and in each of the two above).</summary>
+    public int NetworksWithFindings;
     public List<string> SkipExamples { get; } = [];
     public bool RandomRunStarted { get; set; }
     public List<FindingSummary> Accuracy { get; } = [];

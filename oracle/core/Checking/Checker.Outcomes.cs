@@ -84,6 +84,7 @@ sealed partial class Checker
                 Tallies.Summarise(f.Zone == Zone.Accuracy ? report.Accuracy : report.Range, outcome.Where, f, cause, precision, () => ReplayCommand(outcome.Index, outcome.Example));
             if (outcome.Findings.Any(x => x.Finding.Zone == Zone.Accuracy)) report.NetworksWithAccuracy++;
             if (outcome.Findings.Any(x => x.Finding.Zone == Zone.Range)) report.NetworksWithRange++;
+            if (outcome.Findings.Count > 0) report.NetworksWithFindings++;
             foreach (string problem in outcome.OracleProblems)
                 if (report.OracleProblems.Count < 20) report.OracleProblems.Add($"{outcome.Where}: {problem}");
             return true;
@@ -96,6 +97,7 @@ sealed partial class Checker
     {
         RangeIssue issue = Truth.For(asked, precision).Textbook.Range[0];
         report.NetworksWithRange++;
+        report.NetworksWithFindings++;
         FindingSummary? s = report.Range.FirstOrDefault(x => x.Key == issue.Kind);
         var f = new Finding(Zone.Range, "", double.NaN, double.NaN, 0, double.PositiveInfinity, answered);
         if (s is null)

@@ -71,12 +71,16 @@ public static class SelfTest
     /// <summary>Networks judged in parallel before their results are taken into the report.</summary>
     const int Block = 2048;
 
-    public static SelfTestReport Run(ulong seed, int count, NetworkShape? shape = null, Shard? shard = null, Interrupt? interrupt = null)
+    public static SelfTestReport Run(ulong seed, int count, NetworkShape? shape = null, Shard? shard = null, Interrupt? interrupt = null) =>
+        Run(new ReferenceBackprop(), seed, count, shape, shard, interrupt);
+
+    /// <summary>The same run with another implementation in the reference's place: how the tests see
+    /// that a disagreement is found, counted and kept in words (the reference itself agrees).</summary>
+    internal static SelfTestReport Run(IBackprop subject, ulong seed, int count, NetworkShape? shape = null, Shard? shard = null, Interrupt? interrupt = null)
     {
         Shard part = shard ?? Shard.Whole;
         IndexSet indices = part.Of(count);
         var report = new SelfTestReport { Seed = seed, Count = count, Shape = shape, Shard = part, Indices = indices };
-        var reference = new ReferenceBackprop();
         var results = new (string[] disagreements, string[] problems, long parameters)?[Math.Min(Block, indices.Count)];
         CancellationToken token = interrupt?.Token ?? CancellationToken.None;
         var clock = Stopwatch.StartNew();
@@ -91,7 +95,7 @@ public static class SelfTest
                     int i = indices[position];
                     Network n = NetworkGen.Sample(seed, i, count, null, shape);
                     var disagreements = new List<string>();
-                    foreach (var (name, verdict) in Properties.Run(new CachingBackprop(reference), n, Precision.Float64, strict: true))
+                    foreach (var (name, verdict) in Properties.Run(new CachingBackprop(subject), n, Precision.Float64, strict: true))
                         disagreements.Add($"random network {i}: {name}: [{Zones.Name(verdict.Zone)}] {verdict.Message}");
                     string[] problems = Directional.Verify(Truth.For(n), seed: seed).Problems.Select(p => $"random network {i}: {p}").ToArray();
                     results[position - from] = (disagreements.ToArray(), problems, n.ParameterCount);
