@@ -77,7 +77,7 @@ public class InProcessFindingsTests
             Assert.Equal(first.Where, s.WorstNetwork);
             Assert.Equal(first.Issue.Where, s.WorstWhere);
             // the request id is cut from the message: ids depend on the workers, the report must not
-            Assert.Equal("the implementation answered `gradients` with an error: answered `gradients` with error code \"overflow\": exp overflowed", s.Worst.Note);
+            Assert.Equal("an error reply: answered `gradients` with error code \"overflow\": exp overflowed", s.Worst.Note);
             Assert.Equal(s.Worst.Note, s.Worst.Describe());               // the line the report prints: the sentence alone
         });
     }
@@ -97,7 +97,7 @@ public class InProcessFindingsTests
         AssertRangeSummaries(r, expected, s =>
         {
             Assert.Equal(expected.First(x => x.Issue.Kind == s.Key).Where, s.WorstNetwork);
-            Assert.Equal("the implementation answered `gradients` with a non-finite number: the reply to `gradients`: loss: null where a number belongs (JavaScript's JSON.stringify writes NaN and Infinity as null)", s.Worst.Note);
+            Assert.Equal("a non-finite number: the reply to `gradients`: loss: null where a number belongs (JavaScript's JSON.stringify writes NaN and Infinity as null)", s.Worst.Note);
         });
     }
 

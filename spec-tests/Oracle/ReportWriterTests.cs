@@ -171,8 +171,8 @@ public class ReportWriterTests
         r.ExamplesChecked--;
         r.ExamplesSkipped = 1;
         RandomRun(r, 1000, skipped: 2);
-        r.SkipExamples.Add("random network 5: the implementation answered unsupported: softmax");
-        r.SkipExamples.Add("random network 9: the implementation answered unsupported: softmax");
+        r.SkipExamples.Add("random network 5: declined by the implementation (unsupported): softmax is not implemented yet");
+        r.SkipExamples.Add("random network 9: declined by the implementation (unsupported): softmax is not implemented yet");
         r.NetworksWithAccuracy = 40;
         r.NetworksWithRange = 1;
         r.NetworksWithFindings = 40;                       // the range finding's network has accuracy findings too
@@ -268,7 +268,7 @@ public class ReportWriterTests
         CheckReport r = Report(strict: true);
         AllExamplesAgree(r);
         RandomRun(r, 12);
-        var v = new PropertyVerdict(Zone.Range, [], "the implementation answered `loss` with an error: error code 'overflow'");
+        var v = new PropertyVerdict(Zone.Range, [], "an error reply: answered `gradients` with error code \"overflow\": exp overflowed");
         r.Mismatch = new Mismatch("random network 11", 11, null, "the answers are representable", v, Original, Small, 0, v, RandomReplay(11))
         {
             DiagnosisNote = "a range finding fails under --strict",

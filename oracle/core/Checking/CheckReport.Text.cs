@@ -45,7 +45,9 @@ public sealed partial class CheckReport
             string what = m.Verdict.Zone == Zone.Wrong ? "WRONG" : $"{Zones.Name(m.Verdict.Zone).ToUpperInvariant()} (fails under --strict)";
             sb.Append($"\n{what} in {m.Where}{(m.Index is null ? "" : $" (seed {Seed}, count {Count})")}: {m.Property}\n");
             sb.Append($"  {FirstLine(m.Verdict.Message)}\n");
-            sb.Append($"\nshrunk in {Steps(m.ShrinkSteps)} to this network ({ShapeOf(m.Minimal)}), on which the same property fails the same way:\n{m.Minimal}\n");
+            sb.Append(m.ShrinkSteps == 0
+                ? $"\nthe network it fails on ({ShapeOf(m.Minimal)}):\n{m.Minimal}\n"
+                : $"\nshrunk in {Steps(m.ShrinkSteps)} to this network ({ShapeOf(m.Minimal)}), on which the same property fails the same way:\n{m.Minimal}\n");
             sb.Append($"\nits failure: {m.MinimalVerdict.Message}\n");
             if (m.Table is not null) sb.Append($"\nper-parameter gradients of the shrunk network against the exact values, worst first:\n{m.Table.Table()}");
             if (m.Causes.Count > 0) sb.Append($"\ncause: {string.Join("\n  ", m.Causes)}\n");

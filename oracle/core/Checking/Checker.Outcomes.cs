@@ -37,7 +37,7 @@ sealed partial class Checker
             Network asked = fault.Network ?? n;
             // the textbook cannot represent some answer here: a range finding, not a broken protocol
             if (fault.Kind is ProtocolFailure.NonFinite or ProtocolFailure.ErrorReply && Truth.For(asked, precision).OutOfRange)
-                return outcome with { RangeFault = (asked, $"the implementation answered `{fault.Op}` with {(fault.Kind == ProtocolFailure.NonFinite ? "a non-finite number" : "an error")}: {WithoutId(CheckRun.FirstLine(fault.Message))}") };
+                return outcome with { RangeFault = (asked, $"{(fault.Kind == ProtocolFailure.NonFinite ? "a non-finite number" : "an error reply")}: {WithoutId(CheckRun.FirstLine(fault.Message))}") };
             return outcome with { Fault = fault };
         }
         if (worker.Declined is { } declined) return outcome with { Skipped = $"declined by the implementation (unsupported): {declined.Message}" };
