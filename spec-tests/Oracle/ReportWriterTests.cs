@@ -287,6 +287,20 @@ public class ReportWriterTests
     }
 
     [Fact]
+    public void A_protocol_error_shrunk_within_the_budget_has_no_note()
+    {
+        CheckReport r = Report();
+        AllExamplesAgree(r);
+        RandomRun(r, 9);
+        Broken b = BrokenAt("random network 8", 8, null, ProtocolFailure.Crash, "gradients", Small, shrunk: true);
+        r.Broken = new Broken(b.Where, b.Index, b.Example, b.Fault, b.Original, b.ShrinkSteps, "") { Minimal = b.Minimal, Replay = b.Replay };
+        Assert.Contains("\nthe network of that `gradients` request (shrunk in 3 steps):\n", r.Text());
+        using JsonDocument json = JsonDocument.Parse(r.Json());
+        Assert.False(json.RootElement.GetProperty("protocolError").TryGetProperty("note", out _));
+        Assert.Equal(3, json.RootElement.GetProperty("protocolError").GetProperty("shrinkSteps").GetInt32());
+    }
+
+    [Fact]
     public void A_protocol_error_in_an_example_shows_its_network_unshrunk_with_the_note()
     {
         CheckReport r = Report();

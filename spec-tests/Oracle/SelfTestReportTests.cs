@@ -2,6 +2,7 @@ using BackpropSpec.Oracle;
 using BackpropSpec.Oracle.Checking;
 using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Reference;
+using BackpropSpec.SpecTests.Properties;
 using Xunit;
 
 namespace BackpropSpec.SpecTests.Checking;
@@ -96,13 +97,54 @@ public class SelfTestReportTests
         Assert.Null(r.Interrupted);
     }
     [Fact]
-    public void A_run_of_two_blocks_judges_every_network_once()
+    public void A_run_of_three_blocks_judges_every_network_once()
     {
         var tiny = new NetworkShape([1, 1], 1);
-        SelfTestReport r = SelfTest.Run(9, 2100, tiny);             // networks are judged 2,048 at a time
+        SelfTestReport r = SelfTest.Run(9, 4200, tiny);             // networks are judged 2,048 at a time: two full blocks and a part
         Assert.True(r.Agrees, r.Text());
-        Assert.Equal(2100, r.Networks);
-        Assert.Equal(Enumerable.Range(0, 2100).Sum(i => (long)NetworkGen.Sample(9, i, 2100, null, tiny).ParameterCount), r.Parameters);
+        Assert.Equal(4200, r.Networks);
+        Assert.Equal(Enumerable.Range(0, 4200).Sum(i => (long)NetworkGen.Sample(9, i, 4200, null, tiny).ParameterCount), r.Parameters);
+    }
+
+    /// <summary>The reference, but a request for one network asks the run to stop.</summary>
+    sealed class StoppingAt(Network at, Interrupt interrupt) : IBackprop
+    {
+        readonly ReferenceBackprop reference = new();
+        readonly string stop = at.ToString();
+        public string Name => "stopping";
+        public Capabilities Capabilities => Capabilities.Everything;
+        public Evaluation Forward(Network n) => reference.Forward(n);
+        public Gradients Gradients(Network n)
+        {
+            if (n.ToString() == stop) interrupt.Request("SIGTERM", 143);
+            return reference.Gradients(n);
+        }
+        public Parameters Step(Network n) => reference.Step(n);
+    }
+
+    [Fact]
+    public void An_interrupt_in_a_later_block_reports_only_what_that_block_judged_before()
+    {
+        // stopped at the first network of the second block: what the first block left in the buffer
+        // must not pass for the second block's networks
+        var tiny = new NetworkShape([1, 1], 1);
+        var interrupt = new Interrupt();
+        SelfTestReport r = SelfTest.Run(new StoppingAt(NetworkGen.Sample(9, 2048, 2600, null, tiny), interrupt), 9, 2600, tiny, interrupt: interrupt);
+        Assert.Equal(143, r.ExitCode);
+        Assert.InRange(r.Networks, 2048, 2100);                      // the first block, and at most what was under way when it stopped
+    }
+
+    [Fact]
+    public void Selftest_judges_strictly_so_an_accuracy_finding_is_a_disagreement()
+    {
+        // the textbook formulations in float64 are right, only less accurate than careful arithmetic
+        SelfTestReport r = SelfTest.Run(new TextbookBackprop(Precision.Float64), 9, 300);
+        Assert.NotEmpty(r.Disagreements);
+        Assert.All(r.Disagreements, d => Assert.Matches(@"^random network \d+: .+: \[(accuracy|range)\] ", d));
+        // strictly, the first finding fails its network: each network disagrees once, in the first property that finds one
+        string[] networks = [.. r.Disagreements.Select(d => d[..d.IndexOf(':')])];
+        Assert.Equal(networks.Distinct(), networks);
+        Assert.Equal(r.Disagreements.Count, r.DisagreementCount);
     }
 
     [Fact]
