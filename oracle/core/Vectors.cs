@@ -148,7 +148,7 @@ public static class TestVectors
 
     /// <summary>Every answer is finite in every standard formulation, in float64 and float32: a vector
     /// never asks for a number the textbook cannot represent.</summary>
-    static bool Representable(Network n) => !Truth.For(n, Precision.Float64).OutOfRange && !Truth.For(n, Precision.Float32).OutOfRange;
+    internal static bool Representable(Network n) => !Truth.For(n, Precision.Float64).OutOfRange && !Truth.For(n, Precision.Float32).OutOfRange;
 
     static string Origin(int index, int steps) => $"sample {index} of seed {Seed}, shrunk in {steps} steps";
 

@@ -1,4 +1,5 @@
 using BackpropSpec.Oracle;
+using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Reference;
 using Xunit;
 
@@ -126,5 +127,13 @@ public class ImplementationTests
         Assert.Equal(root, RepositoryRoot.Find(Path.Combine(root, "golden", "examples")));
         Assert.Equal(root, RepositoryRoot.Find(root));
         Assert.Null(RepositoryRoot.Find(Path.GetTempPath()));
+    }
+    [Fact]
+    public void A_vector_network_must_be_representable_in_float64_and_in_float32_alike()
+    {
+        Network[] sample = [.. Enumerable.Range(0, 400).Select(i => NetworkGen.Sample(RunSettings.DefaultSeed, i, 400))];
+        Network only64 = sample.First(n => Truth.For(n, Precision.Float32).OutOfRange && !Truth.For(n, Precision.Float64).OutOfRange);
+        Assert.False(TestVectors.Representable(only64));             // beyond float32's range, within float64's: no vector
+        Assert.True(TestVectors.Representable(Examples.Load("002")));
     }
 }
