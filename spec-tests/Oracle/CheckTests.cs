@@ -21,7 +21,8 @@ static class CheckRun
         return new Result(exit, stdout.ToString(), stderr.ToString());
     }
 
-    /// <summary>check with --json into a temporary file; returns the result and the parsed report.</summary>
+    /// <summary>check with --json into a temporary file; returns the result and the parsed report,
+    /// which must satisfy golden/check-report.schema.json whatever the run found.</summary>
     public static (Result result, JsonElement report) WithJson(params string[] args)
     {
         string file = Path.Combine(Path.GetTempPath(), $"check-{Guid.NewGuid():N}.json");
@@ -29,9 +30,17 @@ static class CheckRun
         {
             Result r = Run([.. args, "--json", file]);
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(file));
+            AssertSchema(doc.RootElement);
             return (r, doc.RootElement.Clone());
         }
         finally { File.Delete(file); }
+    }
+
+    /// <summary>A --json report against golden/check-report.schema.json, every violation named.</summary>
+    public static void AssertSchema(JsonElement report)
+    {
+        List<string> problems = BackpropSpec.SpecTests.OracleTests.Schema.Validate(report, Repo.Path("golden", "check-report.schema.json"));
+        Assert.True(problems.Count == 0, $"the --json report does not satisfy golden/check-report.schema.json:\n{string.Join("\n", problems)}");
     }
 
     public static string Python(params string[] path) => $"{Python3} {Repo.Path(path)}";

@@ -143,6 +143,7 @@ public class ReportWriterTests
         Assert.Equal(exitCode, r.ExitCode);
         using (JsonDocument json = JsonDocument.Parse(r.Json()))
         {
+            CheckRun.AssertSchema(json.RootElement);
             Assert.Equal(verdict, json.RootElement.GetProperty("verdict").GetString());
             Assert.Equal(exitCode, json.RootElement.GetProperty("exitCode").GetInt32());
         }
@@ -181,6 +182,23 @@ public class ReportWriterTests
         r.OracleProblems.Add("random network 3: the complex-step check differs from the exact gradient at layers[0].biases[0]");
         r.OracleProblems.Add("random network 8: the forward-mode check differs from the exact gradient at layers[1].weights[0][2]");
         Matches(r, "pass-with-findings", "pass", 0);
+    }
+
+    [Theory]
+    [InlineData("verdict", "\"mismatch\"", "required")]               // a mismatch without its failure and diagnosis
+    [InlineData("exitCode", "1", "const")]                              // a pass that does not exit 0
+    [InlineData("surprise", "1", "$.surprise")]                         // a field the format does not have
+    [InlineData("precision", "\"float16\"", "enum")]
+    public void The_report_schema_refuses_a_report_that_breaks_the_format(string field, string value, string keyword)
+    {
+        CheckReport r = Report();
+        AllExamplesAgree(r);
+        RandomRun(r, 3);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(r.Json())!.AsObject();
+        json[field] = System.Text.Json.Nodes.JsonNode.Parse(value);
+        using JsonDocument doc = JsonDocument.Parse(json.ToJsonString());
+        List<string> problems = BackpropSpec.SpecTests.OracleTests.Schema.Validate(doc.RootElement, Repo.Path("golden", "check-report.schema.json"));
+        Assert.Contains(problems, p => p.Contains(keyword, StringComparison.Ordinal));
     }
 
     [Fact]
