@@ -159,6 +159,10 @@ public class InProcessFindingsTests
         Assert.Equal("mismatch", r.Verdict);
         Assert.Equal(OutOfFloat32Range()[0].Where, r.Mismatch!.Where);
         Assert.Equal(Zone.Range, r.Mismatch.Verdict.Zone);
+        // no property failed: the range fault itself is the failure, neither shrunk nor diagnosed
+        Assert.Equal(("the answers are representable", "a range finding fails under --strict", 0), (r.Mismatch.Property, r.Mismatch.DiagnosisNote, r.Mismatch.ShrinkSteps));
+        Assert.StartsWith("an error reply: answered `", r.Mismatch.Verdict.Message, StringComparison.Ordinal);
+        Assert.Null(r.Mismatch.Diagnosis);
     }
 
     /// <summary>The in-process twin of AccuracyCheckTests' test of the same name: network 30627 of
