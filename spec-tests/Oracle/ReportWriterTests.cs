@@ -213,45 +213,32 @@ public class ReportWriterTests
         Matches(r, "pass-one-network", "pass", 0);
     }
 
-    [Fact]
-    public void A_wrong_gradient_in_the_random_run_fails_with_its_table_diagnosis_and_replay()
+    /// <summary>Every example agreed, then random network <paramref name="i"/> (the last judged) was
+    /// wrong in its gradients: shrunk from <see cref="Original"/> to <see cref="Small"/>.</summary>
+    static CheckReport WrongAtRandom(int i, int steps, Diagnosis.Result? diagnosis, PropertyVerdict? verdict = null)
     {
         CheckReport r = Report();
         AllExamplesAgree(r);
-        RandomRun(r, 18);
-        PropertyVerdict v = Wrong() with { Table = Table(Zone.Wrong, -1) };
-        r.Mismatch = new Mismatch("random network 17", 17, null, Gradients, v, Original, Small, 4, v, RandomReplay(17))
-        {
-            Table = v.Table,
-            Diagnosis = new Diagnosis.Result([Bug.SignFlip, Bug.GradientFactorTwo], "every gradient entry is -1 times the exact one"),
-        };
-        Matches(r, "wrong-in-random", "mismatch", 1);
+        RandomRun(r, i + 1);
+        PropertyVerdict v = verdict ?? Wrong();
+        r.Mismatch = new Mismatch($"random network {i}", i, null, Gradients, v, Original, Small, steps, v, RandomReplay(i)) { Table = v.Table, Diagnosis = diagnosis };
+        return r;
     }
 
     [Fact]
-    public void A_wrong_answer_no_bug_class_explains_says_so_with_the_pattern()
-    {
-        CheckReport r = Report();
-        AllExamplesAgree(r);
-        RandomRun(r, 3);
-        r.Mismatch = new Mismatch("random network 2", 2, null, Gradients, Wrong(), Original, Small, 0, Wrong(), RandomReplay(2))
-        {
-            Diagnosis = new Diagnosis.Result([], "only layers[0].weights[0][0] differs"),
-        };
-        Matches(r, "wrong-unexplained", "mismatch", 1);
-    }
+    public void A_wrong_gradient_in_the_random_run_fails_with_its_table_diagnosis_and_replay() =>
+        Matches(WrongAtRandom(17, 4, new Diagnosis.Result([Bug.SignFlip, Bug.GradientFactorTwo], "every gradient entry is -1 times the exact one"),
+                              Wrong() with { Table = Table(Zone.Wrong, -1) }),
+                "wrong-in-random", "mismatch", 1);
+
+    [Fact]
+    public void A_wrong_answer_no_bug_class_explains_says_so_with_the_pattern() =>
+        Matches(WrongAtRandom(2, 0, new Diagnosis.Result([], "only layers[0].weights[0][0] differs")), "wrong-unexplained", "mismatch", 1);
 
     [Fact]
     public void A_wrong_answer_of_one_bug_class_names_it_and_one_the_diagnosis_could_not_run_on_gives_the_note()
     {
-        CheckReport one = Report();
-        AllExamplesAgree(one);
-        RandomRun(one, 1);
-        one.Mismatch = new Mismatch("random network 0", 0, null, Gradients, Wrong(), Original, Small, 2, Wrong(), RandomReplay(0))
-        {
-            Diagnosis = new Diagnosis.Result([Bug.TransposedWeights], ""),
-        };
-        Matches(one, "wrong-one-class", "mismatch", 1);
+        Matches(WrongAtRandom(0, 2, new Diagnosis.Result([Bug.TransposedWeights], "")), "wrong-one-class", "mismatch", 1);
 
         CheckReport note = Report();
         note.Examples.Add(new CaseResult(Examples.Names[0]) { Failure = Wrong() });
@@ -378,10 +365,7 @@ public class ReportWriterTests
     [Fact]
     public void An_interrupted_run_that_had_already_failed_keeps_the_failure_and_exits_with_the_signals_code()
     {
-        CheckReport r = Report();
-        AllExamplesAgree(r);
-        RandomRun(r, 5);
-        r.Mismatch = new Mismatch("random network 4", 4, null, Gradients, Wrong(), Original, Small, 1, Wrong(), RandomReplay(4));
+        CheckReport r = WrongAtRandom(4, 1, null);
         r.Interrupted = new Interruption("SIGINT", 130);
         Matches(r, "interrupted-after-a-failure", "mismatch", 130);
     }
