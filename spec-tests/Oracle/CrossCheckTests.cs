@@ -245,6 +245,54 @@ public class CrossCheckTests
         Assert.Empty(Directional.Verify(Truth.Compute(n, Precision.Float64), count, Seed).Problems);
     }
 
+    /// <summary>Tiny weights, large inputs: one identity unit, W = [2⁻²⁰, −2⁻²⁰, 2⁻²⁰], b = 0,
+    /// x = [1024, 1024, −1024], t = 1, half-SSE. The step v_k = ±2⁻¹⁰/√4 = ±2⁻¹¹ is not proportional to
+    /// the weights, so Σ|v·g| (≈ 2⁻¹¹·3·1025 ≈ 1.5) is large while E (≈ ½) and the units' sums
+    /// Σ|W·x| (3·2⁻¹⁰) are small: the step-rounding allowance 2¹²·√P·ε·Σ|v·g| ≈ 12,300ε is the
+    /// largest term of the Richardson threshold (32·noise ≈ 1,000ε, the dual tolerance a few hundred ε).</summary>
+    static Network TinyWeightsLargeInputs() => Network.Create(3,
+        [new Layer(Activation.Identity, new[,] { { Math.ScaleB(1, -20), -Math.ScaleB(1, -20), Math.ScaleB(1, -20) } }, [0.0], BiasMode.Trainable)],
+        LossKind.HalfSse, 0.1, [[1024.0, 1024.0, -1024.0]], [[1.0]]);
+
+    [Fact]
+    public void Where_the_step_rounding_allowance_is_the_largest_term_an_error_within_it_is_not_reported_and_twice_the_threshold_is()
+    {
+        const int count = 2;
+        Network n = TinyWeightsLargeInputs();
+        Truth truth = Truth.Compute(n, Precision.Float64);
+        double[] g = truth.Exact.Gradient;
+        double[][] v = Directions(Parameters.Of(n).Flatten(), count, Seed);
+        double noise = Oracles.EvaluationNoise(n);
+        for (int d = 0; d < count; d++)
+        {
+            double size = v[d].Select((vk, k) => Math.Abs(vk * g[k])).Sum();
+            double stepRounding = 4096 * Math.Sqrt(4) * Eps * size;
+            var (dual, magnitude, errorBound) = Oracles.Directional(n, v[d]);
+            double tolerance = DualTolerance.Of(n, dual, magnitude, errorBound) + size * Math.ScaleB(1, -98);
+            // the network does what it is here for: the allowance outweighs the other terms together,
+            // so a threshold without it, or with it subtracted, is below the rounding it allows for
+            Assert.True(stepRounding > 4 * (32 * noise + tolerance), $"direction {d}: {stepRounding} vs {32 * noise} + {tolerance}");
+        }
+        // unplanted: the difference is exact to a few dozen ε (E is quadratic along v), nothing reported
+        Assert.Empty(Directional.Verify(truth, count, Seed).Problems);
+
+        // half the allowance planted on v·g of direction 0: the dual side (tolerance ≪ the allowance)
+        // reports it, the Richardson side does not: the allowance is as large as documented, not P
+        // times smaller (4096/√P) nor Σ|v/g| in place of Σ|v·g|
+        double size0 = v[0].Select((vk, k) => Math.Abs(vk * g[k])).Sum();
+        double half = 0.5 * 4096 * Math.Sqrt(4) * Eps * size0;
+        var problems = Directional.Verify(Planted(n, (gh, lo) => gh[0] += half / Math.Abs(v[0][0])), 1, Seed).Problems;
+        Assert.Single(Parse(problems, DualProblem));
+        Assert.Empty(Parse(problems, RichardsonProblem));
+
+        // twice the allowance plus twice 32·noise and the dual tolerance: above the whole threshold, reported by both
+        var (dual0, magnitude0, errorBound0) = Oracles.Directional(n, v[0]);
+        double above = 2 * (4096 * Math.Sqrt(4) * Eps * size0 + 32 * noise + DualTolerance.Of(n, dual0, magnitude0, errorBound0));
+        problems = Directional.Verify(Planted(n, (gh, lo) => gh[0] += above / Math.Abs(v[0][0])), 1, Seed).Problems;
+        Assert.Single(Parse(problems, DualProblem));
+        Assert.Single(Parse(problems, RichardsonProblem));
+    }
+
     [Fact]
     public void A_relu_exactly_at_its_kink_widens_the_dual_tolerance_by_the_careful_bounds_through_it()
     {
@@ -354,6 +402,19 @@ public class CrossCheckTests
     }
 
     // ---- per-parameter oracles -------------------------------------------------------------------
+
+    [Fact]
+    public void The_memo_never_holds_more_than_its_capacity()
+    {
+        // capacity + 1 networks the memo has not seen (targets no other test uses): the last finds it
+        // full and empties it first, so memory stays flat however many networks a run judges
+        for (int i = 0; i <= Oracles.MemoCapacity; i++)
+        {
+            Oracles.Compute(Quadratic(t: 1000 + i), finiteDifferences: false, complexStep: false);
+            Assert.InRange(Oracles.MemoCount, 1, Oracles.MemoCapacity);
+        }
+        Assert.True(Oracles.MemoCount < Oracles.MemoCapacity, $"{Oracles.MemoCount} oracles after one past capacity");
+    }
 
     [Fact]
     public void The_per_parameter_oracles_give_the_hand_derived_derivatives_of_a_quadratic()

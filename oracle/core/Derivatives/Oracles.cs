@@ -129,8 +129,11 @@ public static class Oracles
         return computed;
     }
 
-    const int MemoCapacity = 2048;
+    internal const int MemoCapacity = 2048;
     static readonly System.Collections.Concurrent.ConcurrentDictionary<string, OracleGradients> Memo = new();
+
+    /// <summary>How many oracles the memo holds now (at most <see cref="MemoCapacity"/>).</summary>
+    internal static int MemoCount => Memo.Count;
 
     static OracleGradients ComputeNow(Network network, bool finiteDifferences, bool complexStep)
     {
@@ -168,7 +171,7 @@ public static class Oracles
                 double im = Forward.Evaluate(network, cParams).E.Im;
                 // Im E = h·dE/dθ must itself be a normal number with digits to spare, or it holds
                 // no digits of the derivative: then the complex step has nothing to say (NaN).
-                cs[k] = Math.Abs(im) >= ComplexStepFloor ? im / ComplexStepSize : double.NaN;
+                cs[k] = ComplexStepDerivative(im);
                 ps[k].Set(cParams, original);
             }
         }
@@ -178,6 +181,10 @@ public static class Oracles
             FiniteDifference = fd, FiniteDifferenceError = fdError, Kink = kink, ComplexStep = cs,
         };
     }
+
+    /// <summary>dE/dθ from Im E at the complex step: NaN below <see cref="ComplexStepFloor"/> (the floor
+    /// itself still holds its digits).</summary>
+    internal static double ComplexStepDerivative(double im) => Math.Abs(im) >= ComplexStepFloor ? im / ComplexStepSize : double.NaN;
 
     /// <summary>dE/dθ·v along a direction v, exactly, in one forward pass on duals. Returns the
     /// directional derivative and the magnitude Σ|terms| behind it.</summary>
@@ -235,22 +242,27 @@ public static class Oracles
                 fdError[k] = double.NaN;
                 continue;
             }
-            // Unless the three differences shrink like h² (beyond the noise), the function is not smooth
-            // at this scale (a saturated unit that the step pulls out of saturation): no estimate is a
-            // bound there, and the coordinate has no finite-difference value (NaN), like a kink.
-            if (Math.Abs(d[1] - d[2]) > 16 * noise / (h / 4) && Math.Abs(d[0] - d[1]) < 2 * Math.Abs(d[1] - d[2]))
-            {
-                fd[k] = double.NaN;
-                fdError[k] = double.NaN;
-                continue;
-            }
-            double r1 = (4 * d[1] - d[0]) / 3, r2 = (4 * d[2] - d[1]) / 3;   // h² term removed
-            double r = (16 * r2 - r1) / 15;                                   // h⁴ term removed
-            // Error estimate: |r2 − r1| is the size of the h⁴ term of r1, far above what is left in
-            // r; the rounding of E (noise) enters each D(s) as noise/s, and r weighs D(h/4) by 64/45.
-            fd[k] = r;
-            fdError[k] = Math.Abs(r2 - r1) + 8 * noise / (h / 4);
+            (fd[k], fdError[k]) = Extrapolate(d[0], d[1], d[2], noise, h);
         }
+    }
+
+    /// <summary>
+    /// The rule on one coordinate's differences D(h), D(h/2), D(h/4), each with a rounding of E of at
+    /// most <paramref name="noise"/>. Unless they shrink like h² beyond the noise (the last change at
+    /// most 16·noise/(h/4), or the first at least twice the last), the function is not smooth at this
+    /// scale (a saturated unit that the step pulls out of saturation): no estimate is a bound there,
+    /// and the coordinate has no finite-difference value, (NaN, NaN), like a kink. Otherwise the
+    /// difference extrapolated twice and its error estimate: |r2 − r1| is the size of the h⁴ term of
+    /// r1, far above what is left in r; the rounding of E enters each D(s) as noise/s, and r weighs
+    /// D(h/4) by 64/45.
+    /// </summary>
+    internal static (double value, double error) Extrapolate(double d0, double d1, double d2, double noise, double h)
+    {
+        if (Math.Abs(d1 - d2) > 16 * noise / (h / 4) && Math.Abs(d0 - d1) < 2 * Math.Abs(d1 - d2))
+            return (double.NaN, double.NaN);
+        double r1 = (4 * d1 - d0) / 3, r2 = (4 * d2 - d1) / 3;   // h² term removed
+        double r = (16 * r2 - r1) / 15;                           // h⁴ term removed
+        return (r, Math.Abs(r2 - r1) + 8 * noise / (h / 4));
     }
 
     /// <summary>
