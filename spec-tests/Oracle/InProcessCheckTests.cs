@@ -134,6 +134,25 @@ public class InProcessCheckTests
         }
     }
 
+    [Fact]
+    public void Float32_answers_whose_probes_are_refused_still_get_the_precision_hint()
+    {
+        // the hint judges the answers already given; a refused probe of the diagnosis says nothing
+        // about them, so it must not leave a fault behind that hides the hint
+        Served refuses = Script((r, io) =>
+        {
+            bool isProbe = r.Network?.Name?.StartsWith("diagnosis probe", StringComparison.Ordinal) == true;
+            io.Line(isProbe ? $"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"internal\",\"message\":\"no probes\"}}}}"
+                            : Answer(r, new TextbookBackprop(Precision.Float32)));
+            return null;
+        });
+        Mismatch m = Assert.IsType<Mismatch>(Check(refuses, new CheckOptions("float32 refusing probes", Count: 5)).Mismatch);
+        Assert.Equal(Zone.Wrong, m.Verdict.Zone);
+        Assert.Null(m.Diagnosis);
+        Assert.EndsWith("with error code \"internal\": no probes", m.DiagnosisNote);
+        Assert.NotNull(m.PrecisionHint);
+    }
+
     /// <summary>The reference on everything but the diagnosis's probes, which it answers with
     /// <paramref name="probe"/> (null: as the reference does).</summary>
     static Served SignFlipAndProbes(Func<Request, string?> probe) => Script((r, io) =>
@@ -188,6 +207,41 @@ public class InProcessCheckTests
         Assert.Equal("shrinking stopped after 150 candidates", b.Note);
         Assert.Same(b.Minimal, b.Fault.Network);
         Assert.True(b.ShrinkSteps > 0);
+    }
+
+    [Fact]
+    public void The_shrink_budget_gives_exactly_its_limit_and_is_exhausted_only_by_a_refusal()
+    {
+        var budget = new Checker.Budget(150);
+        for (int i = 1; i <= 150; i++)
+        {
+            Assert.True(budget.Take(), $"candidate {i}");
+            Assert.False(budget.Exhausted);
+        }
+        Assert.Equal(150, budget.Taken);
+        Assert.False(budget.Take());
+        Assert.True(budget.Exhausted);
+        Assert.Equal(150, budget.Taken);
+    }
+
+    [Fact]
+    public void A_shrink_that_ends_within_the_budget_has_no_note()
+    {
+        // NaN only on the one network checked: none of its candidates fails, so the shrink ends after
+        // trying each of them once (fewer than 150), the network unchanged and nothing to note
+        string? first = null;
+        Served once = Script((r, io) =>
+        {
+            string reply = Answer(r);
+            if (r.Op == "gradients") Interlocked.CompareExchange(ref first, r.Network!.ToString(), null);
+            io.Line(r.Op == "gradients" && r.Network!.ToString() == first ? reply.Replace("\"loss\":", "\"loss\":NaN,\"was\":", StringComparison.Ordinal) : reply);
+            return null;
+        });
+        var options = new CheckOptions("nan once", Count: 1, Replay: "random:0", Shape: new NetworkShape([2, 3, 1], 1));
+        Broken b = Assert.IsType<Broken>(Check(once, options).Broken);
+        Assert.Equal("", b.Note);
+        Assert.Equal(0, b.ShrinkSteps);
+        Assert.Equal(first, b.Minimal!.ToString());
     }
 
     [Fact]

@@ -96,10 +96,10 @@ sealed partial class Checker
         if (ProtocolFailures.KillsProcess(fault.Kind))
             return new Broken(where, index, example, fault, original, 0, "not shrunk: every candidate would restart the implementation") { Replay = ReplayCommand(index, example) };
         ProtocolException last = fault;
-        int tried = 0;
+        var budget = new Budget(ProtocolShrinkBudget);
         bool Fails(Network c)
         {
-            if (++tried > ProtocolShrinkBudget || Interrupted) return false;
+            if (Interrupted || !budget.Take()) return false;
             impl.ClearFaults();
             Properties.Run(new CachingBackprop(impl), c, precision);
             if (impl.Fault is not { } f || f.Kind != fault.Kind) return false;
@@ -110,8 +110,22 @@ sealed partial class Checker
         var (min, steps) = Minimize.Run(original, NetworkGen.Shrink, Fails);
         if (Interrupted)
             return new Broken(where, index, example, fault, original, 0, $"not shrunk: the check was interrupted by {interrupt.Signal}") { Replay = ReplayCommand(index, example) };
-        string note = tried > ProtocolShrinkBudget ? $"shrinking stopped after {ProtocolShrinkBudget} candidates" : "";
+        string note = budget.Exhausted ? $"shrinking stopped after {ProtocolShrinkBudget} candidates" : "";
         return new Broken(where, index, example, last, original, steps, note) { Minimal = min, Replay = ReplayCommand(index, example) };
+    }
+
+    /// <summary>At most <c>limit</c> candidates; <see cref="Exhausted"/> once one more was refused.</summary>
+    internal sealed class Budget(int limit)
+    {
+        public int Taken { get; private set; }
+        public bool Exhausted { get; private set; }
+
+        public bool Take()
+        {
+            if (Taken == limit) { Exhausted = true; return false; }
+            Taken++;
+            return true;
+        }
     }
 
     string ReplayCommand(int? index, string? example)
