@@ -191,6 +191,42 @@ public class DiagnosisWordsTests(ITestOutputHelper output)
                      "in every layer; the step was not asked",
                      Pattern(Gradients(Unit(BiasMode.None), (k, g) => 3 * g)));
 
+    /// <summary>One identity unit with ∂E/∂w = ∂E/∂b = 1 exactly (w = b = ½, x = 1, t = 0): an answer's
+    /// ratio to the exact value is the answer itself, so the factor's 1e-3 edges can be met exactly.</summary>
+    static Network UnitGradient() => Network.Create(1, [new Layer(Activation.Identity, new[,] { { 0.5 } }, [0.5], BiasMode.Trainable)],
+                                                      LossKind.HalfSse, 0.1, [[1.0]], [[0.0]]);
+
+    [Fact]
+    public void A_ratio_exactly_1e_3_from_a_factor_is_that_factor()
+    {
+        // |0.001 − 0| ≤ 1e-3·max(1, 0): the edge itself, in double arithmetic (the same double 1e-3 on both sides)
+        Assert.Equal("on the 1 network asked, the outputs and the loss agree; the gradients of layers[0] (the output layer) are wrong (2 of 2 entries, 0 where the exact values are not), " +
+                     "in every layer; the step was not asked",
+                     Pattern(Gradients(UnitGradient(), (k, g) => 1e-3 * g)));
+    }
+
+    [Fact]
+    public void Ratios_whose_spread_is_exactly_1e_3_of_the_largest_are_about_one_factor()
+    {
+        // 1000 − 999 = 1 and 1e-3·1000 = 1 in double arithmetic: the edge of "about", not "between"
+        Assert.Equal("on the 1 network asked, the outputs and the loss agree; the gradients of layers[0] (the output layer) are wrong (2 of 2 entries, about 1E+03x the exact values), " +
+                     "in every layer; the step was not asked",
+                     Pattern(Gradients(UnitGradient(), (k, g) => (k == 0 ? 999 : 1000) * g)));
+        // 1001 − 999 = 2 > 1e-3·1001: between
+        Assert.Equal("on the 1 network asked, the outputs and the loss agree; the gradients of layers[0] (the output layer) are wrong (2 of 2 entries, between 999x and 1E+03x the exact values, no common factor), " +
+                     "in every layer; the step was not asked",
+                     Pattern(Gradients(UnitGradient(), (k, g) => (k == 0 ? 999 : 1001) * g)));
+    }
+
+    [Fact]
+    public void Without_a_bound_two_values_cannot_be_told_apart()
+    {
+        // where the tolerance model has no bound (NaN) nothing differs; under a bound of 0 they do
+        Assert.False(Diagnosis.Differs(1, 2, double.NaN, 0));
+        Assert.False(Diagnosis.Differs(double.PositiveInfinity, 2, double.NaN, 0));
+        Assert.True(Diagnosis.Differs(1, 2, 0, 0));
+    }
+
     /// <summary>Deep's entries: layers[0] weights 0–3, biases 4–5; layers[1] weights 6–9, biases 10–11 (frozen); layers[2] weights 12–15, biases 16–17.</summary>
     [Fact]
     public void Some_entries_of_a_layer_wrong_are_counted_against_the_entries_of_their_kind()
