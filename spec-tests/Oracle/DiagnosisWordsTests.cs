@@ -290,6 +290,27 @@ public class DiagnosisWordsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_rule_is_followed_within_a_millionth_of_the_largest_gradient_times_the_larger_rate()
+    {
+        // one identity unit, w = 2⁻¹¹, b = ½, x = 1024, t = 0: g = [1024, 1]. The step is W − g (rate 1,
+        // η = 0.1) with the bias 6e-4 off. Follows' tolerance there: 1e-4·(|moved| + |predicted|) ≈ 2e-4
+        // plus 1e-6·max(η, rate)·(largest |g|) = 1e-6·1·1024 ≈ 1.02e-3: 6e-4 is inside, so the rule is
+        // named. (With min(η, rate) = 0.1 the normwise term is 1.02e-4 and the sum 3e-4; with the rate
+        // divided by the largest gradient it is 1e-9: either would name no rule.)
+        Network n = Network.Create(1, [new Layer(Activation.Identity, new[,] { { Math.ScaleB(1, -11) } }, [0.5], BiasMode.Trainable)],
+                                   LossKind.HalfSse, 0.1, [[1024.0]], [[0.0]]);
+        Diagnosis.Answer g = Gradients(n);
+        Assert.Equal([1024.0, 1.0], ((Gradients)g.Value).Flatten());
+        Assert.Equal("on the 1 network asked, the outputs and the loss agree; every gradient agrees; the step does not follow W - eta*g for the implementation's own gradient g " +
+                     "in 2 of 2 trainable entries (layers[0] weights, layers[0] biases): it is W - g: the learning rate is ignored",
+                     Pattern(g, Step(g, (k, w, gk) => w - gk + (k == 1 ? 6e-4 : 0))));
+        // 2e-3 off is outside it (1.22e-3): no rule is named
+        Assert.Equal("on the 1 network asked, the outputs and the loss agree; every gradient agrees; the step does not follow W - eta*g for the implementation's own gradient g " +
+                     "in 2 of 2 trainable entries (layers[0] weights, layers[0] biases)",
+                     Pattern(g, Step(g, (k, w, gk) => w - gk + (k == 1 ? 2e-3 : 0))));
+    }
+
+    [Fact]
     public void A_step_of_W_minus_g_ignores_the_learning_rate()
     {
         Diagnosis.Answer deep = Gradients(Deep());
