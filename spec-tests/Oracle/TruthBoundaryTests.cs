@@ -363,6 +363,24 @@ public class TruthBoundaryTests
     }
 
     [Fact]
+    public void The_exact_forward_passes_remembered_per_input_row_are_bounded()
+    {
+        // one input row shared by networks with other weights (as a shrinker's or a law's networks
+        // share it): each new network's pass is remembered, the oldest forgotten past the bound
+        double[] row = [0.5, -1.5];
+        Assert.Equal(0, Exact.RememberedPasses(row));
+        for (int i = 1; i <= Exact.PassesPerRow + 3; i++)
+        {
+            Network n = Network.Create(2, [new Layer(Activation.Tanh, new[,] { { 0.1 * i, -0.2 } }, [0.3], BiasMode.Trainable)],
+                                       LossKind.HalfSse, 0.1, [row], [[0.25]]);
+            ExactValues x = Exact.Compute(n);
+            Assert.Equal(Math.Min(i, Exact.PassesPerRow), Exact.RememberedPasses(row));
+            // a remembered pass gives the same answer as a new one
+            Assert.Equal(x.Gradient, Exact.Compute(n).Gradient);
+        }
+    }
+
+    [Fact]
     public void Exact_Compute_runs_on_number_types_other_than_DoubleDouble()
     {
         // One identity unit, w = 0.3, b = 0.1, inputs 0.7 and 0.3, targets 0.2 and 0.4, ½·SSE:

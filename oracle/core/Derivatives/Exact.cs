@@ -99,7 +99,7 @@ public static class Exact
                     below = rowOut[l];
                 }
                 h = (layers, rowNet, rowOut);
-                lock (known) { if (known.Count >= 8) known.RemoveAt(0); known.Add(h); }
+                lock (known) { if (known.Count >= PassesPerRow) known.RemoveAt(0); known.Add(h); }
             }
             for (int l = 0; l < L; l++) { net[l][n] = h.net[l]; @out[l][n] = h.@out[l]; }
         }
@@ -108,6 +108,16 @@ public static class Exact
     }
 
     static readonly System.Runtime.CompilerServices.ConditionalWeakTable<double[], List<(Layer[] layers, DoubleDouble[][] net, DoubleDouble[][] @out)>> ByRow = new();
+
+    /// <summary>How many forward passes are remembered per input row at most (the oldest goes first).</summary>
+    internal const int PassesPerRow = 8;
+
+    /// <summary>How many forward passes are remembered for this input row now.</summary>
+    internal static int RememberedPasses(double[] row)
+    {
+        if (!ByRow.TryGetValue(row, out var known)) return 0;
+        lock (known) return known.Count;
+    }
 
     static double[][][] Hi<T>(T[][][] values, Func<T, (double hi, double lo)> split)
     {
