@@ -285,6 +285,16 @@ public class CrossCheckTests
         Assert.Single(Parse(problems, DualProblem));
         Assert.Empty(Parse(problems, RichardsonProblem));
 
+        // exactly 32·noise + the allowance planted: the threshold is |R₂ − R₁| + 32·noise + the dual tolerance
+        // (≈ 350ε here) + the allowance. E is exactly quadratic along v, so |R₂ − R₁| and the Richardson
+        // difference's own error are roundings of E (≈ ε·E per evaluation, E < 4, over 2s ≥ ½, weights
+        // below 3): a few dozen ε, a tenth of the dual tolerance at most (the test still passes with 0.9 of
+        // the tolerance added to the planted error). Inside, not reported there; with the dual tolerance
+        // subtracted instead of added (≈ 700ε less) it would be.
+        double noiseAndAllowance = 32 * noise + 4096 * Math.Sqrt(4) * Eps * size0;
+        problems = Directional.Verify(Planted(n, (gh, lo) => gh[0] += noiseAndAllowance / Math.Abs(v[0][0])), 1, Seed).Problems;
+        Assert.Empty(Parse(problems, RichardsonProblem));
+
         // twice the allowance plus twice 32·noise and the dual tolerance: above the whole threshold, reported by both
         var (dual0, magnitude0, errorBound0) = Oracles.Directional(n, v[0]);
         double above = 2 * (4096 * Math.Sqrt(4) * Eps * size0 + 32 * noise + DualTolerance.Of(n, dual0, magnitude0, errorBound0));
