@@ -224,6 +224,41 @@ public class InProcessCheckTests
         Assert.Equal(150, budget.Taken);
     }
 
+    [Theory]
+    [InlineData("a NaN loss")]
+    [InlineData("an error reply")]
+    public void A_candidate_out_of_the_textbooks_range_is_not_the_same_fault(string fault)
+    {
+        // random network 13 of 60 (shape 6-8-2, batch 2): a sigmoid hidden layer, a softmax output. Its
+        // candidate with the hidden layer linear sends nets past e^709 into the softmax: out of range, so
+        // a NaN or an error reply there is a range finding, not the fault the original got. The
+        // implementation answers so on every network with the original's weights (whatever the
+        // activations): the linear candidate too.
+        var shape = new NetworkShape([6, 8, 2], 2);
+        Network original = NetworkGen.Sample(RunSettings.DefaultSeed, 13, 60, null, shape);
+        Network linear = NetworkGen.Shrink(original).First(c => c.Layers.Count == 2 && c.Layers[0].Activation == Activation.Identity
+                                                               && c.Layers[0].B is not null && c.BatchSize == 2);
+        Assert.Equal(Activation.Sigmoid, original.Layers[0].Activation);
+        Assert.False(Truth.For(original, Precision.Float64).OutOfRange);
+        Assert.True(Truth.For(linear, Precision.Float64).OutOfRange);
+        static bool SameWeights(Network a, Network b) =>
+            a.Layers.Count == b.Layers.Count && a.Layers.Zip(b.Layers).All(p => p.First.W.Cast<double>().SequenceEqual(p.Second.W.Cast<double>()));
+        Served nan = Script((r, io) =>
+        {
+            string reply = Answer(r);
+            string broken = fault == "a NaN loss" ? reply.Replace("\"loss\":", "\"loss\":NaN,\"was\":", StringComparison.Ordinal)
+                          : $"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"internal\",\"message\":\"overflow\"}}}}";
+            io.Line(r.Op == "gradients" && SameWeights(r.Network!, original) ? broken : reply);
+            return null;
+        });
+        Broken b = Assert.IsType<Broken>(Check(nan, new CheckOptions("nan", Count: 60, Replay: "random:13", Shape: shape)).Broken);
+        Assert.Equal(fault == "a NaN loss" ? ProtocolFailure.NonFinite : ProtocolFailure.ErrorReply, b.Fault.Kind);
+        Assert.Equal(original.ToString(), b.Original?.ToString());
+        // the minimal network is one the textbook can represent, and its hidden layer is still the sigmoid
+        Assert.False(Truth.For(b.Minimal!, Precision.Float64).OutOfRange, $"{b.Minimal}");
+        Assert.Equal(Activation.Sigmoid, b.Minimal!.Layers[0].Activation);
+    }
+
     [Fact]
     public void A_shrink_that_ends_within_the_budget_has_no_note()
     {
