@@ -263,10 +263,11 @@ public class CrossCheckTests
         double[] g = truth.Exact.Gradient;
         double[][] v = Directions(Parameters.Of(n).Flatten(), count, Seed);
         double noise = Oracles.EvaluationNoise(n);
+        double Size(double[] vd) => vd.Select((vk, k) => Math.Abs(vk * g[k])).Sum();   // Σ|v·g|
+        double Allowance(double[] vd) => 4096 * Math.Sqrt(4) * Eps * Size(vd);           // 2¹²·√P·ε·Σ|v·g|
         for (int d = 0; d < count; d++)
         {
-            double size = v[d].Select((vk, k) => Math.Abs(vk * g[k])).Sum();
-            double stepRounding = 4096 * Math.Sqrt(4) * Eps * size;
+            double size = Size(v[d]), stepRounding = Allowance(v[d]);
             var (dual, magnitude, errorBound) = Oracles.Directional(n, v[d]);
             double tolerance = DualTolerance.Of(n, dual, magnitude, errorBound) + size * Math.ScaleB(1, -98);
             // the network does what it is here for: the allowance outweighs the other terms together,
@@ -279,8 +280,7 @@ public class CrossCheckTests
         // half the allowance planted on v·g of direction 0: the dual side (tolerance ≪ the allowance)
         // reports it, the Richardson side does not: the allowance is as large as documented, not P
         // times smaller (4096/√P) nor Σ|v/g| in place of Σ|v·g|
-        double size0 = v[0].Select((vk, k) => Math.Abs(vk * g[k])).Sum();
-        double half = 0.5 * 4096 * Math.Sqrt(4) * Eps * size0;
+        double half = 0.5 * Allowance(v[0]);
         var problems = Directional.Verify(Planted(n, (gh, lo) => gh[0] += half / Math.Abs(v[0][0])), 1, Seed).Problems;
         Assert.Single(Parse(problems, DualProblem));
         Assert.Empty(Parse(problems, RichardsonProblem));
@@ -291,13 +291,13 @@ public class CrossCheckTests
         // below 3): a few dozen ε, a tenth of the dual tolerance at most (the test still passes with 0.9 of
         // the tolerance added to the planted error). Inside, not reported there; with the dual tolerance
         // subtracted instead of added (≈ 700ε less) it would be.
-        double noiseAndAllowance = 32 * noise + 4096 * Math.Sqrt(4) * Eps * size0;
+        double noiseAndAllowance = 32 * noise + Allowance(v[0]);
         problems = Directional.Verify(Planted(n, (gh, lo) => gh[0] += noiseAndAllowance / Math.Abs(v[0][0])), 1, Seed).Problems;
         Assert.Empty(Parse(problems, RichardsonProblem));
 
         // twice the allowance plus twice 32·noise and the dual tolerance: above the whole threshold, reported by both
         var (dual0, magnitude0, errorBound0) = Oracles.Directional(n, v[0]);
-        double above = 2 * (4096 * Math.Sqrt(4) * Eps * size0 + 32 * noise + DualTolerance.Of(n, dual0, magnitude0, errorBound0));
+        double above = 2 * (Allowance(v[0]) + 32 * noise + DualTolerance.Of(n, dual0, magnitude0, errorBound0));
         problems = Directional.Verify(Planted(n, (gh, lo) => gh[0] += above / Math.Abs(v[0][0])), 1, Seed).Problems;
         Assert.Single(Parse(problems, DualProblem));
         Assert.Single(Parse(problems, RichardsonProblem));

@@ -192,6 +192,9 @@ public class InProcessCheckTests
         Assert.Null(m.Diagnosis);
     }
 
+    /// <summary>A reply whose loss is a bare NaN (the number it had kept under another name).</summary>
+    static string WithNaNLoss(string reply) => reply.Replace("\"loss\":", "\"loss\":NaN,\"was\":", StringComparison.Ordinal);
+
     [Fact]
     public void Shrinking_a_broken_reply_stops_after_150_candidates()
     {
@@ -199,7 +202,7 @@ public class InProcessCheckTests
         {
             string reply = Answer(r);
             // NaN on every network of 500 parameters or more: most candidates near that edge are not it
-            io.Line(r.Op == "gradients" && r.Network!.ParameterCount >= 500 ? reply.Replace("\"loss\":", "\"loss\":NaN,\"was\":", StringComparison.Ordinal) : reply);
+            io.Line(r.Op == "gradients" && r.Network!.ParameterCount >= 500 ? WithNaNLoss(reply) : reply);
             return null;
         });
         var options = new CheckOptions("nan", Count: 1, Replay: "random:0", Shape: new NetworkShape([20, 30, 30, 10], 10));
@@ -246,7 +249,7 @@ public class InProcessCheckTests
         Served nan = Script((r, io) =>
         {
             string reply = Answer(r);
-            string broken = fault == "a NaN loss" ? reply.Replace("\"loss\":", "\"loss\":NaN,\"was\":", StringComparison.Ordinal)
+            string broken = fault == "a NaN loss" ? WithNaNLoss(reply)
                           : $"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"internal\",\"message\":\"overflow\"}}}}";
             io.Line(r.Op == "gradients" && SameWeights(r.Network!, original) ? broken : reply);
             return null;
@@ -269,7 +272,7 @@ public class InProcessCheckTests
         {
             string reply = Answer(r);
             if (r.Op == "gradients") Interlocked.CompareExchange(ref first, r.Network!.ToString(), null);
-            io.Line(r.Op == "gradients" && r.Network!.ToString() == first ? reply.Replace("\"loss\":", "\"loss\":NaN,\"was\":", StringComparison.Ordinal) : reply);
+            io.Line(r.Op == "gradients" && r.Network!.ToString() == first ? WithNaNLoss(reply) : reply);
             return null;
         });
         var options = new CheckOptions("nan once", Count: 1, Replay: "random:0", Shape: new NetworkShape([2, 3, 1], 1));
@@ -313,7 +316,7 @@ public class InProcessCheckTests
         {
             string reply = Answer(r);
             bool tanh = r.Network?.Layers.Any(l => l.Activation == Activation.Tanh) == true;
-            io.Line(tanh && r.Op == "gradients" ? reply.Replace("\"loss\":", "\"loss\":NaN,\"was\":", StringComparison.Ordinal) : reply);
+            io.Line(tanh && r.Op == "gradients" ? WithNaNLoss(reply) : reply);
             return null;
         });
         CheckReport r = Check(nanOnTanh, new CheckOptions("nan on tanh", Count: 100, Seed: 3, Shape: new NetworkShape([3, 4, 2])));
@@ -352,7 +355,7 @@ public class InProcessCheckTests
         {
             if (r.Op != "gradients") { io.Line(Answer(r)); return null; }
             if (Interlocked.Increment(ref faults) == 3) interrupt.Request("SIGINT", 130);
-            io.Line(Answer(r).Replace("\"loss\":", "\"loss\":NaN,\"was\":", StringComparison.Ordinal));
+            io.Line(WithNaNLoss(Answer(r)));
             return null;
         });
         CheckReport r = Check(nan, new CheckOptions("nan", Count: 5), interrupt);
