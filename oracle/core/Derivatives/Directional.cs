@@ -117,8 +117,7 @@ public static class Directional
     {
         double floor = 16 * noise / 0.25, first = Math.Abs(d0 - d1), second = Math.Abs(d1 - d2);
         if (second > floor && (first < 3 * second || first > 5 * second || second > Math.Abs(d2) / 16)) return null;
-        double r1 = (4 * d1 - d0) / 3, r2 = (4 * d2 - d1) / 3;
-        return ((16 * r2 - r1) / 15, Math.Abs(r2 - r1) + 8 * noise / 0.25);
+        return Oracles.Richardson(d0, d1, d2, noise, h: 1);
     }
 
     /// <summary>p ← θ + s·v, in <see cref="ParameterIndex"/> order.</summary>

@@ -260,6 +260,13 @@ public static class Oracles
     {
         if (Math.Abs(d1 - d2) > 16 * noise / (h / 4) && Math.Abs(d0 - d1) < 2 * Math.Abs(d1 - d2))
             return (double.NaN, double.NaN);
+        return Richardson(d0, d1, d2, noise, h);
+    }
+
+    /// <summary>D(h), D(h/2), D(h/4) extrapolated twice, and the estimate of what is left: the one
+    /// formula of both numeric oracles, once their own rule has accepted the differences.</summary>
+    internal static (double value, double error) Richardson(double d0, double d1, double d2, double noise, double h)
+    {
         double r1 = (4 * d1 - d0) / 3, r2 = (4 * d2 - d1) / 3;   // h² term removed
         double r = (16 * r2 - r1) / 15;                           // h⁴ term removed
         return (r, Math.Abs(r2 - r1) + 8 * noise / (h / 4));
