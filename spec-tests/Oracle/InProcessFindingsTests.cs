@@ -126,6 +126,75 @@ public class InProcessFindingsTests
         });
     }
 
+    /// <summary>On the networks out of float32's range, the reference's answers with the first output
+    /// off its exact value by half-way between the careful and the textbook bound (an accuracy finding,
+    /// where that bound is finite), and each weight the textbook cannot bound the gradient of moved a
+    /// thousandth by the step (a range finding of a law: the step is not a judged answer).</summary>
+    sealed class OutputRoundedStepOffOutOfRange : IBackprop
+    {
+        readonly ReferenceBackprop r = new();
+        public string Name => "output rounded, step off, out of range";
+        static Truth? OutOfRange(Network n) => Truth.For(n, Precision.Float32) is { OutOfRange: true } t ? t : null;
+
+        static double[][] Off(Network n, double[][] outputs)
+        {
+            if (OutOfRange(n) is not { } t || !double.IsFinite(t.Textbook.Outputs[0][0])) return outputs;
+            double[][] o = outputs.Select(row => row.ToArray()).ToArray();
+            o[0][0] = t.Exact.Outputs[0][0] + (t.Careful.Outputs[0][0] + t.Textbook.Outputs[0][0]) / 2;
+            return o;
+        }
+
+        public Evaluation Forward(Network n) { Evaluation e = r.Forward(n); return e with { Outputs = Off(n, e.Outputs) }; }
+        public Gradients Gradients(Network n) { Gradients g = r.Gradients(n); return g with { Outputs = Off(n, g.Outputs) }; }
+
+        public Parameters Step(Network n)
+        {
+            Parameters p = r.Step(n);
+            if (OutOfRange(n) is not { } t) return p;
+            int k = 0;                                                  // ParameterIndex order: each layer's weights, then its biases
+            for (int l = 0; l < p.W.Length; l++)
+            {
+                for (int j = 0; j < p.W[l].GetLength(0); j++)
+                    for (int i = 0; i < p.W[l].GetLength(1); i++, k++)
+                        if (double.IsInfinity(t.Textbook.Gradient[k])) p.W[l][j, i] += Far(n, t, k, n.Layers[l].W[j, i]);
+                k += p.B[l]?.Length ?? 0;
+            }
+            return p;
+        }
+
+        /// <summary>Ten times the careful bound of the step of parameter k (Properties.StepUsesOriginalWeights)
+        /// in float32 (its ε = 2^-23), and a thousandth more, with the gradient's careful bound made an absolute move.</summary>
+        static double Far(Network n, Truth t, int k, double w)
+        {
+            double step = n.LearningRate * Math.Abs(t.Exact.Gradient[k]);
+            return 1e-3 + 10 * (1.1920928955078125e-7 * (Math.Abs(w) + 2 * step) + 2 * n.LearningRate * t.Careful.Gradient[k]);
+        }
+    }
+
+    /// <summary>A law's finding takes the cause of the answers only when it has none of its own: where
+    /// the textbook cannot represent an answer, the step's range finding stays under the range issue
+    /// even on a network whose output has an accuracy finding with a cause of its own (the sigmoid's,
+    /// the softmax's) — not filed under that cause as a range finding of a kind that is no range issue.</summary>
+    [Fact]
+    public void A_law_range_finding_keeps_the_range_cause_beside_an_answer_accuracy_cause()
+    {
+        var expected = OutOfFloat32Range();
+        CheckReport r = Check(Backprop(new OutputRoundedStepOffOutOfRange()), new CheckOptions("step off", Count: Count, Precision: Precision.Float32));
+        Assert.Equal("pass", r.Verdict);
+        // every out-of-range network has a weight the textbook cannot bound, so a range finding of its step
+        Assert.Equal(expected.Select(x => x.Issue.Kind).Distinct().Order(), r.Range.Select(s => s.Key).Order());
+        foreach (FindingSummary s in r.Range)
+            Assert.Equal(expected.Count(x => x.Issue.Kind == s.Key), s.Networks);
+        // the test means something: some of those networks have an output accuracy finding with a cause that is not a range issue
+        Assert.NotEmpty(r.Accuracy);
+        Assert.All(r.Accuracy, s =>
+        {
+            Assert.DoesNotContain(s.Key, expected.Select(x => x.Issue.Kind));
+            Assert.Contains(s.WorstNetwork, expected.Select(x => x.Where));
+            Assert.StartsWith("outputs[0][0]", s.Worst.Quantity, StringComparison.Ordinal);
+        });
+    }
+
     /// <summary>The range excuse belongs to the network asked, not to the one it was derived from: an
     /// error reply for half of a batch that is in range is a broken protocol, even though the whole
     /// batch is out of range.</summary>
