@@ -48,24 +48,26 @@ public class CausesTests
     }
 
     /// <summary>A tanh layer under a softmax with cross-entropy: tanh′ from out at the largest |net|
-    /// (−4.5), the loss at the softmax's largest |net| (−2.995), and the unshifted softmax; the same
+    /// (−4.5), the loss at the softmax's largest |net| (−2.995), the unshifted softmax, and tanh from
+    /// exponentials at the smallest |net| (−1, the first of the nets 3, −4.5, −1, 1.5); the same
     /// causes in float32, and for a finding beyond every bound.</summary>
     [Fact]
-    public void A_tanh_layer_under_a_softmax_with_cross_entropy_names_tanh_prime_the_loss_and_the_unshifted_softmax()
+    public void A_tanh_layer_under_a_softmax_with_cross_entropy_names_tanh_prime_the_loss_the_unshifted_softmax_and_tanh_from_exponentials()
     {
         Network n = Network.Create(1, [
                 new Layer(Activation.Tanh, new[,] { { 2.0 }, { -3.0 } }, null, BiasMode.None),
                 new Layer(Activation.Softmax, new[,] { { 1.0, 0.5 }, { -1.0, 2.0 }, { 0.25, 0.0 } }, null, BiasMode.None)],
             LossKind.SoftmaxCrossEntropy, 0.5, [[1.5], [-0.5]], [[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]]);
-        string[] three =
+        string[] four =
         [
             "tanh-derivative-from-out | tanh' computed as 1 - out^2: it cancels where |out| is near 1 (layers[0] unit 1, example 0, net = -4.5); the standard fix: tanh'(net) = 1/cosh(net)^2",
             "cross-entropy-from-probabilities | softmax cross-entropy (or its derivative) from the probabilities: ln o and t/o of a small softmax output (output 1, example 0, net = -2.995); the standard fix: from the logits: ln o_k = z_k - max z - ln sum e^(z - max z), delta = (o - t)/m",
             "unshifted-softmax | softmax as e^net/sum e^net, without subtracting the largest net input (the softmax layer); the standard fix: e^(net - max net)/sum e^(net - max net)",
+            "tanh-from-exponentials | tanh computed from exponentials, (e^net - e^-net)/(e^net + e^-net): the difference cancels where net is near 0 (layers[0] unit 0, example 1, net = -1); the standard fix: the library's tanh(net)",
         ];
-        Assert.Equal(three, Explain(n, AnswerKind.Gradient, 0));
-        Assert.Equal(three, Explain(n, AnswerKind.Gradient, 0, precision: Precision.Float32));
-        Assert.Equal(three, Explain(n, AnswerKind.Gradient, 0, deviation: 1));
+        Assert.Equal(four, Explain(n, AnswerKind.Gradient, 0));
+        Assert.Equal(four, Explain(n, AnswerKind.Gradient, 0, precision: Precision.Float32));
+        Assert.Equal(four, Explain(n, AnswerKind.Gradient, 0, deviation: 1));
     }
 
     /// <summary>A softmax layer alone, a squared loss: from out means its Jacobian; the loss is not
@@ -115,7 +117,7 @@ public class CausesTests
     }
     /// <summary>An output finding on a network of three outputs and two examples: output index 5 is
     /// example 1, output 2 (5 = 1·3 + 2); every formulation's bound covers a deviation of 0, so all
-    /// three that apply are named. Nets of the tanh layer: 0.5, −0.25 (x = 1) and −0.5, 0.25 (x = −1);
+    /// four that apply are named (tanh from exponentials at the smallest |net|, the first −0.25). Nets of the tanh layer: 0.5, −0.25 (x = 1) and −0.5, 0.25 (x = −1);
     /// of the softmax (weights 4, −4, 0 on the first tanh output): ±4·tanh(0.5) = ±1.848 and 0.</summary>
     [Fact]
     public void An_output_finding_on_a_network_of_several_outputs_reads_the_example_and_output_of_its_index()
@@ -129,6 +131,7 @@ public class CausesTests
             "tanh-derivative-from-out | tanh' computed as 1 - out^2: it cancels where |out| is near 1 (layers[0] unit 0, example 0, net = 0.5); the standard fix: tanh'(net) = 1/cosh(net)^2",
             "cross-entropy-from-probabilities | softmax cross-entropy (or its derivative) from the probabilities: ln o and t/o of a small softmax output (output 0, example 0, net = 1.848); the standard fix: from the logits: ln o_k = z_k - max z - ln sum e^(z - max z), delta = (o - t)/m",
             "unshifted-softmax | softmax as e^net/sum e^net, without subtracting the largest net input (the softmax layer); the standard fix: e^(net - max net)/sum e^(net - max net)",
+            "tanh-from-exponentials | tanh computed from exponentials, (e^net - e^-net)/(e^net + e^-net): the difference cancels where net is near 0 (layers[0] unit 1, example 0, net = -0.25); the standard fix: the library's tanh(net)",
         ], Explain(n, AnswerKind.Output, 5));
     }
 

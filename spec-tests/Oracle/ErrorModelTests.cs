@@ -38,7 +38,7 @@ public class ErrorModelTests
         Assert.Equal(Floor32, Textbook32.Floor);
         Assert.Equal(8 * U32, Textbook32.Fn);
         Assert.Equal(2 * U32, Careful32.Fn);
-        foreach (Formulation f in new[] { Formulation.DerivativesFromOut, Formulation.LossesFromProbabilities, Formulation.UnshiftedSoftmax, Formulation.All })
+        foreach (Formulation f in new[] { Formulation.DerivativesFromOut, Formulation.LossesFromProbabilities, Formulation.UnshiftedSoftmax, Formulation.TanhFromExponentials, Formulation.All })
         {
             Assert.False(Careful.Allows(f));
             Assert.True(Textbook.Allows(f));
@@ -116,6 +116,22 @@ public class ErrorModelTests
         Near(SechSquared(0.4) * 0.1 + 2 * U * Math.Tanh(0.5), Careful.TanhError(-0.5, 0.1, -Math.Tanh(0.5)));
         Near(0.1 + 2 * U * 0.05, Careful.TanhError(0.05, 0.1, 0.05));          // the interval holds 0: sech² = 1
         Assert.Equal(Floor, Careful.TanhError(0, 0, 0));
+    }
+
+    /// <summary>tanh from exponentials (the textbook, 4 ulps: Fn = 8u): Fn + 5u absolute however small
+    /// tanh is, plus (Fn + 3u)·|tanh|, where the library's tanh keeps FnHyperbolic·|tanh|. Near 0 that
+    /// is 13u against 8u·1e-8: the net of random:168 of seed 31337 (−1.76e-8), where an implementation
+    /// written from the definition was once called wrong at a relative 4.8e-10.</summary>
+    [Fact]
+    public void A_tanh_from_exponentials_errs_by_an_absolute_Fn_plus_5u_however_small_tanh_is()
+    {
+        double t = Math.Tanh(1.7591516751705987e-08);
+        Assert.Equal(13 * U + 11 * U * t + Floor, Textbook.TanhError(1.7591516751705987e-08, 0, t));
+        Assert.Equal(13 * U + 11 * U * t + Floor, Textbook.TanhError(-1.7591516751705987e-08, 0, -t));
+        Assert.Equal(13 * U32 + 11 * U32 * 0.5 + Floor32, Textbook32.TanhError(Math.Atanh(0.5), 0, 0.5));
+        Assert.Equal(8 * U * t + Floor, Textbook.Only(Formulation.DerivativesFromOut).TanhError(1.7591516751705987e-08, 0, t));  // the library's, 4 ulps
+        Assert.Equal(13 * U + 11 * U * t + Floor, Textbook.Only(Formulation.TanhFromExponentials).TanhError(1.7591516751705987e-08, 0, t));
+        Near(SechSquared(0.4) * 0.1 + 13 * U + 11 * U * Math.Tanh(0.5), Textbook.TanhError(0.5, 0.1, Math.Tanh(0.5)));
     }
 
     /// <summary>

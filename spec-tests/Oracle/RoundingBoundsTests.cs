@@ -351,8 +351,10 @@ public class RoundingBoundsTests
                              + model.U * Math.Abs(delta[j]) + K * model.Floor;
             if (model.Allows(Formulation.DerivativesFromOut))
             {
+                // from out, or the matrix formed first: one rounding more per term (no product of
+                // these outputs underflows: o_j·o_k is about 0.1 at the least)
                 double innerOut = Math.Abs(g[j]) + restGO + Math.Abs(g[j]) * o[j];
-                double eInner = eG[j] * (1 + o[j]) + eRestGO + Math.Abs(g[j]) * eO[j] + model.Gamma(K + 1) * innerOut;
+                double eInner = eG[j] * (1 + o[j]) + eRestGO + Math.Abs(g[j]) * eO[j] + model.Gamma(K + 2) * innerOut;
                 careful = Math.Max(careful, eO[j] * innerOut + o[j] * eInner + model.U * Math.Abs(delta[j]) + K * model.Floor);
             }
             err[j] = careful;

@@ -23,6 +23,16 @@ public class AccuracyContractTests(ITestOutputHelper output) : PropertyTests(out
     [NetworkProperty]
     public Property A_textbook_float32_implementation_is_never_called_wrong(NetworkFor<TextbookFloat32> n) => NeverWrong(new TextbookFloat32(), n);
 
+    /// <summary>Written from the definitions: tanh from exponentials (it cancels near 0) and the
+    /// softmax Jacobian as a matrix (its products out_j·out_k may underflow). Both once drew a FAIL
+    /// from `check` on an implementation written from PROTOCOL.md alone (random:168 of seed 31337 for
+    /// tanh, random:5078 of seed 90210 and random:1815 of seed 4242 for the Jacobian).</summary>
+    [NetworkProperty]
+    public Property A_textbook_implementation_from_the_definitions_is_never_called_wrong_in_float64(NetworkFor<TextbookDefinitionsFloat64> n) => NeverWrong(new TextbookDefinitionsFloat64(), n);
+
+    [NetworkProperty]
+    public Property A_textbook_implementation_from_the_definitions_is_never_called_wrong_in_float32(NetworkFor<TextbookDefinitionsFloat32> n) => NeverWrong(new TextbookDefinitionsFloat32(), n);
+
     /// <summary>A float32 program writes the shortest decimal that reads back as its float (numpy,
     /// .NET, Java do): not the float's exact value. Judged as the float it is, it is never wrong.
     /// Before answers were read back to float, this failed within the first 30 networks (a frozen
@@ -153,6 +163,49 @@ public class AccuracyContractTests(ITestOutputHelper output) : PropertyTests(out
         Assert.All(textbook.Forward(n).Outputs[0], o => Assert.Equal(0.0, o));          // e^net/∞: finite, and far off
         Assert.Equal(Zone.Range, Oracle.Properties.ForwardAgreesWithExactValues(textbook, n, precision).Zone);
         Assert.Equal(Zone.Agrees, Oracle.Properties.ForwardAgreesWithExactValues(new ReferenceBackprop(), n, precision).Zone);
+    }
+
+    /// <summary>tanh from its definition near 0 (net = −1.76e-8, from random:168 of seed 31337, where
+    /// `check` once called an implementation written from PROTOCOL.md alone wrong): 1 − e^{−2|net|}
+    /// cancels, eight of the sixteen digits go, and the finding names tanh from exponentials.</summary>
+    [Fact]
+    public void Tanh_from_exponentials_near_0_is_an_accuracy_finding_naming_the_cancellation()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Tanh, new[,] { { -1.7591516751705987e-08 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[1.0]], [[0.3]]);
+        PropertyVerdict v = Oracle.Properties.ForwardAgreesWithExactValues(new TextbookDefinitionsFloat64(), n, Precision.Float64);
+        Output.WriteLine(v.Message);
+        Assert.Equal(Zone.Accuracy, v.Zone);
+        Finding f = v.Findings.Single(x => x.Quantity == "outputs[0][0]");
+        double u = Math.ScaleB(1, -53);
+        Assert.InRange(f.Deviation, 1e6 * 8 * u * Math.Abs(f.Exact), 13 * u + 11 * u * Math.Abs(f.Exact));   // a million times the library's 8u·|tanh|, within the textbook's 13u + 11u·|tanh|
+        Assert.Equal("tanh-from-exponentials", Causes.Explain(Truth.For(n), f).First().Key);
+        Assert.Equal(Zone.Agrees, Oracle.Properties.ForwardAgreesWithExactValues(new TextbookFloat64(), n, Precision.Float64).Zone);   // the library's tanh
+    }
+
+    /// <summary>The softmax Jacobian formed as a matrix, on the network `check` shrank random:5078 of
+    /// seed 90210 to (an implementation written from PROTOCOL.md alone was once called wrong there): the
+    /// softmax nets are 0, 330, −150, so o_0 = e^{−330}, o_2 = e^{−480}, and the product o_2·o_0 = e^{−810}
+    /// underflows to 0; with the target on output 0, g_0 = −1/o_0 = −e^{330}, and δ_2 = o_2·o_0·(−g_0) + …
+    /// loses o_2 whole. The exact ∂E/∂W[2][0] is −30·o_2 = −1.04e-207, the matrix form answers 0: the
+    /// textbook bound is what the underflowing product can lose, o_2·o_0·|g_0| = o_2, times the input 30
+    /// (and a few ulps of it): an accuracy finding, not a bug.</summary>
+    [Fact]
+    public void A_softmax_Jacobian_formed_as_a_matrix_whose_product_underflows_is_an_accuracy_finding_not_a_bug()
+    {
+        Network n = Network.Create(1, [
+                new Layer(Activation.Identity, new[,] { { -10.0 } }, null, BiasMode.None),
+                new Layer(Activation.Softmax, new[,] { { 0.0 }, { -11.0 }, { 5.0 } }, null, BiasMode.None)],
+            LossKind.SoftmaxCrossEntropy, 0.5, [[3.0]], [[1.0, 0.0, 0.0]]);
+        var matrix = new TextbookDefinitionsFloat64();
+        const int k = 3;                                                        // layers[1].weights[2][0]
+        Truth truth = Truth.For(n);
+        Assert.Equal(0, matrix.Gradients(n).Flatten()[k]);
+        Assert.Equal(-1.0369789513765852E-207, truth.Exact.Gradient[k]);
+        Assert.InRange(truth.Textbook.Gradient[k], 1.0369789513765852E-207, 1.0369789513765852E-207 * (1 + 1e-9));
+        PropertyVerdict v = Oracle.Properties.GradientsAgreeWithExactValues(matrix, n, Precision.Float64);
+        Output.WriteLine(v.Message);
+        Assert.Equal(Zone.Accuracy, v.Zone);
+        Assert.Equal(Zone.Agrees, Oracle.Properties.GradientsAgreeWithExactValues(new TextbookFloat64(), n, Precision.Float64).Zone);   // from out: no product underflows
     }
 
     /// <summary>The tanh counterexample: 1 − out² at net = −8 keeps only 10 digits.</summary>

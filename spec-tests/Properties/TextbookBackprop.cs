@@ -12,10 +12,15 @@ namespace BackpropSpec.SpecTests.Properties;
 /// from the reference. In float32 every number of the document is stored as a float32 and every
 /// result rounded to float32 (double arithmetic then one rounding to float32 is the correctly rounded
 /// float32 result for + − × ÷, as 53 ≥ 2·24 + 2; exp, ln and tanh are double's, rounded).
+/// With <paramref name="fromDefinitions"/>, two more forms a textbook writes out from the definitions
+/// (found by writing an implementation from PROTOCOL.md alone): tanh from exponentials,
+/// (1 − e^{−2|net|})/(1 + e^{−2|net|}) with the sign of net, which cancels near 0; and the softmax
+/// Jacobian as a matrix, J_jk = out_j·([j = k] − out_k), then δ = J·g, whose products out_j·out_k
+/// may underflow.
 /// </summary>
-public class TextbookBackprop(Precision precision) : IBackprop
+public class TextbookBackprop(Precision precision, bool fromDefinitions = false) : IBackprop
 {
-    public string Name => $"textbook-{PrecisionProfile.Of(precision).Name}";
+    public string Name => $"textbook-{(fromDefinitions ? "definitions-" : "")}{PrecisionProfile.Of(precision).Name}";
     public Capabilities Capabilities => Capabilities.Everything with { Precision = precision };
 
     double R(double x) => precision == Precision.Float32 ? (float)x : x;
@@ -102,8 +107,30 @@ public class TextbookBackprop(Precision precision) : IBackprop
         {
             Activation.Identity => v,
             Activation.Sigmoid => R(1 / R(1 + R(Math.Exp(-v)))),
-            Activation.Tanh => R(Math.Tanh(v)),
+            Activation.Tanh => fromDefinitions ? TanhFromExponentials(v) : R(Math.Tanh(v)),
             _ => v > 0 ? v : 0,
+        }).ToArray();
+    }
+
+    /// <summary>tanh(v) = (1 − e^{−2|v|})/(1 + e^{−2|v|}), signed: the definition, without overflow.</summary>
+    double TanhFromExponentials(double v)
+    {
+        double e = R(Math.Exp(-2 * Math.Abs(v)));
+        double t = R(R(1 - e) / R(1 + e));
+        return v < 0 ? -t : t;
+    }
+
+    /// <summary>δ = J·g through the softmax's Jacobian: out_j·(g_j − Σ_k g_k·out_k), or (from the
+    /// definitions) the matrix J_kj = out_k·([k = j] − out_j) formed first, δ_j = Σ_k J_kj·g_k.</summary>
+    double[] SoftmaxDelta(double[] a, double[] g)
+    {
+        if (!fromDefinitions)
+            return a.Select((aj, j) => { double s = 0; for (int k = 0; k < a.Length; k++) s = R(s + R(g[k] * a[k])); return R(aj * R(g[j] - s)); }).ToArray();
+        return a.Select((aj, j) =>
+        {
+            double s = 0;
+            for (int k = 0; k < a.Length; k++) s = R(s + R(R(a[k] * R((k == j ? 1 : 0) - aj)) * g[k]));
+            return s;
         }).ToArray();
     }
 
@@ -129,7 +156,7 @@ public class TextbookBackprop(Precision precision) : IBackprop
                 Layer layer = network.Layers[l];
                 double[] a = outs[n][l], z = nets[n][l];
                 double[] delta = layer.Activation == Activation.Softmax
-                    ? a.Select((aj, j) => { double s = 0; for (int k = 0; k < a.Length; k++) s = R(s + R(g[k] * a[k])); return R(aj * R(g[j] - s)); }).ToArray()
+                    ? SoftmaxDelta(a, g)
                     : a.Select((aj, j) => R(g[j] * layer.Activation switch
                     {
                         Activation.Sigmoid => R(aj * R(1 - aj)),
@@ -163,6 +190,13 @@ public sealed class TextbookFloat64() : TextbookBackprop(Precision.Float64);
 
 /// <summary>The textbook backprop in float32, constructed without arguments (for <c>NetworkFor&lt;TextbookFloat32&gt;</c>).</summary>
 public sealed class TextbookFloat32() : TextbookBackprop(Precision.Float32);
+
+/// <summary>The textbook backprop from the definitions (tanh from exponentials, the softmax Jacobian
+/// as a matrix) in float64, for <c>NetworkFor&lt;…&gt;</c>.</summary>
+public sealed class TextbookDefinitionsFloat64() : TextbookBackprop(Precision.Float64, fromDefinitions: true);
+
+/// <summary>The same in float32.</summary>
+public sealed class TextbookDefinitionsFloat32() : TextbookBackprop(Precision.Float32, fromDefinitions: true);
 
 /// <summary>
 /// An implementation whose answers travel as text, as over the protocol: each number is written by

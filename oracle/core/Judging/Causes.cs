@@ -25,7 +25,7 @@ public static class Causes
         if (finding.On == AnswerKind.Other || finding.Index < 0) return [];
         var candidates = new List<(Formulation f, double bound)>();
         double careful = Bound(truth.Careful, finding);
-        foreach (Formulation f in new[] { Formulation.DerivativesFromOut, Formulation.LossesFromProbabilities, Formulation.UnshiftedSoftmax, Formulation.Careful })
+        foreach (Formulation f in new[] { Formulation.DerivativesFromOut, Formulation.LossesFromProbabilities, Formulation.UnshiftedSoftmax, Formulation.TanhFromExponentials, Formulation.Careful })
         {
             if (f != Formulation.Careful && !Applies(f, truth.Network)) continue;
             candidates.Add((f, Bound(BoundsAlone(truth, f), finding)));
@@ -67,6 +67,7 @@ public static class Causes
         Formulation.DerivativesFromOut => n.Layers.Any(l => l.Activation is Activation.Sigmoid or Activation.Tanh or Activation.Softmax),
         Formulation.LossesFromProbabilities => Loss.IsFused(n.Loss),
         Formulation.UnshiftedSoftmax => n.Layers.Any(l => l.Activation == Activation.Softmax),
+        Formulation.TanhFromExponentials => n.Layers.Any(l => l.Activation == Activation.Tanh),
         _ => true,
     };
 
@@ -101,6 +102,12 @@ public static class Causes
             case Formulation.UnshiftedSoftmax:
                 return new Cause("unshifted-softmax", "softmax as e^net/sum e^net, without subtracting the largest net input",
                     "the softmax layer", "e^(net - max net)/sum e^(net - max net)");
+            case Formulation.TanhFromExponentials:
+            {
+                var (l, e, j, net) = MostSaturated(n, x, a => a == Activation.Tanh, least: true);
+                return new Cause("tanh-from-exponentials", "tanh computed from exponentials, (e^net - e^-net)/(e^net + e^-net): the difference cancels where net is near 0",
+                    $"layers[{l}] unit {j}, example {e}, net = {G(net)}", "the library's tanh(net)");
+            }
             default:
                 return new Cause("library-functions", $"exp, ln or tanh in {P} less accurate than 1 ulp, or rounding beyond careful {P} arithmetic",
                     "throughout", "correctly rounded library functions; sum in a fixed order");
@@ -109,10 +116,11 @@ public static class Causes
 
     /// <summary>The unit most saturated the way the cause cancels: a sigmoid's 1 − out cancels only
     /// where out is near 1 (the largest net, not the largest |net|: at net = −170, out·(1 − out) is
-    /// exact to an ulp); tanh's 1 − out² and the softmax at the largest |net|.</summary>
-    static (int layer, int example, int unit, double net) MostSaturated(Network n, ExactValues x, Func<Activation, bool> which, bool outputOnly = false)
+    /// exact to an ulp); tanh's 1 − out² and the softmax at the largest |net|; tanh from exponentials
+    /// (<paramref name="least"/>) at the smallest |net|.</summary>
+    static (int layer, int example, int unit, double net) MostSaturated(Network n, ExactValues x, Func<Activation, bool> which, bool outputOnly = false, bool least = false)
     {
-        static double Saturation(Activation a, double net) => a == Activation.Sigmoid ? net : Math.Abs(net);
+        double Saturation(Activation a, double net) => least ? -Math.Abs(net) : a == Activation.Sigmoid ? net : Math.Abs(net);
         (int, int, int, double) best = (-1, 0, 0, 0);
         double most = -1;
         for (int l = outputOnly ? n.Layers.Count - 1 : 0; l < n.Layers.Count; l++)
