@@ -197,7 +197,7 @@ public static partial class Diagnosis
             }
         double lo = r.Min(x => x.Ratio), hi = r.Max(x => x.Ratio);
         double off = r.Max(x => Math.Abs(x.Ratio - 1));
-        if (off <= 1e-3) return $"close to the exact values (relative errors up to {G(off)}): lost digits, not a wrong factor{zeros}";
+        if (off <= 1e-3) return $"close to the exact values (relative errors up to {G(off)}): digits lost beyond every standard formulation's rounding, not a wrong factor{zeros}";
         if (hi - lo <= 1e-3 * Math.Max(Math.Abs(lo), Math.Abs(hi))) return $"about {G(hi)}x the exact values{zeros}";
         string sign = hi < 0 ? "the wrong sign, " : "";
         return $"{sign}between {G(lo)}x and {G(hi)}x the exact values, no common factor{zeros}";

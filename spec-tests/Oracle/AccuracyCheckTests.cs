@@ -71,7 +71,7 @@ public class AccuracyCheckTests
         Assert.Contains("precision: every answer here would be right in float32 arithmetic", forced.Stdout);
         Assert.Contains("declare \"precision\": \"float32\" in hello or pass --precision float32", forced.Stdout);
         Assert.True(forcedReport.GetProperty("failure").TryGetProperty("precisionHint", out _), forced.Stdout);
-        Assert.Contains("lost digits, not a wrong factor", forced.Stdout);
+        Assert.Contains("digits lost beyond every standard formulation's rounding, not a wrong factor", forced.Stdout);
         Assert.DoesNotContain("(K = 1, the number of outputs)", forced.Stdout);
     }
 

@@ -396,7 +396,7 @@ public class DiagnosisWordsTests(ITestOutputHelper output)
     [InlineData(1, 3, 1.0 / 3, "1/m of the exact values (m = 3, the batch size)")]
     [InlineData(3, 1, 1.0 / 3, "1/K of the exact values (K = 3, the number of outputs)")]
     [InlineData(3, 2, 1.0 / 6, "1/(m K) of the exact values (m = 2, K = 3 outputs)")]
-    [InlineData(1, 1, 1.0005, "close to the exact values (relative errors up to 0.0005): lost digits, not a wrong factor")]
+    [InlineData(1, 1, 1.0005, "close to the exact values (relative errors up to 0.0005): digits lost beyond every standard formulation's rounding, not a wrong factor")]
     [InlineData(1, 1, 3, "about 3x the exact values")]
     [InlineData(1, 1, 2.0015, "2x the exact values")]                     // within 1e-3 of 2, relative to 2
     public void A_common_factor_is_named(int outputs, int m, double factor, string words) =>
@@ -587,7 +587,7 @@ public class DiagnosisWordsTests(ITestOutputHelper output)
 
     [Fact]
     public void Lost_digits_give_the_largest_relative_error() =>
-        Assert.Equal(EveryEntryWrong("1 network", 2, "close to the exact values (relative errors up to 0.0005): lost digits, not a wrong factor"),
+        Assert.Equal(EveryEntryWrong("1 network", 2, "close to the exact values (relative errors up to 0.0005): digits lost beyond every standard formulation's rounding, not a wrong factor"),
                      Pattern(Gradients(Wide(2), (k, g) => (k == 0 ? 1.0002 : 1.0005) * g)));
 
     [Fact]

@@ -145,16 +145,16 @@ public class VerdictTests
     }
 
     /// <summary>The line a user reads, for each zone: the answer and the exact value in round-trip form,
-    /// how far apart (ratio against a law's prediction, relative error and digits, or the distance from
+    /// how far apart (ratio against a law's prediction, the distance with the relative error and digits, or the distance from
     /// an exact 0), and which bound it broke.</summary>
     [Fact]
     public void A_finding_describes_the_answer_the_exact_value_the_error_and_the_bound_it_broke()
     {
-        Assert.Equal("g is 1.5, exactly 1 (relative error 0.5, 0.3 correct digits); every standard formulation stays within 0.125 of it: a bug",
+        Assert.Equal("g is 1.5, exactly 1 (off by 0.5, relative error 0.5, 0.3 correct digits); every standard formulation stays within 0.125 of it: a bug",
             new Finding(Zone.Wrong, "g", 1.5, 1, 0.0625, 0.125).Describe());
-        Assert.Equal("g is 1.5, exactly 1 (relative error 0.5, 0.3 correct digits); careful arithmetic stays within 0.0625, the textbook formulations within 0.5",
+        Assert.Equal("g is 1.5, exactly 1 (off by 0.5, relative error 0.5, 0.3 correct digits); careful arithmetic stays within 0.0625 of it, the textbook formulations within 0.5",
             new Finding(Zone.Accuracy, "g", 1.5, 1, 0.0625, 0.5).Describe());
-        Assert.Equal("g is 1.5, exactly 1 (relative error 0.5, 0.3 correct digits); the textbook formulation cannot represent this answer",
+        Assert.Equal("g is 1.5, exactly 1 (off by 0.5, relative error 0.5, 0.3 correct digits); the textbook formulation cannot represent this answer",
             new Finding(Zone.Range, "g", 1.5, 1, 0.0625, double.PositiveInfinity).Describe());
         Assert.Equal("g is 1.5, exactly 1 (within 1)", new Finding(Zone.Agrees, "g", 1.5, 1, 1, 2).Describe());
         Assert.Equal("g is 0.25, exactly 0 (off by 0.25); every standard formulation stays within 0.125 of it: a bug",
@@ -164,7 +164,7 @@ public class VerdictTests
             new Finding(Zone.Wrong, "g", 3, 1.5, 0.0625, 0.125, "twice the other is").Describe());
         Assert.Equal("g is 0.5, the law says 0 (off by 0.5); every standard formulation stays within 0.125 of it: a bug",
             new Finding(Zone.Wrong, "g", 0.5, 0, 0.0625, 0.125, "the law says").Describe());
-        Assert.Equal("g is 0.5, exactly 1 (relative error 0.5, 0.3 correct digits); every standard formulation stays within 0.125 of it: a bug",
+        Assert.Equal("g is 0.5, exactly 1 (off by 0.5, relative error 0.5, 0.3 correct digits); every standard formulation stays within 0.125 of it: a bug",
             new Finding(Zone.Wrong, "g", 0.5, 1, 0.0625, 0.125).ToString());
     }
 
@@ -178,12 +178,12 @@ public class VerdictTests
             new Finding(Zone.Wrong, "g", 1, 3, 0.0625, 0.123456, "the law says").Describe());
         Assert.Equal("g is 0.123456, exactly 0 (off by 0.123); every standard formulation stays within 0.5 of it: a bug",
             new Finding(Zone.Wrong, "g", 0.123456, 0, 0.0625, 0.5).Describe());
-        Assert.Equal("g is 1.5, exactly 1 (relative error 0.5, 0.3 correct digits); careful arithmetic stays within 0.0123, the textbook formulations within 0.123",
+        Assert.Equal("g is 1.5, exactly 1 (off by 0.5, relative error 0.5, 0.3 correct digits); careful arithmetic stays within 0.0123 of it, the textbook formulations within 0.123",
             new Finding(Zone.Accuracy, "g", 1.5, 1, 0.0123456, 0.123456).Describe());
         Assert.Equal("g is 1.5, exactly 1 (within 0.123)", new Finding(Zone.Agrees, "g", 1.5, 1, 0.123456, 2).Describe());
-        Assert.Equal("g is 1.1, exactly 1 (relative error 0.1, 1.0 correct digits); the textbook formulation cannot represent this answer",
+        Assert.Equal("g is 1.1, exactly 1 (off by 0.1, relative error 0.1, 1.0 correct digits); the textbook formulation cannot represent this answer",
             new Finding(Zone.Range, "g", 1.1, 1, 0.0625, double.PositiveInfinity).Describe());
-        Assert.Equal("g is 1, exactly 3 (relative error 0.667, 0.2 correct digits); every standard formulation stays within 0.5 of it: a bug",
+        Assert.Equal("g is 1, exactly 3 (off by 2, relative error 0.667, 0.2 correct digits); every standard formulation stays within 0.5 of it: a bug",
             new Finding(Zone.Wrong, "g", 1, 3, 0.0625, 0.5).Describe());
     }
 

@@ -114,7 +114,7 @@ public class LawTests
         });
         PropertyVerdict v = P.ForwardAgreesWithExactValues(bent, TwoOutputs(), Precision.Float64);
         // |5 - 4| / 4 = 0.25, -log10 0.25 = 0.60
-        AssertWrong(v, "outputs[1][1] is 5, exactly 4 (relative error 0.25, 0.6 correct digits); every standard formulation stays within ");
+        AssertWrong(v, "outputs[1][1] is 5, exactly 4 (off by 1, relative error 0.25, 0.6 correct digits); every standard formulation stays within ");
         Assert.Equal(AnswerKind.Output, v.Findings[0].On);
         Assert.Equal(1 * 2 + 1, v.Findings[0].Index);
         Assert.Equal(4.0, v.Findings[0].Exact);
@@ -126,7 +126,7 @@ public class LawTests
         var bent = new Bent((n, g) => g with { Loss = g.Loss + 1 });
         PropertyVerdict v = P.ForwardAgreesWithExactValues(bent, TwoOutputs(), Precision.Float64);
         // |13.5 - 12.5| / 12.5 = 0.08, -log10 0.08 = 1.10
-        AssertWrong(v, "loss is 13.5, exactly 12.5 (relative error 0.08, 1.1 correct digits); every standard formulation stays within ");
+        AssertWrong(v, "loss is 13.5, exactly 12.5 (off by 1, relative error 0.08, 1.1 correct digits); every standard formulation stays within ");
         Assert.Equal("loss", v.Findings[0].Quantity);
         Assert.Equal(AnswerKind.Loss, v.Findings[0].On);
         Assert.Equal(12.5, v.Findings[0].Exact);
