@@ -185,23 +185,28 @@ public class AccuracyContractTests(ITestOutputHelper output) : PropertyTests(out
     /// <summary>The softmax Jacobian formed as a matrix, on the network `check` shrank random:5078 of
     /// seed 90210 to (an implementation written from PROTOCOL.md alone was once called wrong there): the
     /// softmax nets are 0, 330, −150, so o_0 = e^{−330}, o_2 = e^{−480}, and the product o_2·o_0 = e^{−810}
-    /// underflows to 0; with the target on output 0, g_0 = −1/o_0 = −e^{330}, and δ_2 = o_2·o_0·(−g_0) + …
-    /// loses o_2 whole. The exact ∂E/∂W[2][0] is −30·o_2 = −1.04e-207, the matrix form answers 0: the
-    /// textbook bound is what the underflowing product can lose, o_2·o_0·|g_0| = o_2, times the input 30
-    /// (and a few ulps of it): an accuracy finding, not a bug.</summary>
-    [Fact]
-    public void A_softmax_Jacobian_formed_as_a_matrix_whose_product_underflows_is_an_accuracy_finding_not_a_bug()
+    /// underflows to 0; with t_0 of the target on output 0, g_0 = −t_0/o_0, and δ_2 = o_2·o_0·(−g_0) + …
+    /// loses t_0·o_2 (the rest, t_1 = 1 − t_0 through o_1 ≈ 1, survives). The exact ∂E/∂W[2][0] is
+    /// −30·o_2 = −1.04e-207 either way; the matrix form answers (1 − t_0) of it. The textbook bound is
+    /// what the underflowing product can lose, o_2·(o_0·|g_0|) = t_0·o_2, times the input 30 (and a few
+    /// ulps of it): an accuracy finding, not a bug. (With t_0 = 1/2, o_0·|g_0| = 1/2 is not 1, so a
+    /// bound that divided by it instead would be 4 times too large.)</summary>
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.5)]
+    public void A_softmax_Jacobian_formed_as_a_matrix_whose_product_underflows_is_an_accuracy_finding_not_a_bug(double t0)
     {
         Network n = Network.Create(1, [
                 new Layer(Activation.Identity, new[,] { { -10.0 } }, null, BiasMode.None),
                 new Layer(Activation.Softmax, new[,] { { 0.0 }, { -11.0 }, { 5.0 } }, null, BiasMode.None)],
-            LossKind.SoftmaxCrossEntropy, 0.5, [[3.0]], [[1.0, 0.0, 0.0]]);
+            LossKind.SoftmaxCrossEntropy, 0.5, [[3.0]], [[t0, 1 - t0, 0.0]]);
         var matrix = new TextbookDefinitionsFloat64();
         const int k = 3;                                                        // layers[1].weights[2][0]
+        const double exact = -1.0369789513765852E-207;
         Truth truth = Truth.For(n);
-        Assert.Equal(0, matrix.Gradients(n).Flatten()[k]);
-        Assert.Equal(-1.0369789513765852E-207, truth.Exact.Gradient[k]);
-        Assert.InRange(truth.Textbook.Gradient[k], 1.0369789513765852E-207, 1.0369789513765852E-207 * (1 + 1e-9));
+        Assert.Equal(exact, truth.Exact.Gradient[k]);
+        Assert.Equal((1 - t0) * exact, matrix.Gradients(n).Flatten()[k], (1 - t0) * -exact * 1e-12);
+        Assert.InRange(truth.Textbook.Gradient[k], t0 * -exact, t0 * -exact * (1 + 1e-9));
         PropertyVerdict v = Oracle.Properties.GradientsAgreeWithExactValues(matrix, n, Precision.Float64);
         Output.WriteLine(v.Message);
         Assert.Equal(Zone.Accuracy, v.Zone);
