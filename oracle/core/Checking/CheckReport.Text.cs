@@ -36,7 +36,7 @@ public sealed partial class CheckReport
         if (Interrupted is { } interrupted)
             sb.Append($"INTERRUPTED by {interrupted.Signal} {InterruptedWhere()}: this report covers what was judged before\n");
         AppendFindings(sb, Accuracy, "accuracy findings (right, but numerically weaker than careful arithmetic)");
-        AppendFindings(sb, Range, "range findings (the textbook formulation cannot represent the answer there)");
+        AppendFindings(sb, Range, "range findings (where a standard textbook formulation, named on each line, cannot represent the answer; not necessarily the one your code uses)");
         if (OracleProblems.Count > 0)
             sb.Append($"\noracle self-check problems (the exact values' own cross-checks; not a verdict on the implementation):\n{string.Join("\n", OracleProblems.Select(p => "  " + p))}\n");
 
