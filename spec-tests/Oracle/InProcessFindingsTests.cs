@@ -128,8 +128,8 @@ public class InProcessFindingsTests
 
     /// <summary>On the networks out of float32's range, the reference's answers with the first output
     /// off its exact value by half-way between the careful and the textbook bound (an accuracy finding,
-    /// where that bound is finite), and each weight the textbook cannot bound the gradient of moved a
-    /// thousandth by the step (a range finding of a law: the step is not a judged answer).</summary>
+    /// where that bound is finite), and each weight the textbook cannot bound the gradient of moved by
+    /// the step far beyond its careful bound (a range finding of a law: the step is not a judged answer).</summary>
     sealed class OutputRoundedStepOffOutOfRange : IBackprop
     {
         readonly ReferenceBackprop r = new();
@@ -163,11 +163,11 @@ public class InProcessFindingsTests
         }
 
         /// <summary>Ten times the careful bound of the step of parameter k (Properties.StepUsesOriginalWeights)
-        /// in float32 (its ε = 2^-23), and a thousandth more, with the gradient's careful bound made an absolute move.</summary>
+        /// in float32 (ε = 2u), and a thousandth more, with the gradient's careful bound made an absolute move.</summary>
         static double Far(Network n, Truth t, int k, double w)
         {
             double step = n.LearningRate * Math.Abs(t.Exact.Gradient[k]);
-            return 1e-3 + 10 * (1.1920928955078125e-7 * (Math.Abs(w) + 2 * step) + 2 * n.LearningRate * t.Careful.Gradient[k]);
+            return 1e-3 + 10 * (2 * PrecisionProfile.Float32.U * (Math.Abs(w) + 2 * step) + 2 * n.LearningRate * t.Careful.Gradient[k]);
         }
     }
 

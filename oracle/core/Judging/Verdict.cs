@@ -83,7 +83,7 @@ public sealed record Finding(Zone Zone, string Quantity, double Actual, double E
             return $"{Quantity} is {R(Actual)}" + (Zone == Zone.Range ? ": the textbook formulation cannot represent the answer here" : $", {Note ?? "exactly"} {R(Exact)}");
         string head = $"{Quantity} is {R(Actual)}, {Note ?? "exactly"} {R(Exact)}";
         string how = Note is not null && Exact != 0 ? $"ratio {(Actual / Exact).ToString("G6", CultureInfo.InvariantCulture)}"
-            : Exact == 0 ? $"off by {G(Deviation)}" : $"off by {G(Deviation)}, relative error {G(RelativeError)}, {Digits.ToString("F1", CultureInfo.InvariantCulture)} correct digits";
+            : $"off by {G(Deviation)}" + (Exact == 0 ? "" : $", relative error {G(RelativeError)}, {Digits.ToString("F1", CultureInfo.InvariantCulture)} correct digits");
         return Zone switch
         {
             Zone.Wrong => $"{head} ({how}); every standard formulation stays within {G(Textbook)} of it: a bug",
