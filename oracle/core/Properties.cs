@@ -90,7 +90,7 @@ public static class Properties
         {
             Truth truth = Truth.For(network, precision);
             Zone zone = truth.OutOfRange ? Zone.Range : Zone.Wrong;
-            string why = truth.OutOfRange ? $"; here {truth.Textbook.Range[0]}" : "";
+            string why = truth.OutOfRange ? $"; here {truth.RangeCause}" : "";
             return new PropertyVerdict(zone, [new Finding(zone, "the implementation", double.NaN, double.NaN, 0, 0, $"threw {e.GetType().Name}")],
                 $"the implementation threw {e.GetType().Name}: {e.Message}{why}");
         }
@@ -117,12 +117,13 @@ public static class Properties
             {
                 double a = mine.Outputs[e][k];
                 int ee = e, kk = k;
-                Zone z = Zones.Of(a, x.Outputs[e][k], x.OutputsLo[e][k], truth.Careful.Outputs[e][k], () => truth.Textbook.Outputs[ee][kk]);
-                if (z != Zone.Agrees) findings.Add(new Finding(z, $"outputs[{e}][{k}]", a, x.Outputs[e][k] + x.OutputsLo[e][k], truth.Careful.Outputs[e][k], truth.Textbook.Outputs[e][k])
-                    { On = AnswerKind.Output, Index = e * n.Output.Units + k });
+                Zone z = Zones.Of(a, x.Outputs[e][k], x.OutputsLo[e][k], truth.Careful.Outputs[e][k], () => truth.Textbook.Outputs[ee][kk], () => truth.InRange.Outputs[ee][kk]);
+                if (z != Zone.Agrees) findings.Add(new Finding(z, $"outputs[{e}][{k}]", a, x.Outputs[e][k] + x.OutputsLo[e][k], truth.Careful.Outputs[e][k],
+                    Truth.Shown(z, truth.Textbook.Outputs[e][k], truth.InRange.Outputs[e][k])) { On = AnswerKind.Output, Index = e * n.Output.Units + k });
             }
-        Zone lossZone = Zones.Of(mine.Loss, x.Loss, x.LossLo, truth.Careful.Loss, () => truth.Textbook.Loss);
-        if (lossZone != Zone.Agrees) findings.Add(new Finding(lossZone, "loss", mine.Loss, x.Loss + x.LossLo, truth.Careful.Loss, truth.Textbook.Loss) { On = AnswerKind.Loss, Index = 0 });
+        Zone lossZone = Zones.Of(mine.Loss, x.Loss, x.LossLo, truth.Careful.Loss, () => truth.Textbook.Loss, () => truth.InRange.Loss);
+        if (lossZone != Zone.Agrees)
+            findings.Add(new Finding(lossZone, "loss", mine.Loss, x.Loss + x.LossLo, truth.Careful.Loss, Truth.Shown(lossZone, truth.Textbook.Loss, truth.InRange.Loss)) { On = AnswerKind.Loss, Index = 0 });
         return PropertyVerdict.Of(findings);
     }
 

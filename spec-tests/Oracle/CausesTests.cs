@@ -28,7 +28,8 @@ public class CausesTests
 
     /// <summary>Sigmoid units in two layers (nets 3, −4.5 and −4, 6 in the first), binary cross-entropy:
     /// σ′ from out is placed at the largest net (6: out near 1), not the largest |net|; the loss at the
-    /// output's largest logit (σ(3) + σ(−4.5) = 0.9636 against σ(−4) + σ(6) = 1.016).</summary>
+    /// output's largest logit (σ(3) + σ(−4.5) = 0.9636 against σ(−4) + σ(6) = 1.016); σ′ from
+    /// exponentials at the most negative net (−4.5), where its square overflows first.</summary>
     [Fact]
     public void Sigmoid_units_under_binary_cross_entropy_name_sigma_prime_from_out_and_the_loss_from_the_probability()
     {
@@ -40,6 +41,7 @@ public class CausesTests
         [
             "sigmoid-derivative-from-out | sigma' computed as out*(1 - out): 1 - out cancels where out is near 1 (layers[0] unit 1, example 1, net = 6); the standard fix: sigma'(net) = sigma(net)*sigma(-net)",
             "cross-entropy-from-probabilities | binary cross-entropy (or its derivative) from the probability o: ln(1 - o) and o*(1 - o) lose the digits o = sigma(z) rounded away (output 0, example 1, z = 1.016); the standard fix: from the logit: E = softplus(z) - t*z, delta = (o - t)/m",
+            "sigmoid-derivative-from-exponentials | sigma' computed as e^-net/(1 + e^-net)^2: (1 + e^-net)^2 overflows to infinity where net is very negative, and sigma' to 0 (layers[0] unit 1, example 0, net = -4.5); the standard fix: sigma'(net) = sigma(net)*sigma(-net)",
         ];
         Assert.Equal(both, Explain(n, AnswerKind.Gradient, 0));
         Assert.Equal(both, Explain(n, AnswerKind.Loss, 0));
@@ -101,7 +103,8 @@ public class CausesTests
 
     /// <summary>All sigmoid nets below −1 (−3, −4.5 in the first layer, −2.058 in the second, the same
     /// for both examples): the largest is still found (the search starts from no unit, not from a net
-    /// of −1 or layer 1), and of two equal nets the first example is named.</summary>
+    /// of −1 or layer 1), and of two equal nets the first example is named (σ′ from exponentials at
+    /// the smallest, −4.5, of example 0).</summary>
     [Fact]
     public void The_most_saturated_unit_is_found_among_negative_nets_and_the_first_of_equals_is_named()
     {
@@ -113,6 +116,7 @@ public class CausesTests
         [
             "sigmoid-derivative-from-out | sigma' computed as out*(1 - out): 1 - out cancels where out is near 1 (layers[1] unit 0, example 0, net = -2.058); the standard fix: sigma'(net) = sigma(net)*sigma(-net)",
             "cross-entropy-from-probabilities | binary cross-entropy (or its derivative) from the probability o: ln(1 - o) and o*(1 - o) lose the digits o = sigma(z) rounded away (output 0, example 0, z = -2.058); the standard fix: from the logit: E = softplus(z) - t*z, delta = (o - t)/m",
+            "sigmoid-derivative-from-exponentials | sigma' computed as e^-net/(1 + e^-net)^2: (1 + e^-net)^2 overflows to infinity where net is very negative, and sigma' to 0 (layers[0] unit 1, example 0, net = -4.5); the standard fix: sigma'(net) = sigma(net)*sigma(-net)",
         ], Explain(n, AnswerKind.Gradient, 0));
     }
     /// <summary>An output finding on a network of three outputs and two examples: output index 5 is
@@ -151,7 +155,8 @@ public class CausesTests
 
     /// <summary>A ReLU layer under a sigmoid layer, binary cross-entropy: σ′ from out applies (one
     /// layer is a sigmoid, not all) and is placed at the sigmoid's largest net, 1.5 (ReLU nets 3, −1.5
-    /// and −4, 2; sigmoid nets 0.5·3 = 1.5 and 0.25·2 = 0.5), not at the ReLU's largest |net| (4).</summary>
+    /// and −4, 2; sigmoid nets 0.5·3 = 1.5 and 0.25·2 = 0.5), not at the ReLU's largest |net| (4);
+    /// σ′ from exponentials at the sigmoid's smallest net, 0.5, not the ReLU's −4.</summary>
     [Fact]
     public void A_relu_layer_under_a_sigmoid_layer_names_sigma_prime_from_out_at_the_sigmoid_unit()
     {
@@ -163,6 +168,7 @@ public class CausesTests
         [
             "sigmoid-derivative-from-out | sigma' computed as out*(1 - out): 1 - out cancels where out is near 1 (layers[1] unit 0, example 0, net = 1.5); the standard fix: sigma'(net) = sigma(net)*sigma(-net)",
             "cross-entropy-from-probabilities | binary cross-entropy (or its derivative) from the probability o: ln(1 - o) and o*(1 - o) lose the digits o = sigma(z) rounded away (output 0, example 0, z = 1.5); the standard fix: from the logit: E = softplus(z) - t*z, delta = (o - t)/m",
+            "sigmoid-derivative-from-exponentials | sigma' computed as e^-net/(1 + e^-net)^2: (1 + e^-net)^2 overflows to infinity where net is very negative, and sigma' to 0 (layers[1] unit 0, example 1, net = 0.5); the standard fix: sigma'(net) = sigma(net)*sigma(-net)",
         ], Explain(n, AnswerKind.Gradient, 0));
     }
     /// <summary>Two sigmoid layers, one example (x = 4: nets 8 and −12, then σ(8) + σ(−12) = 0.9997),

@@ -134,6 +134,31 @@ public class ErrorModelTests
         Near(SechSquared(0.4) * 0.1 + 13 * U + 11 * U * Math.Tanh(0.5), Textbook.TanhError(0.5, 0.1, Math.Tanh(0.5)));
     }
 
+    /// <summary>σ′ from exponentials, e^−x/(1 + e^−x)², in float32 (Fn = 8u): where its square fits it is
+    /// within (3·Fn + 4u)·σ′ = 28u·σ′, which the careful bound already covers; from net = −44.37 on, where
+    /// 2·(−net + Fn) + u passes ln(max) = 88.72, the square may be ∞ and σ′ 0, so σ′ whole is added. Below
+    /// net = −88.72, e^−x itself overflows (∞/∞); tanh from exponentials overflows for 2·|net| + Fn past
+    /// ln(max), from |net| = 44.37 on, either side.</summary>
+    [Fact]
+    public void Sigma_prime_from_exponentials_loses_itself_where_its_square_overflows_and_tanh_overflows_past_half_ln_max()
+    {
+        var exp = Textbook32.Only(Formulation.SigmoidDerivativeFromExponentials);
+        double S(double x) => Math.Exp(-Math.Abs(x)) / ((1 + Math.Exp(-Math.Abs(x))) * (1 + Math.Exp(-Math.Abs(x))));
+        double relOut = 18 * U32;
+        // at −40 the square fits: the careful σ′·(relOut·(1 + e^−40) + relOut + 2u) ≈ 38u·σ′ covers the form's 28u·σ′
+        Near(S(-40) * (relOut * (1 + Math.Exp(-40)) + relOut + 2 * U32) + Floor32, exp.SigmoidDerivativeError(-40, 0, 0, S(-40)));
+        Assert.Equal(S(-45) + 28 * U32 * S(-45) + Floor32, exp.SigmoidDerivativeError(-45, 0, 0, S(-45)));
+        Assert.False(exp.SigmoidDerivativeSquareOverflows(-44.35, 0));
+        Assert.True(exp.SigmoidDerivativeSquareOverflows(-44.37, 0));
+        Assert.True(exp.SigmoidDerivativeSquareOverflows(-44.35, 0.02));                                                  // the net's own error counts
+        Assert.False(exp.SigmoidDerivativeExpOverflows(-88.7, 0));
+        Assert.True(exp.SigmoidDerivativeExpOverflows(-88.73, 0));
+        Assert.False(Textbook32.TanhFromExponentialsOverflows(44.35, 0));
+        Assert.True(Textbook32.TanhFromExponentialsOverflows(-44.37, 0));
+        Assert.True(Textbook.TanhFromExponentialsOverflows(354.9, 0) && !Textbook.TanhFromExponentialsOverflows(354.8, 0));   // float64: ln(max)/2 = 354.89
+        Assert.True(Textbook32.Only(Formulation.DerivativesFromOut).SigmoidDerivativeError(-45, 0, 0, S(-45)) < 1e-3 * S(-45));   // out·(1 − out) keeps it
+    }
+
     /// <summary>
     /// σ′ careful: σ′·((2·Fn + 2u)·(1 + min(e^net, 16)) + (2·Fn + 2u) + 2u), plus max σ′ times e(net).
     /// At net = 0: relOut = 6u, so σ′·(12u + 6u + 2u) = ¼·20u = 5u. At net = 10, e^net is capped at 16:

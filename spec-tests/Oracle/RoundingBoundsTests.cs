@@ -122,7 +122,8 @@ public class RoundingBoundsTests
     /// the underflow floor (z = −690 in float64, z = −85 in float32, t = 0), where e(o) is mostly a floor
     /// and δ's own floor is a large part of its bound. The output's bound is ErrorModel's σ rule; the
     /// loss term from the logit (and, textbook, from the probability through two logarithms); δ fused
-    /// as (o − t)/m (and, textbook, unfused through ∂E/∂o = (o − t)/(o(1 − o))/m and σ′ from out). The
+    /// as (o − t)/m (and, textbook, unfused through ∂E/∂o = (o − t)/(o(1 − o))/m and σ′ from out or from
+    /// exponentials). The
     /// elementary rules are tested in ErrorModelTests; this pins how the pass combines them.
     /// </summary>
     [Theory]
@@ -182,7 +183,8 @@ public class RoundingBoundsTests
                     double rec = model.ReciprocalRelativeError(D, eD);
                     double diff = Math.Abs(o - t), eDiff = eO[e] + eT + U * diff;
                     double g = diff / D / m, eG = eDiff / D / m * (1 + rec) + g * (rec + 2 * U);
-                    double eF = model.Only(Formulation.DerivativesFromOut).SigmoidDerivativeError(z, eZ[e], eO[e], D);
+                    // σ′ from out, or from exponentials: at z = −690 in float64 the latter's (1 + e^−z)² overflows, σ′ may be 0
+                    double eF = model.Only(Formulation.DerivativesFromOut | Formulation.SigmoidDerivativeFromExponentials).SigmoidDerivativeError(z, eZ[e], eO[e], D);
                     eDelta[e] = Math.Max(eDelta[e], D * eG + g * eF + eG * eF + U * diff / m + floor);
                 }
             }

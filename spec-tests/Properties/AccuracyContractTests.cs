@@ -1,5 +1,6 @@
 using BackpropSpec.Conformance;
 using BackpropSpec.Oracle;
+using BackpropSpec.Oracle.Checking;
 using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Reference;
 using FsCheck;
@@ -23,10 +24,12 @@ public class AccuracyContractTests(ITestOutputHelper output) : PropertyTests(out
     [NetworkProperty]
     public Property A_textbook_float32_implementation_is_never_called_wrong(NetworkFor<TextbookFloat32> n) => NeverWrong(new TextbookFloat32(), n);
 
-    /// <summary>Written from the definitions: tanh from exponentials (it cancels near 0) and the
-    /// softmax Jacobian as a matrix (its products out_j·out_k may underflow). Both once drew a FAIL
-    /// from `check` on an implementation written from PROTOCOL.md alone (random:168 of seed 31337 for
-    /// tanh, random:5078 of seed 90210 and random:1815 of seed 4242 for the Jacobian).</summary>
+    /// <summary>Written from the definitions: tanh from exponentials (it cancels near 0, and overflows
+    /// to ∞/∞ past |net| = ln(max)), σ′ = e^−net/(1 + e^−net)² (0 once the square overflows, NaN once
+    /// e^−net does), and the softmax Jacobian as a matrix (its products out_j·out_k may underflow).
+    /// Each once drew a FAIL or a "broken protocol" from `check` on an implementation written from
+    /// PROTOCOL.md alone (random:168 of seed 31337 for tanh, random:5078 of seed 90210 and random:1815
+    /// of seed 4242 for the Jacobian, random:113 of seed 31337 in float32 for σ′).</summary>
     [NetworkProperty]
     public Property A_textbook_implementation_from_the_definitions_is_never_called_wrong_in_float64(NetworkFor<TextbookDefinitionsFloat64> n) => NeverWrong(new TextbookDefinitionsFloat64(), n);
 
@@ -166,8 +169,10 @@ public class AccuracyContractTests(ITestOutputHelper output) : PropertyTests(out
     }
 
     /// <summary>tanh from its definition near 0 (net = −1.76e-8, from random:168 of seed 31337, where
-    /// `check` once called an implementation written from PROTOCOL.md alone wrong): 1 − e^{−2|net|}
-    /// cancels, eight of the sixteen digits go, and the finding names tanh from exponentials.</summary>
+    /// `check` once called an implementation written from PROTOCOL.md alone wrong): e^net − e^−net
+    /// cancels, and the answer is off by 4.8e-10 of itself, as that implementation's was (seven of the
+    /// sixteen digits gone, half a million times the library's 8u·|tanh|); the finding names tanh from
+    /// exponentials.</summary>
     [Fact]
     public void Tanh_from_exponentials_near_0_is_an_accuracy_finding_naming_the_cancellation()
     {
@@ -177,7 +182,8 @@ public class AccuracyContractTests(ITestOutputHelper output) : PropertyTests(out
         Assert.Equal(Zone.Accuracy, v.Zone);
         Finding f = v.Findings.Single(x => x.Quantity == "outputs[0][0]");
         double u = Math.ScaleB(1, -53);
-        Assert.InRange(f.Deviation, 1e6 * 8 * u * Math.Abs(f.Exact), 13 * u + 11 * u * Math.Abs(f.Exact));   // a million times the library's 8u·|tanh|, within the textbook's 13u + 11u·|tanh|
+        Assert.InRange(f.Deviation, 1e5 * 8 * u * Math.Abs(f.Exact), 13 * u + 11 * u * Math.Abs(f.Exact));   // beyond 10⁵ times the library's 8u·|tanh|, within the textbook's 13u + 11u·|tanh|
+        Assert.InRange(f.RelativeError, 4.7e-10, 4.9e-10);                                                       // the newcomer's program's 4.8e-10 at random:168
         Assert.Equal("tanh-from-exponentials", Causes.Explain(Truth.For(n), f).First().Key);
         Assert.Equal(Zone.Agrees, Oracle.Properties.ForwardAgreesWithExactValues(new TextbookFloat64(), n, Precision.Float64).Zone);   // the library's tanh
     }
@@ -261,6 +267,70 @@ public class AccuracyContractTests(ITestOutputHelper output) : PropertyTests(out
         var impl = new TextbookBackprop(Precision.Float32);
         Assert.NotEqual(Zone.Wrong, Oracle.Properties.GradientsAgreeWithExactValues(impl, n, Precision.Float32).Zone);
         Assert.Equal(Zone.Wrong, Oracle.Properties.GradientsAgreeWithExactValues(impl, n, Precision.Float64).Zone);
+    }
+
+    /// <summary>σ′ = e^−net/(1 + e^−net)² at net = −55 in float32 (random:113 of seed 31337, shrunk: `check`
+    /// once called an implementation written from PROTOCOL.md alone wrong there): e^55 = 7.7e23 is a
+    /// float32, its square is not, so σ′ = 0 where it is 1.3e-24, and the gradient −6.5e-25 is 0. Every
+    /// digit of a tiny number lost to the form's overflow: an accuracy finding naming the form.</summary>
+    [Fact]
+    public void Sigma_prime_from_exponentials_whose_square_overflows_is_an_accuracy_finding_not_a_bug()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { -11.0 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[5.0]], [[0.1]]);
+        PropertyVerdict v = Oracle.Properties.GradientsAgreeWithExactValues(new TextbookDefinitionsFloat32(), n, Precision.Float32);
+        Output.WriteLine(v.Message);
+        Assert.Equal(Zone.Accuracy, v.Zone);
+        Finding f = v.Findings.Single();
+        Assert.Equal(0.0, f.Actual);
+        Assert.InRange(f.Exact, -6.6e-25, -6.4e-25);
+        Assert.Equal("sigmoid-derivative-from-exponentials", Causes.Explain(Truth.For(n, Precision.Float32), f).First().Key);
+        Assert.Equal(Zone.Agrees, Oracle.Properties.GradientsAgreeWithExactValues(new TextbookFloat32(), n, Precision.Float32).Zone);   // out·(1 − out) keeps it
+    }
+
+    /// <summary>tanh from exponentials at net = 960 in float64 (x = 8 through weights 12 and 10) is ∞/∞ = NaN,
+    /// and a ReLU written `net > 0 ? net : 0` (as C's, or Python's max(0, net)) turns that NaN into 0: its
+    /// output is 0 where it is 9, finite and far off. The first network the property over these forms
+    /// shrank to, before the overflow was a range issue: a range finding of tanh from exponentials, not
+    /// a bug; the library's tanh agrees.</summary>
+    [Fact]
+    public void Tanh_from_exponentials_that_overflows_into_a_relu_is_a_range_finding_not_a_bug()
+    {
+        Network n = Network.Create(1, [
+                new Layer(Activation.Identity, new[,] { { 12.0 } }, null, BiasMode.None),
+                new Layer(Activation.Tanh, new[,] { { 10.0 } }, null, BiasMode.None),
+                new Layer(Activation.Relu, new[,] { { 0.0 } }, [9.0], BiasMode.Trainable)],
+            LossKind.HalfMse, 1, [[8.0]], [[0.0]]);
+        var definitions = new TextbookDefinitionsFloat64();
+        Assert.Equal(0.0, definitions.Forward(n).Outputs[0][0]);                          // relu(NaN) = 0, exactly 9
+        PropertyVerdict v = Oracle.Properties.ForwardAgreesWithExactValues(definitions, n, Precision.Float64);
+        Output.WriteLine(v.Message);
+        Assert.Equal(Zone.Range, v.Zone);
+        Truth truth = Truth.For(n, Precision.Float64);
+        Assert.Equal(("tanh-exp-overflow", Formulation.TanhFromExponentials), (truth.RangeCause.Kind, truth.RangeCause.By));
+        Assert.DoesNotContain(Oracle.Properties.Run(definitions, n, Precision.Float64), x => x.Verdict.Zone == Zone.Wrong);
+        Assert.Empty(Oracle.Properties.Run(new TextbookFloat64(), n, Precision.Float64));   // the library's tanh: every property agrees
+    }
+
+    /// <summary>One tanh unit overflows tanh from exponentials in float32 (net 50: e^100 is no float32), so
+    /// every bound downstream is infinite; the other (net 3) is computed by the textbook as 1 − out², which
+    /// cancels. The finding is an accuracy finding of 1 − out² (within the bound of the formulations that
+    /// stay in range), not a range finding of a form the implementation does not use.</summary>
+    [Fact]
+    public void Beside_a_unit_out_of_range_a_finding_within_the_other_forms_bounds_is_an_accuracy_finding_of_its_own_cause()
+    {
+        Network n = Network.Create(1, [
+                new Layer(Activation.Tanh, new[,] { { 50.0 }, { 3.0 } }, null, BiasMode.None),
+                new Layer(Activation.Identity, new[,] { { 1.0, 1.0 } }, null, BiasMode.None)],
+            LossKind.HalfSse, 0.5, [[1.0]], [[0.0]]);
+        Truth truth = Truth.For(n, Precision.Float32);
+        Assert.True(truth.OutOfRange);
+        Assert.True(double.IsInfinity(truth.Textbook.Gradient[1]) && double.IsFinite(truth.InRange.Gradient[1]));
+        PropertyVerdict v = Oracle.Properties.GradientsAgreeWithExactValues(new TextbookFloat32(), n, Precision.Float32);
+        Output.WriteLine(v.Message);
+        Assert.Equal(Zone.Accuracy, v.Zone);
+        Finding f = v.Findings[0];
+        Assert.Equal(truth.InRange.Gradient[f.Index], f.Textbook);                         // shown with the bound it was judged by
+        Assert.Equal("tanh-derivative-from-out", Tallies.CauseOf(truth, f).Key);
     }
 
     /// <summary>The wide textbook bound does not hide bugs: the textbook implementation with its gradient

@@ -12,11 +12,12 @@ namespace BackpropSpec.SpecTests.Properties;
 /// from the reference. In float32 every number of the document is stored as a float32 and every
 /// result rounded to float32 (double arithmetic then one rounding to float32 is the correctly rounded
 /// float32 result for + − × ÷, as 53 ≥ 2·24 + 2; exp, ln and tanh are double's, rounded).
-/// With <paramref name="fromDefinitions"/>, two more forms a textbook writes out from the definitions
+/// With <paramref name="fromDefinitions"/>, three more forms a textbook writes out from the definitions
 /// (found by writing an implementation from PROTOCOL.md alone): tanh from exponentials,
-/// (1 − e^{−2|net|})/(1 + e^{−2|net|}) with the sign of net, which cancels near 0; and the softmax
-/// Jacobian as a matrix, J_jk = out_j·([j = k] − out_k), then δ = J·g, whose products out_j·out_k
-/// may underflow.
+/// (e^net − e^−net)/(e^net + e^−net), which cancels near 0 and is ∞/∞ = NaN past |net| = ln(max);
+/// σ′ = e^−net/(1 + e^−net)², which is 0 once the square overflows and NaN once e^−net does; and the
+/// softmax Jacobian as a matrix, J_jk = out_j·([j = k] − out_k), then δ = J·g, whose products
+/// out_j·out_k may underflow.
 /// </summary>
 public class TextbookBackprop(Precision precision, bool fromDefinitions = false) : IBackprop
 {
@@ -112,12 +113,18 @@ public class TextbookBackprop(Precision precision, bool fromDefinitions = false)
         }).ToArray();
     }
 
-    /// <summary>tanh(v) = (1 − e^{−2|v|})/(1 + e^{−2|v|}), signed: the definition, without overflow.</summary>
+    /// <summary>tanh(v) = (e^v − e^−v)/(e^v + e^−v): the definition as written, overflow and all.</summary>
     double TanhFromExponentials(double v)
     {
-        double e = R(Math.Exp(-2 * Math.Abs(v)));
-        double t = R(R(1 - e) / R(1 + e));
-        return v < 0 ? -t : t;
+        double ep = R(Math.Exp(v)), em = R(Math.Exp(-v));
+        return R(R(ep - em) / R(ep + em));
+    }
+
+    /// <summary>σ′(v) = e^−v/(1 + e^−v)², the derivative of 1/(1 + e^−v) as a textbook derives it.</summary>
+    double SigmoidDerivativeFromExponentials(double v)
+    {
+        double e = R(Math.Exp(-v)), s = R(1 + e);
+        return R(e / R(s * s));
     }
 
     /// <summary>δ = J·g through the softmax's Jacobian: out_j·(g_j − Σ_k g_k·out_k), or (from the
@@ -159,7 +166,7 @@ public class TextbookBackprop(Precision precision, bool fromDefinitions = false)
                     ? SoftmaxDelta(a, g)
                     : a.Select((aj, j) => R(g[j] * layer.Activation switch
                     {
-                        Activation.Sigmoid => R(aj * R(1 - aj)),
+                        Activation.Sigmoid => fromDefinitions ? SigmoidDerivativeFromExponentials(z[j]) : R(aj * R(1 - aj)),
                         Activation.Tanh => R(1 - R(aj * aj)),
                         Activation.Relu => z[j] > 0 ? 1.0 : 0.0,
                         _ => 1.0,
@@ -191,8 +198,8 @@ public sealed class TextbookFloat64() : TextbookBackprop(Precision.Float64);
 /// <summary>The textbook backprop in float32, constructed without arguments (for <c>NetworkFor&lt;TextbookFloat32&gt;</c>).</summary>
 public sealed class TextbookFloat32() : TextbookBackprop(Precision.Float32);
 
-/// <summary>The textbook backprop from the definitions (tanh from exponentials, the softmax Jacobian
-/// as a matrix) in float64, for <c>NetworkFor&lt;…&gt;</c>.</summary>
+/// <summary>The textbook backprop from the definitions (tanh and σ′ from exponentials, the softmax
+/// Jacobian as a matrix) in float64, for <c>NetworkFor&lt;…&gt;</c>.</summary>
 public sealed class TextbookDefinitionsFloat64() : TextbookBackprop(Precision.Float64, fromDefinitions: true);
 
 /// <summary>The same in float32.</summary>

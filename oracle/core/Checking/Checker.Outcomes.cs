@@ -95,7 +95,7 @@ sealed partial class Checker
 
     void RangeFinding(Outcome outcome, Network asked, string answered)
     {
-        RangeIssue issue = Truth.For(asked, precision).Textbook.Range[0];
+        RangeIssue issue = Truth.For(asked, precision).RangeCause;
         report.NetworksWithRange++;
         report.NetworksWithFindings++;
         FindingSummary? s = report.Range.FirstOrDefault(x => x.Key == issue.Kind);
@@ -103,7 +103,7 @@ sealed partial class Checker
         if (s is null)
             report.Range.Add(s = new FindingSummary
             {
-                Zone = Zone.Range, Key = issue.Kind, Operation = issue.Reason, Fix = Tallies.RangeFix,
+                Zone = Zone.Range, Key = issue.Kind, Operation = issue.Reason, Fix = Tallies.FixFor(issue),
                 Worst = f, WorstNetwork = outcome.Where, WorstWhere = issue.Where, Replay = ReplayCommand(outcome.Index, outcome.Example),
             });
         s.Saw(outcome.Where);
@@ -118,14 +118,22 @@ static class Tallies
     public const string Unexplained = "unexplained";
     public const string RangeFix = "compute from the logits, shift the softmax, or decline with `unsupported`";
 
+    /// <summary>The standard fix of a range issue: the overflow-free form of what overflows.</summary>
+    public static string FixFor(RangeIssue issue) => issue.By switch
+    {
+        Formulation.TanhFromExponentials => "the library's tanh(net), or decline with `unsupported`",
+        Formulation.SigmoidDerivativeFromExponentials => "sigma'(net) = sigma(net)*sigma(-net), or decline with `unsupported`",
+        _ => RangeFix,
+    };
+
     /// <summary>The cause of an accuracy or range finding: the textbook's first range issue where the
     /// network is out of range, else the likeliest standard formulation behind it, else unexplained.</summary>
     public static Cause CauseOf(Truth truth, Finding f)
     {
         if (f.Zone == Zone.Range && truth.OutOfRange)
         {
-            RangeIssue issue = truth.Textbook.Range[0];
-            return new Cause(issue.Kind, issue.Reason, issue.Where, RangeFix);
+            RangeIssue issue = truth.RangeCause;
+            return new Cause(issue.Kind, issue.Reason, issue.Where, FixFor(issue));
         }
         return Causes.Explain(truth, f).FirstOrDefault() ?? new Cause(Unexplained, "rounding beyond careful arithmetic", "-", "careful formulations");
     }

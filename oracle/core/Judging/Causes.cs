@@ -25,11 +25,16 @@ public static class Causes
         if (finding.On == AnswerKind.Other || finding.Index < 0) return [];
         var candidates = new List<(Formulation f, double bound)>();
         double careful = Bound(truth.Careful, finding);
-        foreach (Formulation f in new[] { Formulation.DerivativesFromOut, Formulation.LossesFromProbabilities, Formulation.UnshiftedSoftmax, Formulation.TanhFromExponentials, Formulation.Careful })
+        foreach (Formulation f in new[] { Formulation.DerivativesFromOut, Formulation.LossesFromProbabilities, Formulation.UnshiftedSoftmax, Formulation.TanhFromExponentials,
+                                                 Formulation.SigmoidDerivativeFromExponentials, Formulation.Careful })
         {
             if (f != Formulation.Careful && !Applies(f, truth.Network)) continue;
             candidates.Add((f, Bound(BoundsAlone(truth, f), finding)));
         }
+        // a formulation that cannot represent some answer of the network has an infinite bound, which
+        // covers any finding: it explains one only when no formulation with a finite bound does
+        if (candidates.Any(c => double.IsFinite(c.bound) && c.f != Formulation.Careful))
+            candidates.RemoveAll(c => double.IsInfinity(c.bound));
         var alone = candidates.Where(c => finding.Deviation <= c.bound).Select(c => c.f).ToList();
         if (alone.Count == 0)
         {
@@ -68,6 +73,7 @@ public static class Causes
         Formulation.LossesFromProbabilities => Loss.IsFused(n.Loss),
         Formulation.UnshiftedSoftmax => n.Layers.Any(l => l.Activation == Activation.Softmax),
         Formulation.TanhFromExponentials => n.Layers.Any(l => l.Activation == Activation.Tanh),
+        Formulation.SigmoidDerivativeFromExponentials => n.Layers.Any(l => l.Activation == Activation.Sigmoid),
         _ => true,
     };
 
@@ -80,7 +86,7 @@ public static class Causes
         {
             case Formulation.DerivativesFromOut:
             {
-                var (l, e, j, net) = MostSaturated(n, x, a => a is Activation.Sigmoid or Activation.Tanh);
+                var (l, e, j, net) = MostSaturated(n, x, a => a is Activation.Sigmoid or Activation.Tanh, (a, v) => a == Activation.Sigmoid ? v : Math.Abs(v));
                 if (l < 0 || n.Layers[l].Activation == Activation.Softmax)
                     return new Cause("softmax-jacobian-from-out", "the softmax Jacobian as out_j*(g_j - sum_k g_k*out_k), which cancels where out_j is near 1",
                         "the softmax layer", "out_j*(g_j*sum_{k!=j} out_k - sum_{k!=j} g_k*out_k)");
@@ -92,7 +98,7 @@ public static class Causes
             }
             case Formulation.LossesFromProbabilities:
             {
-                var (_, e, k, z) = MostSaturated(n, x, a => a == n.Output.Activation, outputOnly: true);
+                var (_, e, k, z) = MostSaturated(n, x, a => a == n.Output.Activation, (a, v) => a == Activation.Sigmoid ? v : Math.Abs(v), outputOnly: true);
                 return n.Loss == LossKind.BinaryCrossEntropy
                     ? new Cause("cross-entropy-from-probabilities", "binary cross-entropy (or its derivative) from the probability o: ln(1 - o) and o*(1 - o) lose the digits o = sigma(z) rounded away",
                         $"output {k}, example {e}, z = {G(z)}", "from the logit: E = softplus(z) - t*z, delta = (o - t)/m")
@@ -104,9 +110,15 @@ public static class Causes
                     "the softmax layer", "e^(net - max net)/sum e^(net - max net)");
             case Formulation.TanhFromExponentials:
             {
-                var (l, e, j, net) = MostSaturated(n, x, a => a == Activation.Tanh, least: true);
+                var (l, e, j, net) = MostSaturated(n, x, a => a == Activation.Tanh, (_, v) => -Math.Abs(v));
                 return new Cause("tanh-from-exponentials", "tanh computed from exponentials, (e^net - e^-net)/(e^net + e^-net): the difference cancels where net is near 0",
                     $"layers[{l}] unit {j}, example {e}, net = {G(net)}", "the library's tanh(net)");
+            }
+            case Formulation.SigmoidDerivativeFromExponentials:
+            {
+                var (l, e, j, net) = MostSaturated(n, x, a => a == Activation.Sigmoid, (_, v) => -v);
+                return new Cause("sigmoid-derivative-from-exponentials", "sigma' computed as e^-net/(1 + e^-net)^2: (1 + e^-net)^2 overflows to infinity where net is very negative, and sigma' to 0",
+                    $"layers[{l}] unit {j}, example {e}, net = {G(net)}", "sigma'(net) = sigma(net)*sigma(-net)");
             }
             default:
                 return new Cause("library-functions", $"exp, ln or tanh in {P} less accurate than 1 ulp, or rounding beyond careful {P} arithmetic",
@@ -114,13 +126,13 @@ public static class Causes
         }
     }
 
-    /// <summary>The unit most saturated the way the cause cancels: a sigmoid's 1 − out cancels only
-    /// where out is near 1 (the largest net, not the largest |net|: at net = −170, out·(1 − out) is
-    /// exact to an ulp); tanh's 1 − out² and the softmax at the largest |net|; tanh from exponentials
-    /// (<paramref name="least"/>) at the smallest |net|.</summary>
-    static (int layer, int example, int unit, double net) MostSaturated(Network n, ExactValues x, Func<Activation, bool> which, bool outputOnly = false, bool least = false)
+    /// <summary>The unit where the cause loses most, the one of largest <paramref name="saturation"/>: a
+    /// sigmoid's 1 − out cancels only where out is near 1 (the largest net, not the largest |net|: at
+    /// net = −170, out·(1 − out) is exact to an ulp); tanh's 1 − out² and the softmax at the largest
+    /// |net|; tanh from exponentials at the smallest |net|; σ′ from exponentials at the most negative net.</summary>
+    static (int layer, int example, int unit, double net) MostSaturated(Network n, ExactValues x, Func<Activation, bool> which, Func<Activation, double, double> saturation, bool outputOnly = false)
     {
-        double Saturation(Activation a, double net) => least ? -Math.Abs(net) : a == Activation.Sigmoid ? net : Math.Abs(net);
+        double Saturation(Activation a, double net) => saturation(a, net);
         (int, int, int, double) best = (-1, 0, 0, 0);
         double most = -1;
         for (int l = outputOnly ? n.Layers.Count - 1 : 0; l < n.Layers.Count; l++)

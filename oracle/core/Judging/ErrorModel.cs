@@ -24,7 +24,11 @@ public enum Formulation
     /// <summary>tanh from exponentials, (e^x − e^{−x})/(e^x + e^{−x}), (1 − e^{−2x})/(1 + e^{−2x}) or
     /// 2σ(2x) − 1, instead of the library's tanh: the difference cancels near 0.</summary>
     TanhFromExponentials = 8,
-    All = DerivativesFromOut | LossesFromProbabilities | UnshiftedSoftmax | TanhFromExponentials,
+    /// <summary>σ′ from its definition's derivative, e^{−x}/(1 + e^{−x})² (or e^{−x}/(1 + e^{−x})/(1 + e^{−x})):
+    /// accurate, but (1 + e^{−x})² overflows to ∞ for x below −ln(max)/2 (σ′ = 0, every digit of a
+    /// representable value lost) and e^{−x} itself below −ln(max) (∞/∞ = NaN).</summary>
+    SigmoidDerivativeFromExponentials = 16,
+    All = DerivativesFromOut | LossesFromProbabilities | UnshiftedSoftmax | TanhFromExponentials | SigmoidDerivativeFromExponentials,
 }
 
 /// <summary>
@@ -143,14 +147,35 @@ public sealed record ErrorModel(PrecisionProfile Profile, Formulation Formulatio
     /// |σ″| ≤ max σ′. From out (DerivativesFromOut): out·(1 − out) with 1 − out exact arithmetic on a
     /// rounded out: e = |1 − 2·out|·e(out) + out·u·|1 − out| + u·σ′ ≤ e(out) + 2u·σ′. At net = 30
     /// that is e(out) ≈ 6u absolute against σ′ ≈ 1e-13: the textbook keeps three digits.
+    /// From exponentials (SigmoidDerivativeFromExponentials), E/(1 + E)² with E = e^{−x}: E within Fn,
+    /// 1 + E within E·Fn/(1 + E) + u ≤ Fn + u, its square within 2(Fn + u) + u, the divide u:
+    /// (3·Fn + 4u)·σ′, plus the argument's error as above; and where (1 + E)² may overflow
+    /// (<see cref="SigmoidDerivativeSquareOverflows"/>) the result is 0: off by σ′ itself. At net = −50 in
+    /// float32 that is 1.9e-22 lost whole, which no other form loses.
     /// </summary>
     public double SigmoidDerivativeError(double net, double eNet, double eOut, double sigmoidPrime)
     {
         double relOut = 2 * Fn + 2 * U;
-        double careful = SigmoidSlope(net, eNet) * eNet
-                         + sigmoidPrime * (relOut * (1 + Math.Min(Math.Exp(Math.Min(net, 710)), 16)) + relOut + 2 * U) + Floor;
-        return Allows(Formulation.DerivativesFromOut) ? Math.Max(careful, eOut + 2 * U * sigmoidPrime + Floor) : careful;
+        double argument = SigmoidSlope(net, eNet) * eNet;
+        double careful = argument + sigmoidPrime * (relOut * (1 + Math.Min(Math.Exp(Math.Min(net, 710)), 16)) + relOut + 2 * U) + Floor;
+        double bound = Allows(Formulation.DerivativesFromOut) ? Math.Max(careful, eOut + 2 * U * sigmoidPrime + Floor) : careful;
+        if (Allows(Formulation.SigmoidDerivativeFromExponentials))
+            bound = Math.Max(bound, argument + (3 * Fn + 4 * U) * sigmoidPrime + (SigmoidDerivativeSquareOverflows(net, eNet) ? sigmoidPrime : 0) + Floor);
+        return bound;
     }
+
+    /// <summary>Whether (1 + e^{−x})² may overflow for a computed x within eNet of net: e^{−x} is at
+    /// most e^{eNet − net}·(1 + Fn), and its square (one u more) passes the largest number once
+    /// 2·(eNet − net + Fn) + u exceeds ln(max).</summary>
+    public bool SigmoidDerivativeSquareOverflows(double net, double eNet) => ExpOverflows(2 * (eNet - net + Fn) + U);
+
+    /// <summary>Whether e^{−x} itself may overflow (σ′ from exponentials is then ∞/∞ = NaN).</summary>
+    public bool SigmoidDerivativeExpOverflows(double net, double eNet) => ExpOverflows(eNet - net + Fn);
+
+    /// <summary>Whether tanh from exponentials may overflow to ∞/∞ = NaN: (e^x − e^{−x})/(e^x + e^{−x})
+    /// past |x| = ln(max), (1 − e^{−2x})/(1 + e^{−2x}) for x below −ln(max)/2, (e^{2x} − 1)/(e^{2x} + 1)
+    /// above ln(max)/2; the earliest is 2·|x| > ln(max), with the exp's Fn. (2σ(2x) − 1 never does.)</summary>
+    public bool TanhFromExponentialsOverflows(double net, double eNet) => ExpOverflows(2 * (Math.Abs(net) + eNet) + Fn);
 
     /// <summary>
     /// e(tanh′). Careful: 1/cosh² (cosh within FnHyperbolic, the square and the divide u each:

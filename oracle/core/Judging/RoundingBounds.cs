@@ -4,7 +4,8 @@ using BackpropSpec.Reference;
 namespace BackpropSpec.Oracle.Judging;
 
 /// <summary>Why a formulation cannot represent an answer of a network: where, and what happens there.
-/// <see cref="Kind"/> groups them in reports: ln-of-zero, division-by-zero, exp-overflow, beyond-range.</summary>
+/// <see cref="Kind"/> groups them in reports: ln-of-zero, division-by-zero, exp-overflow (the softmax), tanh-exp-overflow,
+/// sigmoid-derivative-exp-overflow, beyond-range.</summary>
 public sealed record RangeIssue(string Where, string Reason, string Kind = "beyond-range", Formulation By = Formulation.Careful)
 {
     public override string ToString() => $"{Where}: {Reason}";
@@ -213,10 +214,23 @@ public sealed class RoundingBounds
                 {
                     Activation.Identity or Activation.Relu => eNetRow[j],       // exact maps, 1-Lipschitz
                     Activation.Sigmoid => model.SigmoidError(net[j], eNetRow[j], @out[j]),
-                    Activation.Tanh => model.TanhError(net[j], eNetRow[j], @out[j]),
+                    Activation.Tanh => TanhError(l, e, j, net[j], eNetRow[j], @out[j]),
                     _ => throw new ArgumentOutOfRangeException(nameof(f)),
                 };
             return err;
+        }
+
+        /// <summary>e(tanh) from the model; infinite where tanh from exponentials may be ∞/∞ = NaN (and
+        /// everything after it: a NaN compared in a ReLU is 0, a finite answer as far off as can be).</summary>
+        double TanhError(int l, int e, int j, double net, double eNet, double @out)
+        {
+            if (model.Allows(Formulation.TanhFromExponentials) && model.TanhFromExponentialsOverflows(net, eNet))
+            {
+                range.Add(new RangeIssue($"layers[{l}] unit {j}, example {e}",
+                    $"e^(2|net|) overflows {p.Name} at net = {net:G4} in tanh from exponentials: inf/inf", "tanh-exp-overflow", Formulation.TanhFromExponentials));
+                return double.PositiveInfinity;
+            }
+            return model.TanhError(net, eNet, @out);
         }
 
         // ---------------------------------------------------------------- loss
@@ -370,13 +384,25 @@ public sealed class RoundingBounds
                 {
                     Activation.Identity => 0,
                     Activation.Relu => Kink(l, e, j, ErrorModel.ReluDerivativeError(net[j], eN[j])),
-                    Activation.Sigmoid => model.SigmoidDerivativeError(net[j], eN[j], eO[j], fPrime),
+                    Activation.Sigmoid => SigmoidDerivativeError(model, l, e, j, net[j], eN[j], eO[j], fPrime),
                     Activation.Tanh => model.TanhDerivativeError(net[j], eN[j], @out[j], eO[j], fPrime),
                     _ => throw new ArgumentOutOfRangeException(),
                 };
                 err[j] = Math.Abs(fPrime) * eG[j] + Math.Abs(g[j]) * eF + eG[j] * eF + 2 * U * Math.Abs(x.Delta[l][e][j]) + floor;
             }
             return err;
+        }
+
+        /// <summary>e(σ′) from the model; infinite where σ′ from exponentials may be ∞/∞ = NaN.</summary>
+        double SigmoidDerivativeError(ErrorModel m, int l, int e, int j, double net, double eN, double eO, double sigmoidPrime)
+        {
+            if (m.Allows(Formulation.SigmoidDerivativeFromExponentials) && m.SigmoidDerivativeExpOverflows(net, eN))
+            {
+                range.Add(new RangeIssue($"layers[{l}] unit {j}, example {e}",
+                    $"e^-net overflows {p.Name} at net = {net:G4} in sigma' = e^-net/(1 + e^-net)^2: inf/inf", "sigmoid-derivative-exp-overflow", Formulation.SigmoidDerivativeFromExponentials));
+                return double.PositiveInfinity;
+            }
+            return m.SigmoidDerivativeError(net, eN, eO, sigmoidPrime);
         }
 
         double Kink(int l, int e, int j, double eF)
@@ -486,7 +512,8 @@ public sealed class RoundingBounds
                 }
                 double diff = Math.Abs(o[k] - t[k]), eDiff = eO[k] + eT[k] + U * diff;
                 double g = diff / D / m, eG = eDiff / D / m * (1 + rec) + g * (rec + 2 * U);
-                double eF = model.Only(Formulation.DerivativesFromOut).SigmoidDerivativeError(z[k], eZ[k], eO[k], D);
+                ErrorModel derivative = model.Only(Formulation.DerivativesFromOut | (model.Formulations & Formulation.SigmoidDerivativeFromExponentials));
+                double eF = SigmoidDerivativeError(derivative, n.Layers.Count - 1, e, k, z[k], eZ[k], eO[k], D);
                 err[k] = D * eG + g * eF + eG * eF + U * diff / m + floor;
             }
             return err;

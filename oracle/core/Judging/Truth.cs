@@ -25,11 +25,37 @@ public sealed class Truth
     /// <summary>Whether a standard formulation may fail to represent some answer of this network.</summary>
     public bool OutOfRange => Textbook.Range.Count > 0;
 
+    /// <summary>The range issue a range finding on this network is filed under: of the formulations that
+    /// cannot represent some answer, the commonest in textbook code first (a number beyond the precision,
+    /// then the losses from probabilities, the unshifted softmax, tanh and σ′ from exponentials: the
+    /// order of <see cref="Formulation"/>), and of one formulation the first issue the pass met.</summary>
+    public RangeIssue RangeCause => Textbook.Range.OrderBy(r => (int)r.By).First();
+
+    /// <summary>
+    /// The textbook bounds without the formulations that cannot represent some answer here (each range
+    /// issue's <see cref="RangeIssue.By"/>); the textbook bounds themselves on a network in range. Where
+    /// the textbook bound is infinite, a finite answer within this one is an <em>accuracy</em> finding of
+    /// the formulations that stay in range (1 − out² beside a tanh from exponentials that overflows
+    /// elsewhere), not a range finding of the one that overflows; beyond it, a range finding (a NaN a ReLU
+    /// turned into 0 lands anywhere).
+    /// </summary>
+    public RoundingBounds InRange => LazyInitializer.EnsureInitialized(ref inRange, () =>
+    {
+        if (!OutOfRange) return Textbook;
+        Formulation overflowing = Textbook.Range.Aggregate(Formulation.Careful, (f, r) => f | r.By);
+        return RoundingBounds.Of(Exact, ErrorModel.Textbook(Precision).Only(Formulation.All & ~overflowing));
+    });
+    RoundingBounds? inRange;
+
+    /// <summary>The textbook bound a finding in <paramref name="zone"/> is shown with: the in-range one for an
+    /// accuracy finding where the textbook's is infinite.</summary>
+    public static double Shown(Zone zone, double textbook, double inRange) => zone == Zone.Accuracy && double.IsInfinity(textbook) ? inRange : textbook;
+
     public int Parameters => Exact.Gradient.Length;
 
     /// <summary>The zone of a gradient answer for entry k.</summary>
     public Zone GradientZone(int k, double actual) =>
-        Zones.Of(actual, Exact.Gradient[k], Exact.GradientLo[k], Careful.Gradient[k], () => Textbook.Gradient[k]);
+        Zones.Of(actual, Exact.Gradient[k], Exact.GradientLo[k], Careful.Gradient[k], () => Textbook.Gradient[k], () => InRange.Gradient[k]);
 
     /// <summary>
     /// The truth for a network, remembered per network object while it lives (a ConditionalWeakTable:

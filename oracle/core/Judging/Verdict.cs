@@ -47,6 +47,15 @@ public static class Zones
         return Of(actual, hi, lo, careful, textbook());
     }
 
+    /// <summary>The same, where the textbook bound may be infinite because some formulation cannot represent
+    /// an answer of the network: a finite answer within <paramref name="inRange"/> (the bound of the
+    /// formulations that can, <see cref="Truth.InRange"/>) is then an accuracy finding, not a range one.</summary>
+    public static Zone Of(double actual, double hi, double lo, double careful, Func<double> textbook, Func<double> inRange)
+    {
+        Zone z = Of(actual, hi, lo, careful, textbook);
+        return z == Zone.Range && double.IsFinite(actual) && Math.Abs(actual - hi - lo) <= inRange() ? Zone.Accuracy : z;
+    }
+
     /// <summary>Whether a run that found <paramref name="z"/> fails: wrong always, accuracy and range under --strict.</summary>
     public static bool Fails(Zone z, bool strict) => z == Zone.Wrong || strict && z != Zone.Agrees;
 }
