@@ -36,6 +36,40 @@ public class VerdictTests
         Assert.Equal(Zone.Agrees, Zones.Of(1.25, 1, 0, 0.5, double.PositiveInfinity));
     }
 
+    /// <summary>Where the textbook bound is infinite (a formulation cannot represent some answer of the
+    /// network), a finite number within the bound of the formulations that can (inclusive, measured to
+    /// hi + lo) is an accuracy finding, beyond it a range one; a non-finite one is a range finding; where
+    /// the textbook bound is finite the in-range bound is never asked for.</summary>
+    [Fact]
+    public void Where_the_textbook_bound_is_infinite_a_number_within_the_in_range_bound_is_an_accuracy_finding()
+    {
+        Func<double> infinite = () => double.PositiveInfinity, unused = () => throw new InvalidOperationException("not needed");
+        Assert.Equal(Zone.Accuracy, Zones.Of(1.75, 1, 0, 0.5, infinite, () => 1));
+        Assert.Equal(Zone.Accuracy, Zones.Of(2, 1, 0, 0.5, infinite, () => 1));                  // d = in-range bound
+        Assert.Equal(Zone.Accuracy, Zones.Of(0, 1, 0, 0.5, infinite, () => 1));
+        Assert.Equal(Zone.Range, Zones.Of(2.25, 1, 0, 0.5, infinite, () => 1));
+        Assert.Equal(Zone.Range, Zones.Of(-0.25, 1, 0, 0.5, infinite, () => 1));
+        Assert.Equal(Zone.Accuracy, Zones.Of(2.25, 1, 0.25, 0.5, infinite, () => 1));            // d to hi + lo = 1
+        Assert.Equal(Zone.Range, Zones.Of(2.25, 1, -0.25, 0.5, infinite, () => 1.25));
+        Assert.Equal(Zone.Range, Zones.Of(double.NaN, 1, 0, 0.5, infinite, () => 1));
+        Assert.Equal(Zone.Range, Zones.Of(double.PositiveInfinity, 1, 0, 0.5, infinite, () => double.PositiveInfinity));
+        Assert.Equal(Zone.Agrees, Zones.Of(1.25, 1, 0, 0.5, infinite, unused));
+        Assert.Equal(Zone.Wrong, Zones.Of(2.25, 1, 0, 0.5, () => 1, unused));
+        Assert.Equal(Zone.Accuracy, Zones.Of(1.75, 1, 0, 0.5, () => 1, unused));
+        Assert.Equal(Zone.Wrong, Zones.Of(double.NaN, 1, 0, 0.5, () => 1, unused));
+    }
+
+    /// <summary>An accuracy finding where the textbook bound is infinite is shown with the in-range bound
+    /// it was judged by; any other finding with the textbook bound.</summary>
+    [Fact]
+    public void A_finding_shows_the_bound_it_was_judged_by()
+    {
+        Assert.Equal(1, Truth.Shown(Zone.Accuracy, double.PositiveInfinity, 1));
+        Assert.Equal(2, Truth.Shown(Zone.Accuracy, 2, 1));
+        Assert.Equal(double.PositiveInfinity, Truth.Shown(Zone.Range, double.PositiveInfinity, 1));
+        Assert.Equal(2, Truth.Shown(Zone.Wrong, 2, 1));
+    }
+
     /// <summary>NaN or ±∞ is wrong wherever the textbook formulations can represent the answer, a range
     /// finding only where they cannot: a NaN answer never passes as "range" on a well-behaved network.</summary>
     [Fact]
