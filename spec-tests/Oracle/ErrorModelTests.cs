@@ -157,6 +157,30 @@ public class ErrorModelTests
         Assert.True(Textbook32.TanhFromExponentialsOverflows(-44.37, 0));
         Assert.True(Textbook.TanhFromExponentialsOverflows(354.9, 0) && !Textbook.TanhFromExponentialsOverflows(354.8, 0));   // float64: ln(max)/2 = 354.89
         Assert.True(Textbook32.Only(Formulation.DerivativesFromOut).SigmoidDerivativeError(-45, 0, 0, S(-45)) < 1e-3 * S(-45));   // out·(1 − out) keeps it
+        // in float64 at net = −700, σ′ ≈ 1e-304 is a few thousand floors: the floor shows
+        double s700 = Math.Exp(-700);
+        Assert.Equal(28 * U * s700 + s700 + Floor, Textbook.Only(Formulation.SigmoidDerivativeFromExponentials).SigmoidDerivativeError(-700, 0, 0, s700));
+    }
+
+    /// <summary>The overflow thresholds to the ulp of their own fuzz, in float32 (Fn = 8u): (1 + e^−x)²
+    /// may overflow once 2·(−net + e + Fn) + u passes ln(max); e^−x once −net + e + Fn does; tanh from
+    /// exponentials once 2·(|net| + e) + Fn does. Each is true just past its threshold and false just
+    /// before, so neither Fn nor u nor e(net) may be dropped or flip its sign.</summary>
+    [Fact]
+    public void The_exponential_forms_overflow_thresholds_carry_Fn_u_and_the_net_error()
+    {
+        var exp = Textbook32.Only(Formulation.SigmoidDerivativeFromExponentials);
+        double lnMax = Math.Log(float.MaxValue), fn = 8 * U32;
+        Assert.True(exp.SigmoidDerivativeSquareOverflows(-(lnMax / 2 - fn), 0));              // 2·(lnMax/2) + u
+        Assert.False(exp.SigmoidDerivativeSquareOverflows(-(lnMax / 2 - fn - U32), 0));       // 2·(lnMax/2 − u) + u
+        Assert.True(exp.SigmoidDerivativeSquareOverflows(-(lnMax / 2 - fn - U32), U32));      // e(net) = u puts it back
+        Assert.True(exp.SigmoidDerivativeExpOverflows(-(lnMax - fn / 2), 0));
+        Assert.False(exp.SigmoidDerivativeExpOverflows(-(lnMax - fn / 2), -fn));
+        Assert.False(exp.SigmoidDerivativeExpOverflows(-(lnMax - 3 * fn / 2), 0));
+        Assert.True(Textbook32.TanhFromExponentialsOverflows(lnMax / 2 - fn / 4, 0));         // lnMax + Fn/2
+        Assert.False(Textbook32.TanhFromExponentialsOverflows(lnMax / 2 - 3 * fn / 4, 0));    // lnMax − Fn/2
+        Assert.True(Textbook32.TanhFromExponentialsOverflows(lnMax / 2 - fn, fn));            // lnMax + Fn: e(net) counts
+        Assert.True(Textbook32.TanhFromExponentialsOverflows(-(lnMax / 2 - fn / 4), 0));      // either side
     }
 
     /// <summary>
