@@ -625,4 +625,26 @@ public class RoundingBoundsTests
             r.Range.Select(i => $"{i.Kind} | {i.By} | {i}"));
         Assert.All(r.Outputs[0], e => Assert.Equal(double.PositiveInfinity, e));
     }
+
+    /// <summary>tanh from exponentials overflows at net 50 in float32 (e^100 is no float32); everything
+    /// after that unit has infinite bounds. The layer above records nothing of its own: not "ln(o) with
+    /// o = sigmoid(−1), which may round to 0" for the cross-entropy from probabilities, nor "e^net
+    /// overflows" for an unshifted softmax over nets of ±1, nor σ′ from exponentials overflowing, though
+    /// each sees an input of infinite bound. The one issue is the cause, and every answer's bound is infinite.</summary>
+    [Theory]
+    [InlineData(Activation.Sigmoid, LossKind.BinaryCrossEntropy)]
+    [InlineData(Activation.Softmax, LossKind.SoftmaxCrossEntropy)]
+    [InlineData(Activation.Sigmoid, LossKind.HalfSse)]
+    public void Downstream_of_an_overflowing_tanh_no_other_range_issue_is_recorded(Activation output, LossKind loss)
+    {
+        int K = output == Activation.Softmax ? 2 : 1;
+        Network n = Network.Create(1, [
+                new Layer(Activation.Tanh, new[,] { { 50.0 } }, null, BiasMode.None),
+                new Layer(output, K == 2 ? new[,] { { -1.0 }, { 1.0 } } : new[,] { { -1.0 } }, null, BiasMode.None)],
+            loss, 0.5, [[1.0]], [K == 2 ? [1.0, 0.0] : [0.0]]);
+        RoundingBounds r = RoundingBounds.Of(Exact.Compute(n), ErrorModel.Textbook(Precision.Float32));
+        Assert.Equal(["tanh-exp-overflow | TanhFromExponentials | layers[0] unit 0, example 0"], r.Range.Select(i => $"{i.Kind} | {i.By} | {i.Where}"));
+        Assert.True(double.IsInfinity(r.Loss));
+        Assert.All(r.Gradient, g => Assert.Equal(double.PositiveInfinity, g));
+    }
 }

@@ -97,22 +97,23 @@ public class TalliesTests
         Assert.Equal(("unexplained", "rounding beyond careful arithmetic", "-", "careful formulations"), (c.Key, c.Operation, c.Where, c.Fix));
     }
 
-    /// <summary>A tanh unit at net 50 overflows tanh from exponentials in float32, and the sigmoid output at
-    /// z = 30 makes ln(1 − o) of the cross-entropy from probabilities ln 0: the pass meets the tanh first, but
-    /// a range finding is filed under the commoner textbook form, the loss from probabilities (the
-    /// report then names what most implementations do; random:1890 of seed 7 was filed under tanh).</summary>
+    /// <summary>Two examples through a tanh unit and a sigmoid output under binary cross-entropy, in float32:
+    /// in the first (x = 1) the tanh's net is 50 and tanh from exponentials overflows (e^100); in the second
+    /// (x = 0.01, net 0.5, z = 70·tanh(0.5) = 32.4) ln(1 − o) of the cross-entropy from probabilities may
+    /// be ln 0. The pass meets the tanh first, but a range finding is filed under the commoner textbook
+    /// form, the loss from probabilities (random:1890 of seed 7 was once filed under tanh).</summary>
     [Fact]
     public void A_range_finding_is_filed_under_the_commonest_formulation_that_cannot_represent_the_network()
     {
         Network n = Network.Create(1, [
                 new Layer(Activation.Tanh, new[,] { { 50.0 } }, null, BiasMode.None),
-                new Layer(Activation.Sigmoid, new[,] { { 30.0 } }, null, BiasMode.None)],
-            LossKind.BinaryCrossEntropy, 0.5, [[1.0]], [[0.0]]);
+                new Layer(Activation.Sigmoid, new[,] { { 70.0 } }, null, BiasMode.None)],
+            LossKind.BinaryCrossEntropy, 0.5, [[1.0], [0.01]], [[1.0], [0.0]]);
         Truth truth = Truth.For(n, Precision.Float32);
         Assert.Equal(Formulation.TanhFromExponentials, truth.Textbook.Range[0].By);
-        Assert.Equal(("ln-of-zero", Formulation.LossesFromProbabilities), (truth.RangeCause.Kind, truth.RangeCause.By));
+        Assert.Equal(("ln-of-zero", "output 0, example 1"), (truth.RangeCause.Kind, truth.RangeCause.Where));
         var loss = new Finding(Zone.Range, "loss", double.NaN, 1.0, 1e-7, double.PositiveInfinity) { On = AnswerKind.Loss };
-        Assert.Equal(new Cause("ln-of-zero", truth.RangeCause.Reason, "output 0, example 0", Tallies.RangeFix), Tallies.CauseOf(truth, loss));
+        Assert.Equal(new Cause("ln-of-zero", truth.RangeCause.Reason, "output 0, example 1", Tallies.RangeFix), Tallies.CauseOf(truth, loss));
     }
 
     [Fact]

@@ -52,6 +52,7 @@ public class VerdictTests
         Assert.Equal(Zone.Accuracy, Zones.Of(2.25, 1, 0.25, 0.5, infinite, () => 1));            // d to hi + lo = 1
         Assert.Equal(Zone.Range, Zones.Of(2.25, 1, -0.25, 0.5, infinite, () => 1.25));
         Assert.Equal(Zone.Range, Zones.Of(double.NaN, 1, 0, 0.5, infinite, () => 1));
+        Assert.Equal(Zone.Range, Zones.Of(1.75, 1, 0, 0.5, infinite, infinite));                  // no formulation bounds it
         Assert.Equal(Zone.Range, Zones.Of(double.PositiveInfinity, 1, 0, 0.5, infinite, () => double.PositiveInfinity));
         Assert.Equal(Zone.Agrees, Zones.Of(1.25, 1, 0, 0.5, infinite, unused));
         Assert.Equal(Zone.Wrong, Zones.Of(2.25, 1, 0, 0.5, () => 1, unused));

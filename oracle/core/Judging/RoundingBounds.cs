@@ -5,7 +5,9 @@ namespace BackpropSpec.Oracle.Judging;
 
 /// <summary>Why a formulation cannot represent an answer of a network: where, and what happens there.
 /// <see cref="Kind"/> groups them in reports: ln-of-zero, division-by-zero, exp-overflow (the softmax), tanh-exp-overflow,
-/// sigmoid-derivative-exp-overflow, beyond-range.</summary>
+/// sigmoid-derivative-exp-overflow, beyond-range. An issue is not recorded where the operation's own inputs
+/// have infinite bounds from an issue recorded before: downstream of it every bound is infinite already, and the cause is upstream
+/// (a softmax over nets a tanh's overflow made unbounded would otherwise read "e^net overflows" at net 3).</summary>
 public sealed record RangeIssue(string Where, string Reason, string Kind = "beyond-range", Formulation By = Formulation.Careful)
 {
     public override string ToString() => $"{Where}: {Reason}";
@@ -59,6 +61,10 @@ public sealed class RoundingBounds
         }
 
         double Read(double v) => p.RoundsInputs ? p.StoreError(v) : 0;
+
+        /// <summary>Whether an input's bound is infinite because of a range issue already recorded upstream:
+        /// then an operation on it records none of its own (the cause is the upstream one).</summary>
+        bool Upstream(double e) => !double.IsFinite(e) && range.Count > 0;
 
         /// <summary>An infinite bound times a zero (∞·0) is NaN: it stays infinite, as the answer
         /// it bounds may be NaN there (0·∞ in the implementation too).</summary>
@@ -187,7 +193,7 @@ public sealed class RoundingBounds
             if (f == Activation.Softmax)
             {
                 double maxENet = eNetRow.Max();
-                if (model.Allows(Formulation.UnshiftedSoftmax) && model.ExpOverflows(LogSumExp(net, eNetRow)))
+                if (model.Allows(Formulation.UnshiftedSoftmax) && !eNetRow.Any(Upstream) && model.ExpOverflows(LogSumExp(net, eNetRow)))
                 {
                     // e^net = ∞, or Σ e^net = ∞ (two nets of 709.5 each fit, their sum does not): ∞/∞ = NaN,
                     // or e^net/∞ = 0 for every output, and everything after it
@@ -224,7 +230,7 @@ public sealed class RoundingBounds
         /// everything after it: a NaN compared in a ReLU is 0, a finite answer as far off as can be).</summary>
         double TanhError(int l, int e, int j, double net, double eNet, double @out)
         {
-            if (model.Allows(Formulation.TanhFromExponentials) && model.TanhFromExponentialsOverflows(net, eNet))
+            if (model.Allows(Formulation.TanhFromExponentials) && !Upstream(eNet) && model.TanhFromExponentialsOverflows(net, eNet))
             {
                 range.Add(new RangeIssue($"layers[{l}] unit {j}, example {e}",
                     $"e^(2|net|) overflows {p.Name} at net = {net:G4} in tanh from exponentials: inf/inf", "tanh-exp-overflow", Formulation.TanhFromExponentials));
@@ -287,7 +293,8 @@ public sealed class RoundingBounds
             double eA = model.LogError(o, eO), eB = model.LogError(oneMinusO, eO + U * oneMinusO);
             if (double.IsInfinity(eA) || double.IsInfinity(eB))
             {
-                range.Add(new RangeIssue($"output {k}, example {e}", $"ln({(double.IsInfinity(eA) ? "o" : "1 - o")}) with o = sigmoid({z:G4}), which may round to {(double.IsInfinity(eA) ? 0 : 1)}", "ln-of-zero", Formulation.LossesFromProbabilities));
+                if (!Upstream(eO))
+                    range.Add(new RangeIssue($"output {k}, example {e}", $"ln({(double.IsInfinity(eA) ? "o" : "1 - o")}) with o = sigmoid({z:G4}), which may round to {(double.IsInfinity(eA) ? 0 : 1)}", "ln-of-zero", Formulation.LossesFromProbabilities));
                 return (double.PositiveInfinity, size);
             }
             double fromProbabilities = Math.Abs(t) * eA + Math.Abs(lnO) * eT + Math.Abs(1 - t) * eB + Math.Abs(lnOneMinusO) * eT
@@ -323,7 +330,8 @@ public sealed class RoundingBounds
                 double logO = z[k] - lse, eLog = model.LogError(o[k], eO[k]);
                 if (double.IsInfinity(eLog))
                 {
-                    range.Add(new RangeIssue($"output {k}, example {e}", $"ln(o) with o = softmax output {o[k]:G4} (net {z[k]:G4}), which may underflow to 0", "ln-of-zero", Formulation.LossesFromProbabilities));
+                    if (!Upstream(eO[k]))
+                        range.Add(new RangeIssue($"output {k}, example {e}", $"ln(o) with o = softmax output {o[k]:G4} (net {z[k]:G4}), which may underflow to 0", "ln-of-zero", Formulation.LossesFromProbabilities));
                     return (double.PositiveInfinity, size);
                 }
                 fromProbabilities += t[k] * (eLog + U * Math.Abs(logO)) + Read(t[k]) * Math.Abs(logO);
@@ -396,7 +404,7 @@ public sealed class RoundingBounds
         /// <summary>e(σ′) from the model; infinite where σ′ from exponentials may be ∞/∞ = NaN.</summary>
         double SigmoidDerivativeError(ErrorModel m, int l, int e, int j, double net, double eN, double eO, double sigmoidPrime)
         {
-            if (m.Allows(Formulation.SigmoidDerivativeFromExponentials) && m.SigmoidDerivativeExpOverflows(net, eN))
+            if (m.Allows(Formulation.SigmoidDerivativeFromExponentials) && !Upstream(eN) && m.SigmoidDerivativeExpOverflows(net, eN))
             {
                 range.Add(new RangeIssue($"layers[{l}] unit {j}, example {e}",
                     $"e^-net overflows {p.Name} at net = {net:G4} in sigma' = e^-net/(1 + e^-net)^2: inf/inf", "sigmoid-derivative-exp-overflow", Formulation.SigmoidDerivativeFromExponentials));
@@ -506,7 +514,8 @@ public sealed class RoundingBounds
                 double rec = model.ReciprocalRelativeError(D, eD);
                 if (double.IsInfinity(rec) || D == 0)
                 {
-                    range.Add(new RangeIssue($"output {k}, example {e}", $"dE/do = (o - t)/(o(1 - o)) with o = sigmoid({z[k]:G4}), where o(1 - o) may round to 0", "division-by-zero", Formulation.LossesFromProbabilities));
+                    if (!Upstream(eO[k]))
+                        range.Add(new RangeIssue($"output {k}, example {e}", $"dE/do = (o - t)/(o(1 - o)) with o = sigmoid({z[k]:G4}), where o(1 - o) may round to 0", "division-by-zero", Formulation.LossesFromProbabilities));
                     err[k] = double.PositiveInfinity;
                     continue;
                 }
@@ -531,7 +540,8 @@ public sealed class RoundingBounds
                 double rec = model.ReciprocalRelativeError(o[k], eO[k]);
                 if (double.IsInfinity(rec))
                 {
-                    range.Add(new RangeIssue($"output {k}, example {e}", $"dE/do = -t/o with the softmax output o = {o[k]:G4}, which may underflow to 0", "division-by-zero", Formulation.LossesFromProbabilities));
+                    if (!Upstream(eO[k]))
+                        range.Add(new RangeIssue($"output {k}, example {e}", $"dE/do = -t/o with the softmax output o = {o[k]:G4}, which may underflow to 0", "division-by-zero", Formulation.LossesFromProbabilities));
                     return Enumerable.Repeat(double.PositiveInfinity, K).ToArray();
                 }
                 g[k] = t[k] / o[k] / m;

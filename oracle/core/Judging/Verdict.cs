@@ -53,7 +53,9 @@ public static class Zones
     public static Zone Of(double actual, double hi, double lo, double careful, Func<double> textbook, Func<double> inRange)
     {
         Zone z = Of(actual, hi, lo, careful, textbook);
-        return z == Zone.Range && double.IsFinite(actual) && Math.Abs(actual - hi - lo) <= inRange() ? Zone.Accuracy : z;
+        if (z != Zone.Range || !double.IsFinite(actual)) return z;
+        double bound = inRange();                    // infinite too where even those formulations cannot bound it
+        return double.IsFinite(bound) && Math.Abs(actual - hi - lo) <= bound ? Zone.Accuracy : z;
     }
 
     /// <summary>Whether a run that found <paramref name="z"/> fails: wrong always, accuracy and range under --strict.</summary>
