@@ -116,6 +116,18 @@ public class TalliesTests
         Assert.Equal(new Cause("ln-of-zero", truth.RangeCause.Reason, "output 0, example 1", Tallies.RangeFix), Tallies.CauseOf(truth, loss));
     }
 
+    /// <summary>Each range issue's standard fix is the overflow-free form of what overflows.</summary>
+    [Fact]
+    public void A_range_issue_s_fix_names_the_form_that_does_not_overflow()
+    {
+        static string Fix(Formulation by) => Tallies.FixFor(new RangeIssue("w", "r", "k", by));
+        Assert.Equal("the library's tanh(net), or decline with `unsupported`", Fix(Formulation.TanhFromExponentials));
+        Assert.Equal("sigma'(net) = sigma(net)*sigma(-net), or decline with `unsupported`", Fix(Formulation.SigmoidDerivativeFromExponentials));
+        Assert.Equal("compute from the logits, shift the softmax, or decline with `unsupported`", Fix(Formulation.LossesFromProbabilities));
+        Assert.Equal(Tallies.RangeFix, Fix(Formulation.UnshiftedSoftmax));
+        Assert.Equal(Tallies.RangeFix, Fix(Formulation.Careful));
+    }
+
     [Fact]
     public void A_range_finding_on_a_network_out_of_range_is_filed_under_its_range_cause()
     {
