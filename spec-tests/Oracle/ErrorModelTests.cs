@@ -142,7 +142,7 @@ public class ErrorModelTests
     [Fact]
     public void Sigma_prime_from_exponentials_loses_itself_where_its_square_overflows_and_tanh_overflows_past_half_ln_max()
     {
-        var exp = Textbook32.Only(Formulation.SigmoidDerivativeFromExponentials);
+        var exp = Textbook32.Only(Formulation.SigmoidFromExponentials);
         double S(double x) => Math.Exp(-Math.Abs(x)) / ((1 + Math.Exp(-Math.Abs(x))) * (1 + Math.Exp(-Math.Abs(x))));
         double relOut = 18 * U32;
         // at −40 the square fits: the careful σ′·(relOut·(1 + e^−40) + relOut + 2u) ≈ 38u·σ′ covers the form's 28u·σ′
@@ -159,7 +159,7 @@ public class ErrorModelTests
         Assert.True(Textbook32.Only(Formulation.DerivativesFromOut).SigmoidDerivativeError(-45, 0, 0, S(-45)) < 1e-3 * S(-45));   // out·(1 − out) keeps it
         // in float64 at net = −700, σ′ ≈ 1e-304 is a few thousand floors: the floor shows
         double s700 = Math.Exp(-700);
-        Assert.Equal(28 * U * s700 + s700 + Floor, Textbook.Only(Formulation.SigmoidDerivativeFromExponentials).SigmoidDerivativeError(-700, 0, 0, s700));
+        Assert.Equal(28 * U * s700 + s700 + Floor, Textbook.Only(Formulation.SigmoidFromExponentials).SigmoidDerivativeError(-700, 0, 0, s700));
     }
 
     /// <summary>The overflow thresholds to the ulp of their own fuzz, in float32 (Fn = 8u): (1 + e^−x)²
@@ -169,7 +169,7 @@ public class ErrorModelTests
     [Fact]
     public void The_exponential_forms_overflow_thresholds_carry_Fn_u_and_the_net_error()
     {
-        var exp = Textbook32.Only(Formulation.SigmoidDerivativeFromExponentials);
+        var exp = Textbook32.Only(Formulation.SigmoidFromExponentials);
         double lnMax = Math.Log(float.MaxValue), fn = 8 * U32;
         Assert.True(exp.SigmoidDerivativeSquareOverflows(-(lnMax / 2 - fn), 0));              // 2·(lnMax/2) + u
         Assert.False(exp.SigmoidDerivativeSquareOverflows(-(lnMax / 2 - fn - U32), 0));       // 2·(lnMax/2 − u) + u
@@ -181,6 +181,10 @@ public class ErrorModelTests
         Assert.False(Textbook32.TanhFromExponentialsOverflows(lnMax / 2 - 3 * fn / 4, 0));    // lnMax − Fn/2
         Assert.True(Textbook32.TanhFromExponentialsOverflows(lnMax / 2 - fn, fn));            // lnMax + Fn: e(net) counts
         Assert.True(Textbook32.TanhFromExponentialsOverflows(-(lnMax / 2 - fn / 4), 0));      // either side
+        Assert.True(exp.SigmoidFromExponentialsOverflows(lnMax - fn / 2, 0));                  // e^x/(1 + e^x): lnMax + Fn/2
+        Assert.False(exp.SigmoidFromExponentialsOverflows(lnMax - 3 * fn / 2, 0));
+        Assert.True(exp.SigmoidFromExponentialsOverflows(lnMax - 3 * fn / 2, fn));
+        Assert.False(exp.SigmoidFromExponentialsOverflows(-(lnMax + fn), 0));                 // only for large positive x
     }
 
     /// <summary>

@@ -184,7 +184,7 @@ public class RoundingBoundsTests
                     double diff = Math.Abs(o - t), eDiff = eO[e] + eT + U * diff;
                     double g = diff / D / m, eG = eDiff / D / m * (1 + rec) + g * (rec + 2 * U);
                     // σ′ from out, or from exponentials: at z = −690 in float64 the latter's (1 + e^−z)² overflows, σ′ may be 0
-                    double eF = model.Only(Formulation.DerivativesFromOut | Formulation.SigmoidDerivativeFromExponentials).SigmoidDerivativeError(z, eZ[e], eO[e], D);
+                    double eF = model.Only(Formulation.DerivativesFromOut | Formulation.SigmoidFromExponentials).SigmoidDerivativeError(z, eZ[e], eO[e], D);
                     eDelta[e] = Math.Max(eDelta[e], D * eG + g * eF + eG * eF + U * diff / m + floor);
                 }
             }

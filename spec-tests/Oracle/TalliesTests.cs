@@ -122,7 +122,7 @@ public class TalliesTests
     {
         static string Fix(Formulation by) => Tallies.FixFor(new RangeIssue("w", "r", "k", by));
         Assert.Equal("the library's tanh(net), or decline with `unsupported`", Fix(Formulation.TanhFromExponentials));
-        Assert.Equal("sigma'(net) = sigma(net)*sigma(-net), or decline with `unsupported`", Fix(Formulation.SigmoidDerivativeFromExponentials));
+        Assert.Equal("sigma(net) = 1/(1 + e^-net), sigma'(net) = sigma(net)*sigma(-net), or decline with `unsupported`", Fix(Formulation.SigmoidFromExponentials));
         Assert.Equal("compute from the logits, shift the softmax, or decline with `unsupported`", Fix(Formulation.LossesFromProbabilities));
         Assert.Equal(Tallies.RangeFix, Fix(Formulation.UnshiftedSoftmax));
         Assert.Equal(Tallies.RangeFix, Fix(Formulation.Careful));

@@ -311,6 +311,20 @@ public class AccuracyContractTests(ITestOutputHelper output) : PropertyTests(out
         Assert.Empty(Oracle.Properties.Run(new TextbookFloat64(), n, Precision.Float64));   // the library's tanh: every property agrees
     }
 
+    /// <summary>σ = e^net/(1 + e^net) at net = 100 in float32 is ∞/∞ = NaN: a range finding of the sigmoid
+    /// from exponentials, not a bug (and not a broken protocol); 1/(1 + e^−net) answers 1 there.</summary>
+    [Fact]
+    public void Sigma_from_exponentials_that_overflows_is_a_range_finding_not_a_bug()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 20.0 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[5.0]], [[1.0]]);
+        var definitions = new TextbookDefinitionsFloat32();
+        Assert.True(double.IsNaN(definitions.Forward(n).Outputs[0][0]));
+        Assert.Equal(Zone.Range, Oracle.Properties.ForwardAgreesWithExactValues(definitions, n, Precision.Float32).Zone);
+        Truth truth = Truth.For(n, Precision.Float32);
+        Assert.Equal(("sigmoid-exp-overflow", Formulation.SigmoidFromExponentials), (truth.RangeCause.Kind, truth.RangeCause.By));
+        Assert.Equal(Zone.Agrees, Oracle.Properties.ForwardAgreesWithExactValues(new TextbookFloat32(), n, Precision.Float32).Zone);
+    }
+
     /// <summary>One tanh unit overflows tanh from exponentials in float32 (net 50: e^100 is no float32), so
     /// every bound downstream is infinite; the other (net 3) is computed by the textbook as 1 − out², which
     /// cancels. The finding is an accuracy finding of 1 − out² (within the bound of the formulations that

@@ -15,7 +15,8 @@ namespace BackpropSpec.SpecTests.Properties;
 /// With <paramref name="fromDefinitions"/>, three more forms a textbook writes out from the definitions
 /// (found by writing an implementation from PROTOCOL.md alone): tanh from exponentials,
 /// (e^net − e^−net)/(e^net + e^−net), which cancels near 0 and is ∞/∞ = NaN past |net| = ln(max);
-/// σ′ = e^−net/(1 + e^−net)², which is 0 once the square overflows and NaN once e^−net does; and the
+/// σ = e^net/(1 + e^net), NaN past net = ln(max); σ′ = e^−net/(1 + e^−net)², which is 0 once the
+/// square overflows and NaN once e^−net does; and the
 /// softmax Jacobian as a matrix, J_jk = out_j·([j = k] − out_k), then δ = J·g, whose products
 /// out_j·out_k may underflow.
 /// </summary>
@@ -107,7 +108,7 @@ public class TextbookBackprop(Precision precision, bool fromDefinitions = false)
         return z.Select(v => f switch
         {
             Activation.Identity => v,
-            Activation.Sigmoid => R(1 / R(1 + R(Math.Exp(-v)))),
+            Activation.Sigmoid => fromDefinitions ? SigmoidFromExponentials(v) : R(1 / R(1 + R(Math.Exp(-v)))),
             Activation.Tanh => fromDefinitions ? TanhFromExponentials(v) : R(Math.Tanh(v)),
             _ => v > 0 ? v : 0,
         }).ToArray();
@@ -118,6 +119,13 @@ public class TextbookBackprop(Precision precision, bool fromDefinitions = false)
     {
         double ep = R(Math.Exp(v)), em = R(Math.Exp(-v));
         return R(R(ep - em) / R(ep + em));
+    }
+
+    /// <summary>σ(v) = e^v/(1 + e^v), the other way a textbook writes it: ∞/∞ past v = ln(max).</summary>
+    double SigmoidFromExponentials(double v)
+    {
+        double e = R(Math.Exp(v));
+        return R(e / R(1 + e));
     }
 
     /// <summary>σ′(v) = e^−v/(1 + e^−v)², the derivative of 1/(1 + e^−v) as a textbook derives it.</summary>

@@ -122,7 +122,7 @@ static class Tallies
     public static string FixFor(RangeIssue issue) => issue.By switch
     {
         Formulation.TanhFromExponentials => "the library's tanh(net), or decline with `unsupported`",
-        Formulation.SigmoidDerivativeFromExponentials => "sigma'(net) = sigma(net)*sigma(-net), or decline with `unsupported`",
+        Formulation.SigmoidFromExponentials => "sigma(net) = 1/(1 + e^-net), sigma'(net) = sigma(net)*sigma(-net), or decline with `unsupported`",
         _ => RangeFix,
     };
 

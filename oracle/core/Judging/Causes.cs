@@ -26,7 +26,7 @@ public static class Causes
         var candidates = new List<(Formulation f, double bound)>();
         double careful = Bound(truth.Careful, finding);
         foreach (Formulation f in new[] { Formulation.DerivativesFromOut, Formulation.LossesFromProbabilities, Formulation.UnshiftedSoftmax, Formulation.TanhFromExponentials,
-                                                 Formulation.SigmoidDerivativeFromExponentials, Formulation.Careful })
+                                                 Formulation.SigmoidFromExponentials, Formulation.Careful })
         {
             if (f != Formulation.Careful && !Applies(f, truth.Network)) continue;
             candidates.Add((f, Bound(BoundsAlone(truth, f), finding)));
@@ -73,7 +73,7 @@ public static class Causes
         Formulation.LossesFromProbabilities => Loss.IsFused(n.Loss),
         Formulation.UnshiftedSoftmax => n.Layers.Any(l => l.Activation == Activation.Softmax),
         Formulation.TanhFromExponentials => n.Layers.Any(l => l.Activation == Activation.Tanh),
-        Formulation.SigmoidDerivativeFromExponentials => n.Layers.Any(l => l.Activation == Activation.Sigmoid),
+        Formulation.SigmoidFromExponentials => n.Layers.Any(l => l.Activation == Activation.Sigmoid),
         _ => true,
     };
 
@@ -114,7 +114,7 @@ public static class Causes
                 return new Cause("tanh-from-exponentials", "tanh computed from exponentials, (e^net - e^-net)/(e^net + e^-net): the difference cancels where net is near 0",
                     $"layers[{l}] unit {j}, example {e}, net = {G(net)}", "the library's tanh(net)");
             }
-            case Formulation.SigmoidDerivativeFromExponentials:
+            case Formulation.SigmoidFromExponentials:
             {
                 var (l, e, j, net) = MostSaturated(n, x, a => a == Activation.Sigmoid, (_, v) => -v);
                 return new Cause("sigmoid-derivative-from-exponentials", "sigma' computed as e^-net/(1 + e^-net)^2: (1 + e^-net)^2 overflows to infinity where net is very negative, and sigma' to 0",

@@ -24,11 +24,13 @@ public enum Formulation
     /// <summary>tanh from exponentials, (e^x − e^{−x})/(e^x + e^{−x}), (1 − e^{−2x})/(1 + e^{−2x}) or
     /// 2σ(2x) − 1, instead of the library's tanh: the difference cancels near 0.</summary>
     TanhFromExponentials = 8,
-    /// <summary>σ′ from its definition's derivative, e^{−x}/(1 + e^{−x})² (or e^{−x}/(1 + e^{−x})/(1 + e^{−x})):
-    /// accurate, but (1 + e^{−x})² overflows to ∞ for x below −ln(max)/2 (σ′ = 0, every digit of a
-    /// representable value lost) and e^{−x} itself below −ln(max) (∞/∞ = NaN).</summary>
-    SigmoidDerivativeFromExponentials = 16,
-    All = DerivativesFromOut | LossesFromProbabilities | UnshiftedSoftmax | TanhFromExponentials | SigmoidDerivativeFromExponentials,
+    /// <summary>The sigmoid from exponentials where they may overflow: σ = e^{x}/(1 + e^{x}), ∞/∞ = NaN for x
+    /// above ln(max) (its rounding is σ's own, <see cref="ErrorModel.SigmoidError"/>); and σ′ from its
+    /// definition's derivative, e^{−x}/(1 + e^{−x})² (or e^{−x}/(1 + e^{−x})/(1 + e^{−x})): accurate, but
+    /// (1 + e^{−x})² overflows to ∞ for x below −ln(max)/2 (σ′ = 0, every digit of a representable value
+    /// lost) and e^{−x} itself below −ln(max) (∞/∞ = NaN).</summary>
+    SigmoidFromExponentials = 16,
+    All = DerivativesFromOut | LossesFromProbabilities | UnshiftedSoftmax | TanhFromExponentials | SigmoidFromExponentials,
 }
 
 /// <summary>
@@ -147,7 +149,7 @@ public sealed record ErrorModel(PrecisionProfile Profile, Formulation Formulatio
     /// |σ″| ≤ max σ′. From out (DerivativesFromOut): out·(1 − out) with 1 − out exact arithmetic on a
     /// rounded out: e = |1 − 2·out|·e(out) + out·u·|1 − out| + u·σ′ ≤ e(out) + 2u·σ′. At net = 30
     /// that is e(out) ≈ 6u absolute against σ′ ≈ 1e-13: the textbook keeps three digits.
-    /// From exponentials (SigmoidDerivativeFromExponentials), E/(1 + E)² with E = e^{−x}: E within Fn,
+    /// From exponentials (SigmoidFromExponentials), E/(1 + E)² with E = e^{−x}: E within Fn,
     /// 1 + E within E·Fn/(1 + E) + u ≤ Fn + u, its square within 2(Fn + u) + u, the divide u:
     /// (3·Fn + 4u)·σ′, plus the argument's error as above; and where (1 + E)² may overflow
     /// (<see cref="SigmoidDerivativeSquareOverflows"/>) the result is 0: off by σ′ itself. At net = −50 in
@@ -159,7 +161,7 @@ public sealed record ErrorModel(PrecisionProfile Profile, Formulation Formulatio
         double argument = SigmoidSlope(net, eNet) * eNet;
         double careful = argument + sigmoidPrime * (relOut * (1 + Math.Min(Math.Exp(Math.Min(net, 710)), 16)) + relOut + 2 * U) + Floor;
         double bound = Allows(Formulation.DerivativesFromOut) ? Math.Max(careful, eOut + 2 * U * sigmoidPrime + Floor) : careful;
-        if (Allows(Formulation.SigmoidDerivativeFromExponentials))
+        if (Allows(Formulation.SigmoidFromExponentials))
             bound = Math.Max(bound, argument + (3 * Fn + 4 * U) * sigmoidPrime + (SigmoidDerivativeSquareOverflows(net, eNet) ? sigmoidPrime : 0) + Floor);
         return bound;
     }
@@ -168,6 +170,9 @@ public sealed record ErrorModel(PrecisionProfile Profile, Formulation Formulatio
     /// most e^{eNet − net}·(1 + Fn), and its square (one u more) passes the largest number once
     /// 2·(eNet − net + Fn) + u exceeds ln(max).</summary>
     public bool SigmoidDerivativeSquareOverflows(double net, double eNet) => ExpOverflows(2 * (eNet - net + Fn) + U);
+
+    /// <summary>Whether e^{x} may overflow in σ = e^{x}/(1 + e^{x}) (∞/∞ = NaN).</summary>
+    public bool SigmoidFromExponentialsOverflows(double net, double eNet) => ExpOverflows(net + eNet + Fn);
 
     /// <summary>Whether e^{−x} itself may overflow (σ′ from exponentials is then ∞/∞ = NaN).</summary>
     public bool SigmoidDerivativeExpOverflows(double net, double eNet) => ExpOverflows(eNet - net + Fn);

@@ -5,7 +5,7 @@ namespace BackpropSpec.Oracle.Judging;
 
 /// <summary>Why a formulation cannot represent an answer of a network: where, and what happens there.
 /// <see cref="Kind"/> groups them in reports: ln-of-zero, division-by-zero, exp-overflow (the softmax), tanh-exp-overflow,
-/// sigmoid-derivative-exp-overflow, beyond-range. An issue is not recorded where the operation's own inputs
+/// sigmoid-exp-overflow, sigmoid-derivative-exp-overflow, beyond-range. An issue is not recorded where the operation's own inputs
 /// have infinite bounds from an issue recorded before: downstream of it every bound is infinite already, and the cause is upstream
 /// (a softmax over nets a tanh's overflow made unbounded would otherwise read "e^net overflows" at net 3).</summary>
 public sealed record RangeIssue(string Where, string Reason, string Kind = "beyond-range", Formulation By = Formulation.Careful)
@@ -219,11 +219,23 @@ public sealed class RoundingBounds
                 err[j] = f switch
                 {
                     Activation.Identity or Activation.Relu => eNetRow[j],       // exact maps, 1-Lipschitz
-                    Activation.Sigmoid => model.SigmoidError(net[j], eNetRow[j], @out[j]),
+                    Activation.Sigmoid => SigmoidError(l, e, j, net[j], eNetRow[j], @out[j]),
                     Activation.Tanh => TanhError(l, e, j, net[j], eNetRow[j], @out[j]),
                     _ => throw new ArgumentOutOfRangeException(nameof(f)),
                 };
             return err;
+        }
+
+        /// <summary>e(σ) from the model; infinite where σ = e^net/(1 + e^net) may be ∞/∞ = NaN.</summary>
+        double SigmoidError(int l, int e, int j, double net, double eNet, double @out)
+        {
+            if (model.Allows(Formulation.SigmoidFromExponentials) && !Upstream(eNet) && model.SigmoidFromExponentialsOverflows(net, eNet))
+            {
+                range.Add(new RangeIssue($"layers[{l}] unit {j}, example {e}",
+                    $"e^net overflows {p.Name} at net = {net:G4} in sigma = e^net/(1 + e^net): inf/inf", "sigmoid-exp-overflow", Formulation.SigmoidFromExponentials));
+                return double.PositiveInfinity;
+            }
+            return model.SigmoidError(net, eNet, @out);
         }
 
         /// <summary>e(tanh) from the model; infinite where tanh from exponentials may be ∞/∞ = NaN (and
@@ -404,10 +416,10 @@ public sealed class RoundingBounds
         /// <summary>e(σ′) from the model; infinite where σ′ from exponentials may be ∞/∞ = NaN.</summary>
         double SigmoidDerivativeError(ErrorModel m, int l, int e, int j, double net, double eN, double eO, double sigmoidPrime)
         {
-            if (m.Allows(Formulation.SigmoidDerivativeFromExponentials) && !Upstream(eN) && m.SigmoidDerivativeExpOverflows(net, eN))
+            if (m.Allows(Formulation.SigmoidFromExponentials) && !Upstream(eN) && m.SigmoidDerivativeExpOverflows(net, eN))
             {
                 range.Add(new RangeIssue($"layers[{l}] unit {j}, example {e}",
-                    $"e^-net overflows {p.Name} at net = {net:G4} in sigma' = e^-net/(1 + e^-net)^2: inf/inf", "sigmoid-derivative-exp-overflow", Formulation.SigmoidDerivativeFromExponentials));
+                    $"e^-net overflows {p.Name} at net = {net:G4} in sigma' = e^-net/(1 + e^-net)^2: inf/inf", "sigmoid-derivative-exp-overflow", Formulation.SigmoidFromExponentials));
                 return double.PositiveInfinity;
             }
             return m.SigmoidDerivativeError(net, eN, eO, sigmoidPrime);
@@ -521,7 +533,7 @@ public sealed class RoundingBounds
                 }
                 double diff = Math.Abs(o[k] - t[k]), eDiff = eO[k] + eT[k] + U * diff;
                 double g = diff / D / m, eG = eDiff / D / m * (1 + rec) + g * (rec + 2 * U);
-                ErrorModel derivative = model.Only(Formulation.DerivativesFromOut | (model.Formulations & Formulation.SigmoidDerivativeFromExponentials));
+                ErrorModel derivative = model.Only(Formulation.DerivativesFromOut | (model.Formulations & Formulation.SigmoidFromExponentials));
                 double eF = SigmoidDerivativeError(derivative, n.Layers.Count - 1, e, k, z[k], eZ[k], eO[k], D);
                 err[k] = D * eG + g * eF + eG * eF + U * diff / m + floor;
             }
