@@ -119,6 +119,17 @@ public class CausesTests
             "sigmoid-derivative-from-exponentials | sigma' computed as e^-net/(1 + e^-net)^2: (1 + e^-net)^2 overflows to infinity where net is very negative, and sigma' to 0 (layers[0] unit 1, example 0, net = -4.5); the standard fix: sigma'(net) = sigma(net)*sigma(-net)",
         ], Explain(n, AnswerKind.Gradient, 0));
     }
+    /// <summary>A sigmoid output under binary cross-entropy from probabilities loses digits in ln(1 − o)
+    /// where o is near 1: the largest logit (1, example 1), not the largest |logit| (−3, example 0).</summary>
+    [Fact]
+    public void The_loss_from_the_probability_is_placed_at_the_largest_logit_not_the_largest_magnitude()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.0 } }, null, BiasMode.None)],
+            LossKind.BinaryCrossEntropy, 0.5, [[-3.0], [1.0]], [[0.0], [1.0]]);
+        Assert.Contains("cross-entropy-from-probabilities | binary cross-entropy (or its derivative) from the probability o: ln(1 - o) and o*(1 - o) lose the digits o = sigma(z) rounded away (output 0, example 1, z = 1); the standard fix: from the logit: E = softplus(z) - t*z, delta = (o - t)/m",
+            Explain(n, AnswerKind.Loss, 0));
+    }
+
     /// <summary>An output finding on a network of three outputs and two examples: output index 5 is
     /// example 1, output 2 (5 = 1·3 + 2); every formulation's bound covers a deviation of 0, so all
     /// four that apply are named (tanh from exponentials at the smallest |net|, the first −0.25). Nets of the tanh layer: 0.5, −0.25 (x = 1) and −0.5, 0.25 (x = −1);
