@@ -25,10 +25,18 @@ public static class RunSettings
     /// a typo must not make every machine check everything, or nothing.</summary>
     public static Shard Shard => Shard.Parse(Environment.GetEnvironmentVariable(ShardVariable));
 
-    /// <summary>A seed's text: a whole number from 0 to 2⁶⁴ − 1 (spaces around it allowed), else (unset, blank, anything else) the default.</summary>
-    internal static ulong SeedOf(string? text) => ulong.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong s) ? s : DefaultSeed;
+    /// <summary>A seed's text: a whole number from 0 to 2⁶⁴ − 1 (spaces around it allowed); unset or blank,
+    /// the default. Anything else throws, naming the variable: a typo must not quietly run the default
+    /// seed while the user believes another was replayed.</summary>
+    internal static ulong SeedOf(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? DefaultSeed
+        : ulong.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out ulong s) ? s
+        : throw new ArgumentException($"{SeedVariable}='{text}' is not a seed: a whole number from 0 to {ulong.MaxValue} (for example 31337)");
 
-    /// <summary>A count's text: a positive whole number, else (unset, 0, negative, anything else) the default.</summary>
+    /// <summary>A count's text: a positive whole number; unset or blank, the runner's default. Anything
+    /// else (0, negative, 1e4, 10_000) throws, naming the variable.</summary>
     internal static int CountOf(string? text, int defaultCount) =>
-        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 ? n : defaultCount;
+        string.IsNullOrWhiteSpace(text) ? defaultCount
+        : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0 ? n
+        : throw new ArgumentException($"{CountVariable}='{text}' is not a count: a positive whole number, written in digits (for example 10000)");
 }

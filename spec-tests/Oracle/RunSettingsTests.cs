@@ -15,20 +15,42 @@ public class RunSettingsTests
     [InlineData("18446744073709551615", ulong.MaxValue)]
     [InlineData(null, RunSettings.DefaultSeed)]
     [InlineData("", RunSettings.DefaultSeed)]
-    [InlineData("-1", RunSettings.DefaultSeed)]
-    [InlineData("18446744073709551616", RunSettings.DefaultSeed)]
-    [InlineData("seed", RunSettings.DefaultSeed)]
-    public void A_seed_is_a_whole_number_or_the_default(string? text, ulong seed) => Assert.Equal(seed, RunSettings.SeedOf(text));
+    [InlineData("  ", RunSettings.DefaultSeed)]
+    public void A_seed_is_a_whole_number_or_unset_for_the_default(string? text, ulong seed) => Assert.Equal(seed, RunSettings.SeedOf(text));
+
+    /// <summary>A user who typed BACKPROPSPEC_SEED=abc was once given the default seed's 200 networks
+    /// without a word (found by a newcomer using the kit).</summary>
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("18446744073709551616")]
+    [InlineData("seed")]
+    [InlineData("abc")]
+    public void A_seed_that_is_no_whole_number_is_refused_naming_the_variable(string text)
+    {
+        var e = Assert.Throws<ArgumentException>(() => RunSettings.SeedOf(text));
+        Assert.Equal($"BACKPROPSPEC_SEED='{text}' is not a seed: a whole number from 0 to 18446744073709551615 (for example 31337)", e.Message);
+    }
 
     [Theory]
     [InlineData("30", 30)]
     [InlineData("1", 1)]
-    [InlineData("0", 100)]
-    [InlineData("-5", 100)]
+    [InlineData(" 7 ", 7)]
     [InlineData(null, 100)]
     [InlineData("", 100)]
-    [InlineData("many", 100)]
-    public void A_count_is_a_positive_number_or_the_runners_default(string? text, int count) => Assert.Equal(count, RunSettings.CountOf(text, 100));
+    public void A_count_is_a_positive_number_or_unset_for_the_runners_default(string? text, int count) => Assert.Equal(count, RunSettings.CountOf(text, 100));
+
+    /// <summary>BACKPROPSPEC_PROPERTY_COUNT=1e4, 10_000 or 0 once ran the default count in silence.</summary>
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("many")]
+    [InlineData("1e4")]
+    [InlineData("10_000")]
+    public void A_count_that_is_no_positive_whole_number_is_refused_naming_the_variable(string text)
+    {
+        var e = Assert.Throws<ArgumentException>(() => RunSettings.CountOf(text, 100));
+        Assert.Equal($"BACKPROPSPEC_PROPERTY_COUNT='{text}' is not a count: a positive whole number, written in digits (for example 10000)", e.Message);
+    }
 
     [Theory]
     [InlineData(0, 3)]
