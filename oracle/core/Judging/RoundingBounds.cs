@@ -95,6 +95,24 @@ public sealed class RoundingBounds
 
         void OutOfRange(string where, double v) => range.Add(new RangeIssue(where, $"{v:R} is beyond the largest {p.Name}"));
 
+        /// <summary>
+        /// A sum's bound, infinite where a partial sum may overflow: its terms' magnitudes (times
+        /// <paramref name="scale"/>, where a factor may be applied after the sum: the 1/m of a mean, the
+        /// ½ of a squared error) add up past the largest number, so some order of adding them (the
+        /// document's own, i = 0, 1, …) passes it though the sum is representable (2e38 + 2e38 − 2e38 in
+        /// float32). Careful arithmetic overflows there too: a range issue of every formulation.
+        /// <paramref name="value"/> is the sum's exact value.
+        /// </summary>
+        double SumBound(double bound, double size, double carried, double scale, double value, string where, string what)
+        {
+            if (!((size * (1 + model.Gamma(2)) + carried) * scale > p.Max)) return bound;
+            // a sum whose own value is beyond the precision is that range issue (recorded where it is
+            // found), and one whose terms are unbounded from upstream has its cause there
+            if (!p.InRange(value) || Upstream(carried)) return double.PositiveInfinity;
+            range.Add(new RangeIssue(where, $"{what}: its terms add up to {size * scale:G4} in magnitude, beyond the largest {p.Name}, so a partial sum may overflow", "sum-overflow"));
+            return double.PositiveInfinity;
+        }
+
         // ---------------------------------------------------------------- forward
 
         (double[][][] eNet, double[][][] eOut) ForwardErrors()
@@ -111,7 +129,7 @@ public sealed class RoundingBounds
                 {
                     Layer layer = n.Layers[l];
                     eNet[l][e] = new double[layer.Units];
-                    for (int j = 0; j < layer.Units; j++) eNet[l][e][j] = Sane(NetError(l, layer, j, input, eIn));
+                    for (int j = 0; j < layer.Units; j++) eNet[l][e][j] = Sane(NetError(l, e, layer, j, input, eIn));
                     eOut[l][e] = Sane(OutErrors(l, e, layer.Activation, x.Net[l][e], eNet[l][e], x.Out[l][e]));
                     input = x.Out[l][e];
                     eIn = eOut[l][e];
@@ -122,7 +140,7 @@ public sealed class RoundingBounds
 
         /// <summary>net_j = Σ_i W[j, i]·in_i + b_j: a sum of fan-in + 1 terms in any order (rule 2),
         /// exact when its terms allow (<see cref="ExactSum"/>).</summary>
-        double NetError(int l, Layer layer, int j, double[] input, double[] eIn)
+        double NetError(int l, int e, Layer layer, int j, double[] input, double[] eIn)
         {
             int terms = layer.FanIn + (layer.B is null ? 0 : 1);
             double size = 0, carried = 0;
@@ -134,7 +152,7 @@ public sealed class RoundingBounds
             }
             if (layer.B is { } b) { size += Math.Abs(b[j]); carried += Read(b[j]); }
             if (carried == 0 && ExactSum(layer, j, input)) return 0;
-            return carried + model.Gamma(terms) * size + terms * floor;
+            return SumBound(carried + model.Gamma(terms) * size + terms * floor, size, carried, 1, x.Net[l][e][j], $"layers[{l}] unit {j}, example {e}", "the net input's sum");
         }
 
         /// <summary>
@@ -278,6 +296,8 @@ public sealed class RoundingBounds
                 }
             }
             bound += model.Gamma(m * K) * size + m * K * floor;
+            // the ½ of a squared error may come after the sum, and so may the 1/m of a mean
+            bound = SumBound(bound, size, 0, n.Loss is LossKind.HalfSse or LossKind.HalfMse ? 2 : 1, x.Loss, "loss", "the loss's sum over the batch and the outputs");
             double E = Math.Abs(x.Loss);
             if (!p.InRange(E)) range.Add(new RangeIssue("loss", $"{x.Loss:G4} is beyond the largest {p.Name}"));
             return Sane(Reference.Loss.IsMean(n.Loss) ? bound / m + 2 * U * E : bound);
@@ -384,7 +404,7 @@ public sealed class RoundingBounds
                     size += Math.Abs(w * delta[j]);
                     carried += Math.Abs(w) * eDeltaAbove[j] + eW * Math.Abs(delta[j]) + eW * eDeltaAbove[j];
                 }
-                eG[i] = carried + model.Gamma(above.Units) * size + above.Units * floor;
+                eG[i] = SumBound(carried + model.Gamma(above.Units) * size + above.Units * floor, size, carried, 1, 0, $"dE/dout {i} from the layer above", "the sum of W*delta from above");
             }
             return eG;
         }
@@ -573,6 +593,7 @@ public sealed class RoundingBounds
             var bounds = new double[x.Gradient.Length];
             int k = 0;
             double gamma = model.Gamma(m);
+            double scale = Reference.Loss.IsMean(n.Loss) ? m : 1;                // a mean's 1/m may be applied after the batch sum
             for (int l = 0; l < L; l++)
             {
                 Layer layer = n.Layers[l];
@@ -592,7 +613,7 @@ public sealed class RoundingBounds
                             size += delta[e] * a;
                             carried += delta[e] * ea + a * eD[e] + eD[e] * ea;
                         }
-                        bounds[k] = Finish(k, l, carried + gamma * size + m * floor);
+                        bounds[k] = Finish(k, l, SumBound(carried + gamma * size + m * floor, size, carried, scale, x.Gradient[k], $"gradient {k} (layer {l})", "the batch sum of delta*in"));
                         k++;
                     }
                 }
@@ -601,7 +622,7 @@ public sealed class RoundingBounds
                 {
                     double size = 0, carried = 0;
                     for (int e = 0; e < m; e++) { size += Math.Abs(x.Delta[l][e][j]); carried += eDelta[l][e][j]; }
-                    bounds[k] = Finish(k, l, carried + model.Gamma(m) * size + m * floor);
+                    bounds[k] = Finish(k, l, SumBound(carried + model.Gamma(m) * size + m * floor, size, carried, scale, x.Gradient[k], $"gradient {k} (layer {l})", "the batch sum of delta"));
                     k++;
                 }
             }
