@@ -78,6 +78,18 @@ public class ReportWriterTests
         r.NetworksSkipped = skipped;
     }
 
+    /// <summary>A replay of a network the implementation declines checks nothing: the last line says so
+    /// instead of "every answer agrees" (a newcomer read it as a pass of the network they replayed).</summary>
+    [Fact]
+    public void A_run_that_checked_nothing_says_so_not_that_every_answer_agrees()
+    {
+        CheckReport r = Report(replay: "random:900");
+        RandomRun(r, judged: 1, skipped: 1);
+        string text = r.Text();
+        Assert.Contains("PASS: nothing is wrong: no network was checked: every one was skipped (see the skipped counts above)", text);
+        Assert.DoesNotContain("every answer agrees", text);
+    }
+
     /// <summary>The one gradient row of <see cref="Small"/> off by <paramref name="factor"/>.</summary>
     static GradientReport Table(Zone zone, double factor)
     {

@@ -76,7 +76,9 @@ public sealed partial class CheckReport
         else
         {
             int checkedAll = ExamplesChecked + NetworksChecked;
-            string findings = NetworksWithFindings == 0 ? "every answer agrees with the exact values"
+            // a run whose every network was skipped judged nothing: it must not read as every answer agreeing
+            string findings = checkedAll == 0 ? "no network was checked: every one was skipped (see the skipped counts above)"
+                : NetworksWithFindings == 0 ? "every answer agrees with the exact values"
                 : $"{checkedAll - NetworksWithFindings} of {checkedAll} networks agree throughout; {NetworksWithAccuracy} with accuracy findings, {NetworksWithRange} with range findings (--strict makes them fail)";
             sb.Append(Interrupted is { } i
                 ? $"INTERRUPTED by {i.Signal}: nothing is wrong in the {checkedAll} networks judged before: {findings}\n"
