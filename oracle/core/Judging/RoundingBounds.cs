@@ -107,7 +107,9 @@ public sealed class RoundingBounds
         {
             if (!((size * (1 + model.Gamma(2)) + carried) * scale > p.Max)) return bound;
             // a sum whose own value is beyond the precision is that range issue (recorded where it is
-            // found), and one whose terms are unbounded from upstream has its cause there
+            // found; its bound is infinite here, as Σ|terms| ≥ |value|: a float32 gradient of 4e38 once
+            // kept a finite bound, computed in double, and its ∞ was called wrong), and one whose terms
+            // are unbounded from upstream has its cause there
             if (!p.InRange(value) || Upstream(carried)) return double.PositiveInfinity;
             range.Add(new RangeIssue(where, $"{what}: its terms add up to {size * scale:G4} in magnitude, beyond the largest {p.Name}, so a partial sum may overflow", "sum-overflow"));
             return double.PositiveInfinity;
