@@ -233,5 +233,10 @@ public class VerdictTests
         Assert.Equal("the implementation threw ArgumentException", new Finding(Zone.Wrong, "the implementation", double.NaN, double.NaN, 0, 0, "threw ArgumentException").Describe());
         Assert.Equal("threw ArgumentException", new Finding(Zone.Wrong, "", double.NaN, double.NaN, 0, 0, "threw ArgumentException").Describe());
         Assert.Equal("", new Finding(Zone.Wrong, "", double.NaN, double.NaN, 0, 0).Describe());
+        // a step from an infinite gradient: its expected value W − 0·∞ is NaN too, but it is a judged number
+        Assert.Equal("w after the step is NaN, W - eta*dE/dW (eta = 0) is NaN",
+            new Finding(Zone.Wrong, "w after the step", double.NaN, double.NaN, 1e-7, 1e-6, "W - eta*dE/dW (eta = 0) is").Describe());
+        Assert.Equal("w after the step is NaN: the textbook formulation cannot represent the answer here",
+            new Finding(Zone.Range, "w after the step", double.NaN, double.NaN, 1e-7, double.PositiveInfinity, "W - eta*dE/dW (eta = 0) is").Describe());
     }
 }

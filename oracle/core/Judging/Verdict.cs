@@ -89,7 +89,10 @@ public sealed record Finding(Zone Zone, string Quantity, double Actual, double E
     /// <summary>One line a user can act on.</summary>
     public string Describe()
     {
-        if (double.IsNaN(Actual) && double.IsNaN(Exact)) return Quantity.Length == 0 ? Note ?? "" : $"{Quantity} {Note}";
+        // a finding that judges no number (an exception, a wrong shape, a range fault: careful 0) is its
+        // quantity and note; a judged number whose expected value is NaN too (a step from an ∞ gradient)
+        // is not: its note leads to a value ("W - eta*dE/dW (eta = 0) is") and once ended the line there
+        if (double.IsNaN(Actual) && double.IsNaN(Exact) && Careful == 0) return Quantity.Length == 0 ? Note ?? "" : $"{Quantity} {Note}";
         if (!double.IsFinite(Actual))
             return $"{Quantity} is {R(Actual)}" + (Zone == Zone.Range ? ": the textbook formulation cannot represent the answer here" : $", {Note ?? "exactly"} {R(Exact)}");
         string head = $"{Quantity} is {R(Actual)}, {Note ?? "exactly"} {R(Exact)}";
