@@ -647,4 +647,19 @@ public class RoundingBoundsTests
         Assert.True(double.IsInfinity(r.Loss));
         Assert.All(r.Gradient, g => Assert.Equal(double.PositiveInfinity, g));
     }
+
+    /// <summary>A sigmoid output at z ≈ 0.3 whose z cancels two float32 terms of 5e7 (each read within
+    /// 2, so z is known only to within a few units): o may be anything, and ln(o) may be ln 0. The reason says
+    /// z's own bound, or "o = sigmoid(0.3) may round to 0" reads as impossible (a newcomer's report).</summary>
+    [Fact]
+    public void A_cross_entropy_range_issue_from_an_uncertain_logit_says_how_uncertain()
+    {
+        Network n = Network.Create(2, [new Layer(Activation.Sigmoid, new[,] { { 50000000.3, -50000000.0 } }, null, BiasMode.None)],
+            LossKind.BinaryCrossEntropy, 0.5, [[1.0, 1.0]], [[1.0]]);
+        RoundingBounds r = RoundingBounds.Of(Exact.Compute(n), ErrorModel.Textbook(Precision.Float32));
+        Assert.Equal(["ln-of-zero", "division-by-zero"], r.Range.Select(i => i.Kind));
+        RangeIssue issue = r.Range[0];
+        Assert.Matches(@"^dE/do = \(o - t\)/\(o\(1 - o\)\) with o = sigmoid\(0\.3\d*\) \(z itself known only to within \d+(\.\d+)?\), where o\(1 - o\) may round to 0$", r.Range[1].Reason);
+        Assert.Matches(@"^ln\(o\) with o = sigmoid\(0\.3\d*\) \(z itself known only to within \d+(\.\d+)?\), which may round to 0$", issue.Reason);
+    }
 }

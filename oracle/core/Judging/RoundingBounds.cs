@@ -66,6 +66,10 @@ public sealed class RoundingBounds
         /// then an operation on it records none of its own (the cause is the upstream one).</summary>
         bool Upstream(double e) => !double.IsFinite(e) && range.Count > 0;
 
+        /// <summary>A logit's own bound, where it is wide enough to be the reason: at z = 27.6, "o may round
+        /// to 0" reads as impossible unless it says z is known only to within 30.</summary>
+        static string KnownWithin(double eZ) => eZ >= 1 ? $" (z itself known only to within {eZ:G3})" : "";
+
         /// <summary>An infinite bound times a zero (∞·0) is NaN: it stays infinite, as the answer
         /// it bounds may be NaN there (0·∞ in the implementation too).</summary>
         static double Sane(double e) => double.IsNaN(e) ? double.PositiveInfinity : e;
@@ -328,7 +332,9 @@ public sealed class RoundingBounds
             if (double.IsInfinity(eA) || double.IsInfinity(eB))
             {
                 if (!Upstream(eO))
-                    range.Add(new RangeIssue($"output {k}, example {e}", $"ln({(double.IsInfinity(eA) ? "o" : "1 - o")}) with o = sigmoid({z:G4}), which may round to {(double.IsInfinity(eA) ? 0 : 1)}", "ln-of-zero", Formulation.LossesFromProbabilities));
+                {
+                    range.Add(new RangeIssue($"output {k}, example {e}", $"ln({(double.IsInfinity(eA) ? "o" : "1 - o")}) with o = sigmoid({z:G4}){KnownWithin(eZ)}, which may round to {(double.IsInfinity(eA) ? 0 : 1)}", "ln-of-zero", Formulation.LossesFromProbabilities));
+                }
                 return (double.PositiveInfinity, size);
             }
             double fromProbabilities = Math.Abs(t) * eA + Math.Abs(lnO) * eT + Math.Abs(1 - t) * eB + Math.Abs(lnOneMinusO) * eT
@@ -549,7 +555,7 @@ public sealed class RoundingBounds
                 if (double.IsInfinity(rec) || D == 0)
                 {
                     if (!Upstream(eO[k]))
-                        range.Add(new RangeIssue($"output {k}, example {e}", $"dE/do = (o - t)/(o(1 - o)) with o = sigmoid({z[k]:G4}), where o(1 - o) may round to 0", "division-by-zero", Formulation.LossesFromProbabilities));
+                        range.Add(new RangeIssue($"output {k}, example {e}", $"dE/do = (o - t)/(o(1 - o)) with o = sigmoid({z[k]:G4}){KnownWithin(eZ[k])}, where o(1 - o) may round to 0", "division-by-zero", Formulation.LossesFromProbabilities));
                     err[k] = double.PositiveInfinity;
                     continue;
                 }
