@@ -132,7 +132,6 @@ public static class Causes
     /// |net|; tanh from exponentials at the smallest |net|; σ′ from exponentials at the most negative net.</summary>
     static (int layer, int example, int unit, double net) MostSaturated(Network n, ExactValues x, Func<Activation, bool> which, Func<Activation, double, double> saturation, bool outputOnly = false)
     {
-        double Saturation(Activation a, double net) => saturation(a, net);
         (int, int, int, double) best = (-1, 0, 0, 0);
         double most = -1;
         for (int l = outputOnly ? n.Layers.Count - 1 : 0; l < n.Layers.Count; l++)
@@ -141,7 +140,7 @@ public static class Causes
             for (int e = 0; e < n.BatchSize; e++)
                 for (int j = 0; j < n.Layers[l].Units; j++)
                 {
-                    double s = Saturation(n.Layers[l].Activation, x.Net[l][e][j]);
+                    double s = saturation(n.Layers[l].Activation, x.Net[l][e][j]);
                     if (best.Item1 < 0 || s > most) { most = s; best = (l, e, j, x.Net[l][e][j]); }
                 }
         }

@@ -332,9 +332,7 @@ public sealed class RoundingBounds
             if (double.IsInfinity(eA) || double.IsInfinity(eB))
             {
                 if (!Upstream(eO))
-                {
                     range.Add(new RangeIssue($"output {k}, example {e}", $"ln({(double.IsInfinity(eA) ? "o" : "1 - o")}) with o = sigmoid({z:G4}){KnownWithin(eZ)}, which may round to {(double.IsInfinity(eA) ? 0 : 1)}", "ln-of-zero", Formulation.LossesFromProbabilities));
-                }
                 return (double.PositiveInfinity, size);
             }
             double fromProbabilities = Math.Abs(t) * eA + Math.Abs(lnO) * eT + Math.Abs(1 - t) * eB + Math.Abs(lnOneMinusO) * eT
@@ -412,6 +410,8 @@ public sealed class RoundingBounds
                     size += Math.Abs(w * delta[j]);
                     carried += Math.Abs(w) * eDeltaAbove[j] + eW * Math.Abs(delta[j]) + eW * eDeltaAbove[j];
                 }
+                // its exact value is not kept here: 0 stands in, so a dE/dout beyond the largest number
+                // is recorded as this sum's overflow
                 eG[i] = SumBound(carried + model.Gamma(above.Units) * size + above.Units * floor, size, carried, 1, 0, $"dE/dout {i} from the layer above", "the sum of W*delta from above");
             }
             return eG;
