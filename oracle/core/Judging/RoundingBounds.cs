@@ -251,28 +251,24 @@ public sealed class RoundingBounds
         }
 
         /// <summary>e(σ) from the model; infinite where σ = e^net/(1 + e^net) may be ∞/∞ = NaN.</summary>
-        double SigmoidError(int l, int e, int j, double net, double eNet, double @out)
-        {
-            if (model.Allows(Formulation.SigmoidFromExponentials) && !Upstream(eNet) && model.SigmoidFromExponentialsOverflows(net, eNet))
-            {
-                range.Add(new RangeIssue($"layers[{l}] unit {j}, example {e}",
-                    $"e^net overflows {p.Name} at net = {net:G4} in sigma = e^net/(1 + e^net): inf/inf", "sigmoid-exp-overflow", Formulation.SigmoidFromExponentials));
-                return double.PositiveInfinity;
-            }
-            return model.SigmoidError(net, eNet, @out);
-        }
+        double SigmoidError(int l, int e, int j, double net, double eNet, double @out) =>
+            Overflows(model, Formulation.SigmoidFromExponentials, model.SigmoidFromExponentialsOverflows(net, eNet), eNet, l, e, j, net, "e^net", "sigma = e^net/(1 + e^net)", "sigmoid-exp-overflow")
+                ? double.PositiveInfinity : model.SigmoidError(net, eNet, @out);
 
         /// <summary>e(tanh) from the model; infinite where tanh from exponentials may be ∞/∞ = NaN (and
         /// everything after it: a NaN compared in a ReLU is 0, a finite answer as far off as can be).</summary>
-        double TanhError(int l, int e, int j, double net, double eNet, double @out)
+        double TanhError(int l, int e, int j, double net, double eNet, double @out) =>
+            Overflows(model, Formulation.TanhFromExponentials, model.TanhFromExponentialsOverflows(net, eNet), eNet, l, e, j, net, "e^(2|net|)", "tanh from exponentials", "tanh-exp-overflow")
+                ? double.PositiveInfinity : model.TanhError(net, eNet, @out);
+
+        /// <summary>Whether an activation's form from exponentials, allowed by <paramref name="m"/>, may be
+        /// ∞/∞ = NaN at this unit (<paramref name="overflows"/>, from <see cref="ErrorModel"/>), its net input's
+        /// bound not infinite from upstream; if so the range issue is recorded.</summary>
+        bool Overflows(ErrorModel m, Formulation form, bool overflows, double eNet, int l, int e, int j, double net, string exp, string inForm, string kind)
         {
-            if (model.Allows(Formulation.TanhFromExponentials) && !Upstream(eNet) && model.TanhFromExponentialsOverflows(net, eNet))
-            {
-                range.Add(new RangeIssue($"layers[{l}] unit {j}, example {e}",
-                    $"e^(2|net|) overflows {p.Name} at net = {net:G4} in tanh from exponentials: inf/inf", "tanh-exp-overflow", Formulation.TanhFromExponentials));
-                return double.PositiveInfinity;
-            }
-            return model.TanhError(net, eNet, @out);
+            if (!m.Allows(form) || !overflows || Upstream(eNet)) return false;
+            range.Add(new RangeIssue($"layers[{l}] unit {j}, example {e}", $"{exp} overflows {p.Name} at net = {net:G4} in {inForm}: inf/inf", kind, form));
+            return true;
         }
 
         // ---------------------------------------------------------------- loss
@@ -442,16 +438,9 @@ public sealed class RoundingBounds
         }
 
         /// <summary>e(σ′) from the model; infinite where σ′ from exponentials may be ∞/∞ = NaN.</summary>
-        double SigmoidDerivativeError(ErrorModel m, int l, int e, int j, double net, double eN, double eO, double sigmoidPrime)
-        {
-            if (m.Allows(Formulation.SigmoidFromExponentials) && !Upstream(eN) && m.SigmoidDerivativeExpOverflows(net, eN))
-            {
-                range.Add(new RangeIssue($"layers[{l}] unit {j}, example {e}",
-                    $"e^-net overflows {p.Name} at net = {net:G4} in sigma' = e^-net/(1 + e^-net)^2: inf/inf", "sigmoid-derivative-exp-overflow", Formulation.SigmoidFromExponentials));
-                return double.PositiveInfinity;
-            }
-            return m.SigmoidDerivativeError(net, eN, eO, sigmoidPrime);
-        }
+        double SigmoidDerivativeError(ErrorModel m, int l, int e, int j, double net, double eN, double eO, double sigmoidPrime) =>
+            Overflows(m, Formulation.SigmoidFromExponentials, m.SigmoidDerivativeExpOverflows(net, eN), eN, l, e, j, net, "e^-net", "sigma' = e^-net/(1 + e^-net)^2", "sigmoid-derivative-exp-overflow")
+                ? double.PositiveInfinity : m.SigmoidDerivativeError(net, eN, eO, sigmoidPrime);
 
         double Kink(int l, int e, int j, double eF)
         {
