@@ -39,15 +39,13 @@ public static partial class Diagnosis
                 OwnOutputs = forward.Outputs;
                 AtOwnOutputs = forward.Outputs.Select((row, e) => row.SequenceEqual(network.T[e])).All(same => same);
                 Loss = forward.Loss;
-                LossWrong = Zones.Of(forward.Loss, truth.Exact.Loss, truth.Exact.LossLo, truth.Careful.Loss, truth.Textbook.Loss) == Zone.Wrong
-                            && !double.IsNaN(truth.Textbook.Loss);
+                // judged as the properties judge them (an undefined textbook bound bounds nothing: never wrong)
+                LossWrong = truth.LossZone(forward.Loss) == Zone.Wrong;
                 int K = network.Output.Units;
                 OutputWrong = new bool[network.BatchSize * K];
                 for (int e = 0; e < network.BatchSize; e++)
                     for (int k = 0; k < K; k++)
-                        OutputWrong[e * K + k] = Zones.Of(forward.Outputs[e][k], truth.Exact.Outputs[e][k], truth.Exact.OutputsLo[e][k],
-                                                          truth.Careful.Outputs[e][k], truth.Textbook.Outputs[e][k]) == Zone.Wrong
-                                                && !double.IsNaN(truth.Textbook.Outputs[e][k]);
+                        OutputWrong[e * K + k] = truth.OutputZone(e, k, forward.Outputs[e][k]) == Zone.Wrong;
             }
             if (gradients?.Flatten() is { } g && g.Length == Before.Length)
             {

@@ -10,7 +10,7 @@ namespace BackpropSpec.Oracle;
 public sealed record GradientRow(int Index, ParameterRef Parameter, double Actual, double Exact, double Careful, Truth Truth, Zone Zone)
 {
     /// <summary>The textbook bound (computed on first use).</summary>
-    public double Textbook => Truth.Shown(Zone, Truth.Textbook.Gradient[Index], Truth.InRange.Gradient[Index]);
+    public double Textbook => Truth.GradientBound(Zone, Index);
 
     public double Deviation => Math.Abs(Actual - Exact);
 

@@ -116,14 +116,12 @@ public static class Properties
             for (int k = 0; k < n.Output.Units; k++)
             {
                 double a = mine.Outputs[e][k];
-                int ee = e, kk = k;
-                Zone z = Zones.Of(a, x.Outputs[e][k], x.OutputsLo[e][k], truth.Careful.Outputs[e][k], () => truth.Textbook.Outputs[ee][kk], () => truth.InRange.Outputs[ee][kk]);
-                if (z != Zone.Agrees) findings.Add(new Finding(z, $"outputs[{e}][{k}]", a, x.Outputs[e][k] + x.OutputsLo[e][k], truth.Careful.Outputs[e][k],
-                    Truth.Shown(z, truth.Textbook.Outputs[e][k], truth.InRange.Outputs[e][k])) { On = AnswerKind.Output, Index = e * n.Output.Units + k });
+                Zone z = truth.OutputZone(e, k, a);
+                if (z != Zone.Agrees) findings.Add(new Finding(z, $"outputs[{e}][{k}]", a, x.Outputs[e][k] + x.OutputsLo[e][k], truth.Careful.Outputs[e][k], truth.OutputBound(z, e, k))
+                    { On = AnswerKind.Output, Index = e * n.Output.Units + k });
             }
-        Zone lossZone = Zones.Of(mine.Loss, x.Loss, x.LossLo, truth.Careful.Loss, () => truth.Textbook.Loss, () => truth.InRange.Loss);
-        if (lossZone != Zone.Agrees)
-            findings.Add(new Finding(lossZone, "loss", mine.Loss, x.Loss + x.LossLo, truth.Careful.Loss, Truth.Shown(lossZone, truth.Textbook.Loss, truth.InRange.Loss)) { On = AnswerKind.Loss, Index = 0 });
+        Zone lossZone = truth.LossZone(mine.Loss);
+        if (lossZone != Zone.Agrees) findings.Add(new Finding(lossZone, "loss", mine.Loss, x.Loss + x.LossLo, truth.Careful.Loss, truth.LossBound(lossZone)) { On = AnswerKind.Loss, Index = 0 });
         return PropertyVerdict.Of(findings);
     }
 

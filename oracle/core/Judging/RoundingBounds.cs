@@ -66,6 +66,13 @@ public sealed class RoundingBounds
         /// then an operation on it records none of its own (the cause is the upstream one).</summary>
         bool Upstream(double e) => !double.IsFinite(e) && range.Count > 0;
 
+        /// <summary>A range issue of the cross-entropy from probabilities at output k of example e, unless the
+        /// output's bound <paramref name="eO"/> is infinite from upstream.</summary>
+        void FromProbabilities(double eO, int k, int e, string reason, string kind)
+        {
+            if (!Upstream(eO)) range.Add(new RangeIssue($"output {k}, example {e}", reason, kind, Formulation.LossesFromProbabilities));
+        }
+
         /// <summary>A logit's own bound, where it is wide enough to be the reason: at z = 27.6, "o may round
         /// to 0" reads as impossible unless it says z is known only to within 30.</summary>
         static string KnownWithin(double eZ) => eZ >= 1 ? $" (z itself known only to within {eZ:G3})" : "";
@@ -327,8 +334,7 @@ public sealed class RoundingBounds
             double eA = model.LogError(o, eO), eB = model.LogError(oneMinusO, eO + U * oneMinusO);
             if (double.IsInfinity(eA) || double.IsInfinity(eB))
             {
-                if (!Upstream(eO))
-                    range.Add(new RangeIssue($"output {k}, example {e}", $"ln({(double.IsInfinity(eA) ? "o" : "1 - o")}) with o = sigmoid({z:G4}){KnownWithin(eZ)}, which may round to {(double.IsInfinity(eA) ? 0 : 1)}", "ln-of-zero", Formulation.LossesFromProbabilities));
+                FromProbabilities(eO, k, e, $"ln({(double.IsInfinity(eA) ? "o" : "1 - o")}) with o = sigmoid({z:G4}){KnownWithin(eZ)}, which may round to {(double.IsInfinity(eA) ? 0 : 1)}", "ln-of-zero");
                 return (double.PositiveInfinity, size);
             }
             double fromProbabilities = Math.Abs(t) * eA + Math.Abs(lnO) * eT + Math.Abs(1 - t) * eB + Math.Abs(lnOneMinusO) * eT
@@ -364,8 +370,7 @@ public sealed class RoundingBounds
                 double logO = z[k] - lse, eLog = model.LogError(o[k], eO[k]);
                 if (double.IsInfinity(eLog))
                 {
-                    if (!Upstream(eO[k]))
-                        range.Add(new RangeIssue($"output {k}, example {e}", $"ln(o) with o = softmax output {o[k]:G4} (net {z[k]:G4}), which may underflow to 0", "ln-of-zero", Formulation.LossesFromProbabilities));
+                    FromProbabilities(eO[k], k, e, $"ln(o) with o = softmax output {o[k]:G4} (net {z[k]:G4}), which may underflow to 0", "ln-of-zero");
                     return (double.PositiveInfinity, size);
                 }
                 fromProbabilities += t[k] * (eLog + U * Math.Abs(logO)) + Read(t[k]) * Math.Abs(logO);
@@ -543,8 +548,7 @@ public sealed class RoundingBounds
                 double rec = model.ReciprocalRelativeError(D, eD);
                 if (double.IsInfinity(rec) || D == 0)
                 {
-                    if (!Upstream(eO[k]))
-                        range.Add(new RangeIssue($"output {k}, example {e}", $"dE/do = (o - t)/(o(1 - o)) with o = sigmoid({z[k]:G4}){KnownWithin(eZ[k])}, where o(1 - o) may round to 0", "division-by-zero", Formulation.LossesFromProbabilities));
+                    FromProbabilities(eO[k], k, e, $"dE/do = (o - t)/(o(1 - o)) with o = sigmoid({z[k]:G4}){KnownWithin(eZ[k])}, where o(1 - o) may round to 0", "division-by-zero");
                     err[k] = double.PositiveInfinity;
                     continue;
                 }
@@ -569,8 +573,7 @@ public sealed class RoundingBounds
                 double rec = model.ReciprocalRelativeError(o[k], eO[k]);
                 if (double.IsInfinity(rec))
                 {
-                    if (!Upstream(eO[k]))
-                        range.Add(new RangeIssue($"output {k}, example {e}", $"dE/do = -t/o with the softmax output o = {o[k]:G4}, which may underflow to 0", "division-by-zero", Formulation.LossesFromProbabilities));
+                    FromProbabilities(eO[k], k, e, $"dE/do = -t/o with the softmax output o = {o[k]:G4}, which may underflow to 0", "division-by-zero");
                     return Enumerable.Repeat(double.PositiveInfinity, K).ToArray();
                 }
                 g[k] = t[k] / o[k] / m;

@@ -53,9 +53,19 @@ public sealed class Truth
 
     public int Parameters => Exact.Gradient.Length;
 
-    /// <summary>The zone of a gradient answer for entry k.</summary>
+    /// <summary>The zone of an output answer for outputs[e][k], and the textbook bound it is shown with.</summary>
+    public Zone OutputZone(int e, int k, double actual) =>
+        Zones.Of(actual, Exact.Outputs[e][k], Exact.OutputsLo[e][k], Careful.Outputs[e][k], () => Textbook.Outputs[e][k], () => InRange.Outputs[e][k]);
+    public double OutputBound(Zone zone, int e, int k) => Shown(zone, Textbook.Outputs[e][k], InRange.Outputs[e][k]);
+
+    /// <summary>The zone of a loss answer, and the textbook bound it is shown with.</summary>
+    public Zone LossZone(double actual) => Zones.Of(actual, Exact.Loss, Exact.LossLo, Careful.Loss, () => Textbook.Loss, () => InRange.Loss);
+    public double LossBound(Zone zone) => Shown(zone, Textbook.Loss, InRange.Loss);
+
+    /// <summary>The zone of a gradient answer for entry k, and the textbook bound it is shown with.</summary>
     public Zone GradientZone(int k, double actual) =>
         Zones.Of(actual, Exact.Gradient[k], Exact.GradientLo[k], Careful.Gradient[k], () => Textbook.Gradient[k], () => InRange.Gradient[k]);
+    public double GradientBound(Zone zone, int k) => Shown(zone, Textbook.Gradient[k], InRange.Gradient[k]);
 
     /// <summary>
     /// The truth for a network, remembered per network object while it lives (a ConditionalWeakTable:
