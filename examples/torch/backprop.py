@@ -2,7 +2,7 @@
 """A BackpropSpec protocol adapter for PyTorch: gradients from torch.autograd (loss.backward()).
 
     apt-get update && apt-get install -y python3-torch        (Debian's PyTorch, 1.13.1 on bookworm)
-    /usr/bin/python3 examples/torch/backprop.py [--dtype float64|float32]
+    /usr/bin/python3 examples/torch/backprop.py [--dtype float64|float32] [--probs]
 
 Reads one JSON request per line on stdin, writes one JSON reply per line on stdout. The network is
 built from torch ops in the chosen dtype (float64 by default; hello says which as "precision"), the
@@ -16,6 +16,12 @@ Losses, each reduced exactly as oracle/PROTOCOL.md defines it:
     binary-cross-entropy   F.binary_cross_entropy_with_logits(z, t, reduction="sum") / m
     softmax-cross-entropy  F.cross_entropy(z, t, reduction="sum") / m   (probability targets)
 where z are the output layer's logits (its net), so no ln 0 and no division by o(1 - o).
+With --probs, the cross-entropies from the probabilities o, as many models write them (nn.Sigmoid then
+nn.BCELoss):
+    binary-cross-entropy   F.binary_cross_entropy(o, t, reduction="sum") / m   (clamps ln o at -100 and
+                           divides its derivative by max(o(1 - o), 1e-12): check reports where that acts
+                           as a range finding, probability-clamp)
+    softmax-cross-entropy  -(t * torch.log(o)).sum() / m
 
 relu'(0): torch's relu backward passes the gradient only where the output is > 0, so relu'(0) = 0
 as PROTOCOL.md asks (the self-test checks it on networks with a relu unit at net = 0 exactly).
@@ -33,6 +39,7 @@ import torch.nn.functional as F
 
 ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "softmax"]
 LOSSES = ["half-sse", "half-mse", "binary-cross-entropy", "softmax-cross-entropy"]
+PROBS = False   # --probs: the cross-entropies from the probabilities
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 
@@ -89,15 +96,19 @@ class Adapter:
         if kind == "half-mse":
             return 0.5 * ((o - T) ** 2).sum() / m
         if kind == "binary-cross-entropy":
+            if PROBS:
+                return F.binary_cross_entropy(o, T, reduction="sum") / m
             return F.binary_cross_entropy_with_logits(z, T, reduction="sum") / m
         if kind == "softmax-cross-entropy":
+            if PROBS:
+                return -(T * torch.log(o)).sum() / m
             return F.cross_entropy(z, T, reduction="sum") / m
         raise ValueError(f"unknown loss {kind!r}")
 
     def handle(self, request):
         op = request.get("op")
         if op == "hello":
-            return {"ok": True, "implementation": f"torch-{torch.__version__}-{self.dtype_name}",
+            return {"ok": True, "implementation": f"torch-{torch.__version__}-{self.dtype_name}{'-probs' if PROBS else ''}",
                     "precision": self.dtype_name, "activations": ACTIVATIONS, "losses": LOSSES}
         if op not in ("forward", "gradients", "step"):
             return {"ok": False, "error": {"code": "bad-request", "message": f"unknown op {op!r}"}}
@@ -127,7 +138,10 @@ class Adapter:
 def main():
     parser = argparse.ArgumentParser(description="BackpropSpec adapter for PyTorch")
     parser.add_argument("--dtype", choices=sorted(DTYPES), default="float64")
+    parser.add_argument("--probs", action="store_true", help="cross-entropies from the probabilities (nn.BCELoss, -(t*log(o)).sum())")
     args = parser.parse_args()
+    global PROBS
+    PROBS = args.probs
     torch.set_num_threads(1)
     adapter = Adapter(args.dtype)
     for line in sys.stdin:

@@ -137,7 +137,10 @@ public class RoundingBoundsTests
         Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { w } }, null, BiasMode.None)], LossKind.BinaryCrossEntropy, 0.5,
             xs.Select(v => new[] { v }).ToArray(), ts.Select(v => new[] { v }).ToArray());
         ExactValues x = Exact.Compute(n);
-        foreach (ErrorModel model in new[] { ErrorModel.Careful(precision), ErrorModel.Textbook(precision) })
+        // the textbook formulations but PyTorch's clamp, which makes the saturated rows' bounds infinite
+        // (A_sigmoid_output_where_pytorchs_clamp_may_act_has_unbounded_loss_delta_and_gradients)
+        ErrorModel unclamped = ErrorModel.Textbook(precision).Only(Formulation.All & ~Formulation.ClampedProbabilities);
+        foreach (ErrorModel model in new[] { ErrorModel.Careful(precision), unclamped })
         {
             RoundingBounds r = RoundingBounds.Of(x, model);
             PrecisionProfile p = model.Profile;
@@ -392,17 +395,26 @@ public class RoundingBoundsTests
             [],
             [
                 "ln-of-zero | LossesFromProbabilities | output 0, example 0: ln(1 - o) with o = sigmoid(40), which may round to 1",
+                "probability-clamp | ClampedProbabilities | output 0, example 0: o(1 - o) with o = sigmoid(40) may lie below 1e-12, where PyTorch's binary_cross_entropy (nn.BCELoss) divides dE/do by 1e-12 instead and clamps ln o at -100",
                 "division-by-zero | LossesFromProbabilities | output 0, example 0: dE/do = (o - t)/(o(1 - o)) with o = sigmoid(40), where o(1 - o) may round to 0",
             ]);
-        // z = −40: o = 4e-18 is a normal double, ln o is fine
+        // z = −40: o = 4e-18 is a normal double, ln o is fine, but o(1 - o) is below PyTorch's clamp
         Check(Sigmoid(-10, 4, 0.5), Precision.Float64,
             [],
+            ["probability-clamp | ClampedProbabilities | output 0, example 0: o(1 - o) with o = sigmoid(-40) may lie below 1e-12, where PyTorch's binary_cross_entropy (nn.BCELoss) divides dE/do by 1e-12 instead and clamps ln o at -100",]);
+        // z = −27.6: o(1 − o) = 1.03e-12 lies above the clamp with its error (a few u), z = −27.7 below it
+        Check(Sigmoid(-6.9, 4, 0.5), Precision.Float64,
+            [],
             []);
+        Check(Sigmoid(-6.925, 4, 0.5), Precision.Float64,
+            [],
+            ["probability-clamp | ClampedProbabilities | output 0, example 0: o(1 - o) with o = sigmoid(-27.7) may lie below 1e-12, where PyTorch's binary_cross_entropy (nn.BCELoss) divides dE/do by 1e-12 instead and clamps ln o at -100",]);
         // z = 20 in float32: σ rounds to 1
         Check(Sigmoid(5, 4, 0.5), Precision.Float32,
             [],
             [
                 "ln-of-zero | LossesFromProbabilities | output 0, example 0: ln(1 - o) with o = sigmoid(20), which may round to 1",
+                "probability-clamp | ClampedProbabilities | output 0, example 0: o(1 - o) with o = sigmoid(20) may lie below 1e-12, where PyTorch's binary_cross_entropy (nn.BCELoss) divides dE/do by 1e-12 instead and clamps ln o at -100",
                 "division-by-zero | LossesFromProbabilities | output 0, example 0: dE/do = (o - t)/(o(1 - o)) with o = sigmoid(20), where o(1 - o) may round to 0",
             ]);
         // z = −120 in float32: o = 8e-53 underflows
@@ -410,6 +422,7 @@ public class RoundingBoundsTests
             [],
             [
                 "ln-of-zero | LossesFromProbabilities | output 0, example 0: ln(o) with o = sigmoid(-120), which may round to 0",
+                "probability-clamp | ClampedProbabilities | output 0, example 0: o(1 - o) with o = sigmoid(-120) may lie below 1e-12, where PyTorch's binary_cross_entropy (nn.BCELoss) divides dE/do by 1e-12 instead and clamps ln o at -100",
                 "division-by-zero | LossesFromProbabilities | output 0, example 0: dE/do = (o - t)/(o(1 - o)) with o = sigmoid(-120), where o(1 - o) may round to 0",
             ]);
         // a softmax output of e^−800
@@ -657,9 +670,10 @@ public class RoundingBoundsTests
         Network n = Network.Create(2, [new Layer(Activation.Sigmoid, new[,] { { 50000000.3, -50000000.0 } }, null, BiasMode.None)],
             LossKind.BinaryCrossEntropy, 0.5, [[1.0, 1.0]], [[1.0]]);
         RoundingBounds r = RoundingBounds.Of(Exact.Compute(n), ErrorModel.Textbook(Precision.Float32));
-        Assert.Equal(["ln-of-zero", "division-by-zero"], r.Range.Select(i => i.Kind));
+        Assert.Equal(["ln-of-zero", "probability-clamp", "division-by-zero"], r.Range.Select(i => i.Kind));
+        Assert.Matches(@"^o\(1 - o\) with o = sigmoid\(0\.3\d*\) \(z itself known only to within \d+(\.\d+)?\) may lie below 1e-12, where", r.Range[1].Reason);
         RangeIssue issue = r.Range[0];
-        Assert.Matches(@"^dE/do = \(o - t\)/\(o\(1 - o\)\) with o = sigmoid\(0\.3\d*\) \(z itself known only to within \d+(\.\d+)?\), where o\(1 - o\) may round to 0$", r.Range[1].Reason);
+        Assert.Matches(@"^dE/do = \(o - t\)/\(o\(1 - o\)\) with o = sigmoid\(0\.3\d*\) \(z itself known only to within \d+(\.\d+)?\), where o\(1 - o\) may round to 0$", r.Range[2].Reason);
         Assert.Matches(@"^ln\(o\) with o = sigmoid\(0\.3\d*\) \(z itself known only to within \d+(\.\d+)?\), which may round to 0$", issue.Reason);
     }
 }

@@ -19,13 +19,18 @@ namespace BackpropSpec.SpecTests.Properties;
 /// square overflows and NaN once e^−net does; and the
 /// softmax Jacobian as a matrix, J_jk = out_j·([j = k] − out_k), then δ = J·g, whose products
 /// out_j·out_k may underflow.
+/// With <paramref name="pytorchClamps"/>, binary cross-entropy as PyTorch's binary_cross_entropy
+/// (nn.BCELoss) computes it: ln o and ln(1 − o) clamped at −100, and ∂E/∂o = (o − t)/max(o(1 − o), 1e-12).
 /// </summary>
-public class TextbookBackprop(Precision precision, bool fromDefinitions = false) : IBackprop
+public class TextbookBackprop(Precision precision, bool fromDefinitions = false, bool pytorchClamps = false) : IBackprop
 {
-    public string Name => $"textbook-{(fromDefinitions ? "definitions-" : "")}{PrecisionProfile.Of(precision).Name}";
+    public string Name => $"textbook-{(fromDefinitions ? "definitions-" : "")}{(pytorchClamps ? "pytorch-clamps-" : "")}{PrecisionProfile.Of(precision).Name}";
     public Capabilities Capabilities => Capabilities.Everything with { Precision = precision };
 
     double R(double x) => precision == Precision.Float32 ? (float)x : x;
+
+    /// <summary>ln v, clamped at −100 as PyTorch's binary_cross_entropy does with <c>pytorchClamps</c>.</summary>
+    double Ln(double v) => pytorchClamps ? Math.Max(R(Math.Log(v)), -100) : R(Math.Log(v));
 
     public Evaluation Forward(Network network)
     {
@@ -89,7 +94,7 @@ public class TextbookBackprop(Precision precision, bool fromDefinitions = false)
                 E = R(E + network.Loss switch
                 {
                     LossKind.HalfSse or LossKind.HalfMse => R(0.5 * R(R(t[k] - a[k]) * R(t[k] - a[k]))),
-                    LossKind.BinaryCrossEntropy => -R(R(t[k] * R(Math.Log(a[k]))) + R(R(1 - t[k]) * R(Math.Log(R(1 - a[k]))))),
+                    LossKind.BinaryCrossEntropy => -R(R(t[k] * Ln(a[k])) + R(R(1 - t[k]) * Ln(R(1 - a[k])))),
                     _ => -R(t[k] * R(Math.Log(a[k]))),
                 });
         }
@@ -162,7 +167,7 @@ public class TextbookBackprop(Precision precision, bool fromDefinitions = false)
             // ∂E/∂out of the output layer, from the loss as written (probabilities, no fusing)
             double[] g = o.Select((ok, k) => network.Loss switch
             {
-                LossKind.BinaryCrossEntropy => R(R(R(ok - t[k]) / R(ok * R(1 - ok))) / scale),
+                LossKind.BinaryCrossEntropy => R(R(R(ok - t[k]) / (pytorchClamps ? Math.Max(R(ok * R(1 - ok)), R(1e-12)) : R(ok * R(1 - ok)))) / scale),
                 LossKind.SoftmaxCrossEntropy => R(R(-t[k] / ok) / scale),
                 _ => R(R(ok - t[k]) / scale),
             }).ToArray();
@@ -212,6 +217,12 @@ public sealed class TextbookDefinitionsFloat64() : TextbookBackprop(Precision.Fl
 
 /// <summary>The same in float32.</summary>
 public sealed class TextbookDefinitionsFloat32() : TextbookBackprop(Precision.Float32, fromDefinitions: true);
+
+/// <summary>The textbook backprop with PyTorch's clamps in binary cross-entropy (nn.BCELoss after a sigmoid) in float64.</summary>
+public sealed class TextbookPyTorchClampsFloat64() : TextbookBackprop(Precision.Float64, pytorchClamps: true);
+
+/// <summary>The same in float32 (PyTorch's float32 tensors).</summary>
+public sealed class TextbookPyTorchClampsFloat32() : TextbookBackprop(Precision.Float32, pytorchClamps: true);
 
 /// <summary>
 /// An implementation whose answers travel as text, as over the protocol: each number is written by

@@ -30,7 +30,13 @@ public enum Formulation
     /// (1 + e^{−x})² overflows to ∞ for x below −ln(max)/2 (σ′ = 0, every digit of a representable value
     /// lost) and e^{−x} itself below −ln(max) (∞/∞ = NaN).</summary>
     SigmoidFromExponentials = 16,
-    All = DerivativesFromOut | LossesFromProbabilities | UnshiftedSoftmax | TanhFromExponentials | SigmoidFromExponentials,
+    /// <summary>Binary cross-entropy from probabilities as PyTorch's binary_cross_entropy (nn.BCELoss) computes
+    /// it: ln o clamped at −100 and the derivative (o − t)/max(o(1 − o), ε) with ε = 1e-12
+    /// (<see cref="ErrorModel.ProbabilityClamp"/>). Where o(1 − o) may lie below ε (|z| beyond 27.6) the answer
+    /// is the clamp's, not the derivative's: at z = −30, t = 1 the δ is a tenth of o − t, and the gradient
+    /// of a confidently wrong output all but vanishes. A range issue, <c>probability-clamp</c>.</summary>
+    ClampedProbabilities = 32,
+    All = DerivativesFromOut | LossesFromProbabilities | UnshiftedSoftmax | TanhFromExponentials | SigmoidFromExponentials | ClampedProbabilities,
 }
 
 /// <summary>
@@ -110,6 +116,19 @@ public sealed record ErrorModel(PrecisionProfile Profile, Formulation Formulatio
     {
         if (!(x > 0) || e >= x) return double.PositiveInfinity;
         return -Math.Log(1 - e / x) + Fn * Math.Abs(Math.Log(x)) + Floor;
+    }
+
+    /// <summary>PyTorch's ε for o(1 − o) in the derivative of binary_cross_entropy (ATen's Loss.cpp, EPSILON = 1e-12);
+    /// its clamp of ln o at −100 acts only inside it (o &lt; 3.7e-44).</summary>
+    public const double ProbabilityClamp = 1e-12;
+
+    /// <summary>Whether D = o(1 − o), for a probability o computed within e (1 − o = <paramref name="oneMinusO"/>,
+    /// exactly), may lie below the clamp (<see cref="Formulation.ClampedProbabilities"/>): D computed within
+    /// (1 − o)·e + o·(e + u(1 − o)) + u·D (two roundings and o's error in both factors), against ε as stored, ε(1 + u).</summary>
+    public bool ProbabilityMayBeClamped(double o, double oneMinusO, double e)
+    {
+        double D = o * oneMinusO, eD = oneMinusO * e + o * (e + U * oneMinusO) + U * D;
+        return Allows(Formulation.ClampedProbabilities) && D - eD < ProbabilityClamp * (1 + U);
     }
 
     /// <summary>Relative error of 1/b for b computed with error e: e/(|b| − e) + u; infinite when b may be 0.</summary>

@@ -280,6 +280,28 @@ public sealed class RoundingBounds
 
         // ---------------------------------------------------------------- loss
 
+        /// <summary>Whether sigmoid output k of example e under binary cross-entropy may lie in PyTorch's clamp
+        /// (<see cref="ErrorModel.ProbabilityMayBeClamped"/>): its loss term and δ are then the clamp's. Not where o's
+        /// bound is already infinite from upstream: the cause is there.</summary>
+        bool MayBeClamped(int e, int k)
+        {
+            int L = n.Layers.Count;
+            double eO = eOut[L - 1][e][k];
+            if (n.Loss != LossKind.BinaryCrossEntropy || Upstream(eO)) return false;
+            return model.ProbabilityMayBeClamped(x.Out[L - 1][e][k], 1 / (1 + Math.Exp(x.Net[L - 1][e][k])), eO);   // 1 − o = σ(−z), exact to double
+        }
+
+        /// <summary>Records the range issue of output k of example e where it <see cref="MayBeClamped"/>; whether it may.</summary>
+        bool RecordClamp(int e, int k)
+        {
+            if (!MayBeClamped(e, k)) return false;
+            int L = n.Layers.Count;
+            range.Add(new RangeIssue($"output {k}, example {e}",
+                $"o(1 - o) with o = sigmoid({x.Net[L - 1][e][k]:G4}){KnownWithin(eNet[L - 1][e][k])} may lie below 1e-12, where PyTorch's binary_cross_entropy (nn.BCELoss) divides dE/do by 1e-12 instead and clamps ln o at -100",
+                "probability-clamp", Formulation.ClampedProbabilities));
+            return true;
+        }
+
         double LossError()
         {
             int L = n.Layers.Count, m = n.BatchSize, K = n.Output.Units;
@@ -295,7 +317,7 @@ public sealed class RoundingBounds
                     if (n.Loss == LossKind.BinaryCrossEntropy)
                     {
                         (double b, double s) = BinaryCrossEntropyError(e, k, z[k], eZ[k], o[k], eO[k], t[k], eT);
-                        bound += b; size += s;
+                        bound += RecordClamp(e, k) ? double.PositiveInfinity : b; size += s;
                         continue;
                     }
                     // ½(t − o)²: d = t − o with e(d) = e(o) + e(t) + u|d|; the square u·d², the ½ exact
@@ -522,13 +544,17 @@ public sealed class RoundingBounds
                     (eO[k] + eT[k]) * scale + (n.Loss == LossKind.HalfMse ? 2 : 1) * U * Math.Abs(o[k] - t[k]) * scale).ToArray();
                 return DeltaErrors(L - 1, e, x.dE_dout[L - 1][e], eG);
             }
-            // fused: δ = (o − t)/m, two roundings
+            // fused: δ = (o − t)/m, two roundings; unbounded where PyTorch's clamp may act
             double[] careful = Enumerable.Range(0, K).Select(k => (eO[k] + eT[k] + 2 * U * Math.Abs(o[k] - t[k])) / m + floor).ToArray();
-            if (!model.Allows(Formulation.LossesFromProbabilities)) return careful;
-            double[] unfused = n.Loss == LossKind.BinaryCrossEntropy
-                ? UnfusedBinaryCrossEntropyDeltaErrors(e, z, eZ, o, eO, t, eT)
-                : UnfusedSoftmaxCrossEntropyDeltaErrors(e, o, eO, t, eT);
-            return careful.Zip(unfused, (a, b) => Math.Max(a, b)).ToArray();   // a lambda: a method group here keeps Stryker from mutating this method
+            double[] bound = careful;
+            if (model.Allows(Formulation.LossesFromProbabilities))
+            {
+                double[] unfused = n.Loss == LossKind.BinaryCrossEntropy
+                    ? UnfusedBinaryCrossEntropyDeltaErrors(e, z, eZ, o, eO, t, eT)
+                    : UnfusedSoftmaxCrossEntropyDeltaErrors(e, o, eO, t, eT);
+                bound = careful.Zip(unfused, (a, b) => Math.Max(a, b)).ToArray();   // a lambda: a method group here keeps Stryker from mutating this method
+            }
+            return bound.Select((b, k) => MayBeClamped(e, k) ? double.PositiveInfinity : b).ToArray();
         }
 
         /// <summary>
