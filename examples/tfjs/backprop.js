@@ -19,6 +19,12 @@
 //                          no division by o(1 - o), so a saturated sigmoid still has a finite loss.
 //   softmax-cross-entropy  tf.losses.softmaxCrossEntropy(t, logits, reduction SUM) / m
 //                          (log-softmax of the logits; t may be any probability vector)
+// With --layers, the cross-entropies as the layers API computes them from the probabilities o, the
+// losses model.compile({loss: 'binaryCrossentropy'}) and 'categoricalCrossentropy' use (tf.metrics.*:
+// o clipped to [1e-7, 1 - 1e-7], the clip's gradient 0 outside; a mean over the outputs, times K here):
+//   binary-cross-entropy   K · sum(tf.metrics.binaryCrossentropy(t, o)) / m
+//   softmax-cross-entropy  sum(tf.metrics.categoricalCrossentropy(t, o)) / m
+// check reports what the clip moves as accuracy findings (probability-clamp), not as bugs.
 //
 // relu'(0): tf's relu gradient is dy · step(x) with step(0) = 0, so relu'(0) = 0 as PROTOCOL.md
 // asks; nothing to patch (the self-test checks it on networks with a relu unit at net = 0 exactly).
@@ -93,6 +99,9 @@ function forward(net, params) {
   return { outputs: a, logits: z };
 }
 
+// --layers: the cross-entropies of the layers API, from the probabilities (see the top of the file)
+const LAYERS = process.argv.includes('--layers');
+
 function lossOf(net, outputs, logits) {
   const m = tf.scalar(net.m, 'float32');
   switch (net.loss) {
@@ -101,8 +110,10 @@ function lossOf(net, outputs, logits) {
     case 'half-mse':
       return tf.div(tf.mul(0.5, tf.sum(tf.square(tf.sub(outputs, net.T)))), m);
     case 'binary-cross-entropy':
+      if (LAYERS) return tf.div(tf.mul(tf.sum(tf.metrics.binaryCrossentropy(net.T, outputs)), outputs.shape[1]), m);
       return tf.div(tf.losses.sigmoidCrossEntropy(net.T, logits, undefined, 0, tf.Reduction.SUM), m);
     case 'softmax-cross-entropy':
+      if (LAYERS) return tf.div(tf.sum(tf.metrics.categoricalCrossentropy(net.T, outputs)), m);
       return tf.div(tf.losses.softmaxCrossEntropy(net.T, logits, undefined, 0, tf.Reduction.SUM), m);
     default:
       throw new Error(`unknown loss ${JSON.stringify(net.loss)}`);
@@ -123,7 +134,7 @@ function handle(request) {
   const op = request.op;
   if (op === 'hello') {
     return {
-      ok: true, implementation: `tfjs-${tf.version.tfjs}-${tf.getBackend()}`, precision: 'float32',
+      ok: true, implementation: `tfjs-${tf.version.tfjs}-${tf.getBackend()}${LAYERS ? '-layers' : ''}`, precision: 'float32',
       activations: ACTIVATIONS, losses: LOSSES,
     };
   }

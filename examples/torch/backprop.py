@@ -19,8 +19,8 @@ where z are the output layer's logits (its net), so no ln 0 and no division by o
 With --probs, the cross-entropies from the probabilities o, as many models write them (nn.Sigmoid then
 nn.BCELoss):
     binary-cross-entropy   F.binary_cross_entropy(o, t, reduction="sum") / m   (clamps ln o at -100 and
-                           divides its derivative by max(o(1 - o), 1e-12): check reports where that acts
-                           as a range finding, probability-clamp)
+                           divides its derivative by max(o(1 - o), 1e-12): check reports what that
+                           moves as accuracy findings, probability-clamp)
     softmax-cross-entropy  -(t * torch.log(o)).sum() / m
 
 relu'(0): torch's relu backward passes the gradient only where the output is > 0, so relu'(0) = 0

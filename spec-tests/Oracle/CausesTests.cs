@@ -228,4 +228,20 @@ public class CausesTests
         Assert.Equal([SigmoidPrimeAt8, LossFromProbabilityAt09997], Explain(truth, 0, bound));
         Assert.Equal([SigmoidPrimeAt8], Explain(truth, 0, Math.BitIncrement(bound)));
     }
+
+    /// <summary>A sigmoid output at z = −30 under binary cross-entropy (t = 1): PyTorch's clamped derivative
+    /// answers a tenth of the gradient −3, 2.7 off, which only the frameworks' clip explains, placed at the
+    /// output of largest |z|; the same answer at z = −3, where no clip acts, names nothing of the clip (its
+    /// bound alone is the library's there, and the clip is not named beside the others).</summary>
+    [Fact]
+    public void A_clamped_cross_entropy_is_named_where_the_clip_acts_and_only_there()
+    {
+        static Network Unit(double w, double x) => Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { w } }, null, BiasMode.None)],
+            LossKind.BinaryCrossEntropy, 0.5, [[1.0], [x]], [[1.0], [1.0]]);
+        Assert.Equal(
+        [
+            "probability-clamp | the cross-entropy from probabilities clamped away from 0 and 1, as frameworks do: TensorFlow.js's layers losses and Keras clip o to [1e-7, 1 - 1e-7] (derivative 0 outside), PyTorch's nn.BCELoss divides dE/do by max(o(1 - o), 1e-12); where o is within 1e-7 of 0 or 1 the gradient is cut (output 0, example 1, z = -30); the standard fix: the loss from the logits: nn.BCEWithLogitsLoss or F.cross_entropy on z in PyTorch, tf.losses.sigmoidCrossEntropy or softmaxCrossEntropy in TensorFlow.js, from_logits=True in Keras",
+        ], Explain(Unit(-10, 3), AnswerKind.Gradient, 0, deviation: 1.35));
+        Assert.DoesNotContain(Explain(Unit(-1, 3), AnswerKind.Gradient, 0), c => c.StartsWith("probability-clamp"));
+    }
 }

@@ -311,21 +311,25 @@ public class ErrorModelTests
         Near(4 * Floor, Textbook.SoftmaxUnderflowError([0, -800]), 1e-12);
     }
 
-    /// <summary>PyTorch's clamp of o(1 − o) at 1e-12 may act where D = o(1 − o), computed within
-    /// (1 − o)·e + o·(e + u(1 − o)) + u·D, may lie below 1e-12 as stored (1e-12·(1 + u)). With e = 0 and
-    /// 1 − o = 1 that is o·(1 − 2u) &lt; 1e-12·(1 + u): o = 1e-12 is in, the next decimal above it out;
-    /// o's own error moves it in; o near 1 is in through 1 − o; the careful model has no clamp.</summary>
+    /// <summary>A framework's clip of o to [1e-7, 1 − 1e-7] may act where o may lie below 1e-7 as stored
+    /// (1e-7·(1 + u)) or 1 − o below 1e-7 + u (1 − 1e-7 is stored up to u below it: in float32, 1 − 1.19e-7),
+    /// o's own error included; PyTorch's clamps act inside that; the careful model has no clip.</summary>
     [Fact]
-    public void PyTorchs_clamp_may_act_where_o_times_1_minus_o_may_lie_below_1e_12()
+    public void A_frameworks_clip_may_act_where_o_or_1_minus_o_may_lie_below_1e_7()
     {
-        Assert.Equal(1e-12, ErrorModel.ProbabilityClamp);
-        Assert.True(Textbook.ProbabilityMayBeClamped(1e-12, 1, 0));
-        Assert.False(Textbook.ProbabilityMayBeClamped(1.0000001e-12, 1, 0));
-        Assert.True(Textbook.ProbabilityMayBeClamped(2e-12, 1, 1.0001e-12));             // D − e(D) just below 1e-12
-        Assert.False(Textbook.ProbabilityMayBeClamped(2e-12, 1, 0.9999e-12));            // just above
-        Assert.True(Textbook.ProbabilityMayBeClamped(1 - 1e-12, 1e-12, 0));               // o near 1: 1 − o is the small factor
+        Assert.Equal(1e-7, ErrorModel.ProbabilityClip);
+        Assert.True(Textbook.ProbabilityMayBeClamped(0.9999999e-7, 1, 0));
+        Assert.False(Textbook.ProbabilityMayBeClamped(1e-7 * (1 + 4 * U), 1, 0));
+        Assert.True(Textbook32.ProbabilityMayBeClamped(1e-7 * (1 + U32 / 2), 1, 0));        // float32's 1e-7 is 1.00000001e-7
+        Assert.False(Textbook32.ProbabilityMayBeClamped(1e-7 * (1 + 2 * U32), 1, 0));
+        Assert.True(Textbook.ProbabilityMayBeClamped(2e-7, 1, 1.0001e-7));                 // o − e(o) just below 1e-7
+        Assert.False(Textbook.ProbabilityMayBeClamped(2e-7, 1, 0.9999e-7));                // just above
+        Assert.True(Textbook.ProbabilityMayBeClamped(1, 1e-7 + U / 2, 0));                 // o near 1: 1 − o below 1e-7 + u
+        Assert.False(Textbook.ProbabilityMayBeClamped(1, 1e-7 + 2 * U, 0));
+        Assert.True(Textbook.ProbabilityMayBeClamped(1, 1.2e-7, 1.1e-7));                  // 1 − o − e(o) below it
+        Assert.True(Textbook32.ProbabilityMayBeClamped(1, 1.19e-7, 0));                    // float32's 1 − 1e-7 is 1 − 1.19e-7
+        Assert.False(Textbook32.ProbabilityMayBeClamped(1, 1.6e-7, 0));
         Assert.False(Textbook.ProbabilityMayBeClamped(0.5, 0.5, 0.1));
-        Assert.True(Textbook32.ProbabilityMayBeClamped(1e-12 * (1 + U32) * (1 - 2 * U32) / (1 + 2 * U32), 1, 0));
         Assert.False(Careful.ProbabilityMayBeClamped(1e-20, 1, 0));
         Assert.False(Textbook.Only(Formulation.All & ~Formulation.ClampedProbabilities).ProbabilityMayBeClamped(1e-20, 1, 0));
     }

@@ -19,18 +19,30 @@ namespace BackpropSpec.SpecTests.Properties;
 /// square overflows and NaN once e^−net does; and the
 /// softmax Jacobian as a matrix, J_jk = out_j·([j = k] − out_k), then δ = J·g, whose products
 /// out_j·out_k may underflow.
-/// With <paramref name="pytorchClamps"/>, binary cross-entropy as PyTorch's binary_cross_entropy
-/// (nn.BCELoss) computes it: ln o and ln(1 − o) clamped at −100, and ∂E/∂o = (o − t)/max(o(1 − o), 1e-12).
+/// With <paramref name="clamp"/>, the cross-entropies as frameworks compute them from probabilities:
+/// <see cref="ProbabilityClamp.PyTorch"/>, binary cross-entropy as nn.BCELoss does (ln o and ln(1 − o) clamped
+/// at −100, ∂E/∂o = (o − t)/max(o(1 − o), 1e-12)); <see cref="ProbabilityClamp.Clip"/>, both as TensorFlow.js's
+/// layers losses and Keras do (o clipped to [1e-7, 1 − 1e-7] before ln, the clip's derivative 0 outside).
 /// </summary>
-public class TextbookBackprop(Precision precision, bool fromDefinitions = false, bool pytorchClamps = false) : IBackprop
+public class TextbookBackprop(Precision precision, bool fromDefinitions = false, ProbabilityClamp clamp = ProbabilityClamp.None) : IBackprop
 {
-    public string Name => $"textbook-{(fromDefinitions ? "definitions-" : "")}{(pytorchClamps ? "pytorch-clamps-" : "")}{PrecisionProfile.Of(precision).Name}";
+    public string Name => $"textbook-{(fromDefinitions ? "definitions-" : "")}{(clamp == ProbabilityClamp.None ? "" : clamp.ToString().ToLowerInvariant() + "-")}{PrecisionProfile.Of(precision).Name}";
     public Capabilities Capabilities => Capabilities.Everything with { Precision = precision };
 
     double R(double x) => precision == Precision.Float32 ? (float)x : x;
 
-    /// <summary>ln v, clamped at −100 as PyTorch's binary_cross_entropy does with <c>pytorchClamps</c>.</summary>
-    double Ln(double v) => pytorchClamps ? Math.Max(R(Math.Log(v)), -100) : R(Math.Log(v));
+    /// <summary>ln of a probability o: of o clipped to [ε, 1 − ε] (Clip), clamped at −100 (PyTorch).</summary>
+    double Ln(double o) => clamp switch
+    {
+        ProbabilityClamp.PyTorch => Math.Max(R(Math.Log(o)), -100),
+        ProbabilityClamp.Clip => R(Math.Log(Math.Clamp(o, Epsilon, R(1 - Epsilon)))),
+        _ => R(Math.Log(o)),
+    };
+
+    double Epsilon => R(1e-7);
+
+    /// <summary>Whether the clip holds o at its edge (its derivative 0 there; inside, and on the edge itself, 1).</summary>
+    bool Clipped(double o) => clamp == ProbabilityClamp.Clip && (o < Epsilon || o > R(1 - Epsilon));
 
     public Evaluation Forward(Network network)
     {
@@ -94,8 +106,9 @@ public class TextbookBackprop(Precision precision, bool fromDefinitions = false,
                 E = R(E + network.Loss switch
                 {
                     LossKind.HalfSse or LossKind.HalfMse => R(0.5 * R(R(t[k] - a[k]) * R(t[k] - a[k]))),
+                    LossKind.BinaryCrossEntropy when clamp == ProbabilityClamp.Clip => -R(R(t[k] * Ln(a[k])) + R(R(1 - t[k]) * R(Math.Log(R(1 - Math.Clamp(a[k], Epsilon, R(1 - Epsilon))))))),
                     LossKind.BinaryCrossEntropy => -R(R(t[k] * Ln(a[k])) + R(R(1 - t[k]) * Ln(R(1 - a[k])))),
-                    _ => -R(t[k] * R(Math.Log(a[k]))),
+                    _ => -R(t[k] * (clamp == ProbabilityClamp.Clip ? Ln(a[k]) : R(Math.Log(a[k])))),
                 });
         }
         return (outs, nets, Loss.IsMean(network.Loss) ? R(E / m) : E);
@@ -167,7 +180,8 @@ public class TextbookBackprop(Precision precision, bool fromDefinitions = false,
             // ∂E/∂out of the output layer, from the loss as written (probabilities, no fusing)
             double[] g = o.Select((ok, k) => network.Loss switch
             {
-                LossKind.BinaryCrossEntropy => R(R(R(ok - t[k]) / (pytorchClamps ? Math.Max(R(ok * R(1 - ok)), R(1e-12)) : R(ok * R(1 - ok)))) / scale),
+                LossKind.BinaryCrossEntropy or LossKind.SoftmaxCrossEntropy when Clipped(ok) => 0,
+                LossKind.BinaryCrossEntropy => R(R(R(ok - t[k]) / (clamp == ProbabilityClamp.PyTorch ? Math.Max(R(ok * R(1 - ok)), R(1e-12)) : R(ok * R(1 - ok)))) / scale),
                 LossKind.SoftmaxCrossEntropy => R(R(-t[k] / ok) / scale),
                 _ => R(R(ok - t[k]) / scale),
             }).ToArray();
@@ -218,11 +232,21 @@ public sealed class TextbookDefinitionsFloat64() : TextbookBackprop(Precision.Fl
 /// <summary>The same in float32.</summary>
 public sealed class TextbookDefinitionsFloat32() : TextbookBackprop(Precision.Float32, fromDefinitions: true);
 
+/// <summary>How a framework keeps a probability away from 0 and 1 before its cross-entropy.</summary>
+public enum ProbabilityClamp { None, PyTorch, Clip }
+
 /// <summary>The textbook backprop with PyTorch's clamps in binary cross-entropy (nn.BCELoss after a sigmoid) in float64.</summary>
-public sealed class TextbookPyTorchClampsFloat64() : TextbookBackprop(Precision.Float64, pytorchClamps: true);
+public sealed class TextbookPyTorchClampsFloat64() : TextbookBackprop(Precision.Float64, clamp: ProbabilityClamp.PyTorch);
 
 /// <summary>The same in float32 (PyTorch's float32 tensors).</summary>
-public sealed class TextbookPyTorchClampsFloat32() : TextbookBackprop(Precision.Float32, pytorchClamps: true);
+public sealed class TextbookPyTorchClampsFloat32() : TextbookBackprop(Precision.Float32, clamp: ProbabilityClamp.PyTorch);
+
+/// <summary>The textbook backprop with the cross-entropies clipped to [1e-7, 1 − 1e-7] as TensorFlow.js's layers
+/// losses and Keras do, in float32 (TensorFlow.js's only precision on its CPU backend).</summary>
+public sealed class TextbookClippedFloat32() : TextbookBackprop(Precision.Float32, clamp: ProbabilityClamp.Clip);
+
+/// <summary>The same in float64 (Keras on float64 tensors).</summary>
+public sealed class TextbookClippedFloat64() : TextbookBackprop(Precision.Float64, clamp: ProbabilityClamp.Clip);
 
 /// <summary>
 /// An implementation whose answers travel as text, as over the protocol: each number is written by

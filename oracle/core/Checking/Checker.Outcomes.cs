@@ -123,7 +123,6 @@ static class Tallies
     {
         Formulation.TanhFromExponentials => "the library's tanh(net), or decline with `unsupported`",
         Formulation.SigmoidFromExponentials => "sigma(net) = 1/(1 + e^-net), sigma'(net) = sigma(net)*sigma(-net), or decline with `unsupported`",
-        Formulation.ClampedProbabilities => "the loss from the logit: PyTorch's binary_cross_entropy_with_logits (nn.BCEWithLogitsLoss) on z, or decline with `unsupported`",
         _ => RangeFix,
     };
 

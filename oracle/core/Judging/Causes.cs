@@ -26,10 +26,13 @@ public static class Causes
         var candidates = new List<(Formulation f, double bound)>();
         double careful = Bound(truth.Careful, finding);
         foreach (Formulation f in new[] { Formulation.DerivativesFromOut, Formulation.LossesFromProbabilities, Formulation.UnshiftedSoftmax, Formulation.TanhFromExponentials,
-                                                 Formulation.SigmoidFromExponentials, Formulation.Careful })
+                                                 Formulation.SigmoidFromExponentials, Formulation.ClampedProbabilities, Formulation.Careful })
         {
             if (f != Formulation.Careful && !Applies(f, truth.Network)) continue;
-            candidates.Add((f, Bound(BoundsAlone(truth, f), finding)));
+            double bound = Bound(BoundsAlone(truth, f), finding);
+            // the clip names no answer it cannot move (its bound alone is the library's then)
+            if (f == Formulation.ClampedProbabilities && bound == Bound(BoundsAlone(truth, Formulation.Careful), finding)) continue;
+            candidates.Add((f, bound));
         }
         // a formulation that cannot represent some answer of the network has an infinite bound, which
         // covers any finding: it explains one only when no formulation with a finite bound does
@@ -74,6 +77,7 @@ public static class Causes
         Formulation.UnshiftedSoftmax => n.Layers.Any(l => l.Activation == Activation.Softmax),
         Formulation.TanhFromExponentials => n.Layers.Any(l => l.Activation == Activation.Tanh),
         Formulation.SigmoidFromExponentials => n.Layers.Any(l => l.Activation == Activation.Sigmoid),
+        Formulation.ClampedProbabilities => Loss.IsFused(n.Loss),
         _ => true,
     };
 
@@ -119,6 +123,13 @@ public static class Causes
                 var (l, e, j, net) = MostSaturated(n, x, a => a == Activation.Sigmoid, (_, v) => -v);
                 return new Cause("sigmoid-derivative-from-exponentials", "sigma' computed as e^-net/(1 + e^-net)^2: (1 + e^-net)^2 overflows to infinity where net is very negative, and sigma' to 0",
                     $"layers[{l}] unit {j}, example {e}, net = {G(net)}", "sigma'(net) = sigma(net)*sigma(-net)");
+            }
+            case Formulation.ClampedProbabilities:
+            {
+                var (_, e, k, z) = MostSaturated(n, x, a => a == n.Output.Activation, (_, v) => Math.Abs(v), outputOnly: true);
+                return new Cause("probability-clamp", "the cross-entropy from probabilities clamped away from 0 and 1, as frameworks do: TensorFlow.js's layers losses and Keras clip o to [1e-7, 1 - 1e-7] (derivative 0 outside), PyTorch's nn.BCELoss divides dE/do by max(o(1 - o), 1e-12); where o is within 1e-7 of 0 or 1 the gradient is cut",
+                    $"output {k}, example {e}, {(n.Loss == LossKind.BinaryCrossEntropy ? "z" : "net")} = {G(z)}",
+                    "the loss from the logits: nn.BCEWithLogitsLoss or F.cross_entropy on z in PyTorch, tf.losses.sigmoidCrossEntropy or softmaxCrossEntropy in TensorFlow.js, from_logits=True in Keras");
             }
             default:
                 return new Cause("library-functions", $"exp, ln or tanh in {P} less accurate than 1 ulp, or rounding beyond careful {P} arithmetic",

@@ -30,11 +30,15 @@ public enum Formulation
     /// (1 + e^{−x})² overflows to ∞ for x below −ln(max)/2 (σ′ = 0, every digit of a representable value
     /// lost) and e^{−x} itself below −ln(max) (∞/∞ = NaN).</summary>
     SigmoidFromExponentials = 16,
-    /// <summary>Binary cross-entropy from probabilities as PyTorch's binary_cross_entropy (nn.BCELoss) computes
-    /// it: ln o clamped at −100 and the derivative (o − t)/max(o(1 − o), ε) with ε = 1e-12
-    /// (<see cref="ErrorModel.ProbabilityClamp"/>). Where o(1 − o) may lie below ε (|z| beyond 27.6) the answer
-    /// is the clamp's, not the derivative's: at z = −30, t = 1 the δ is a tenth of o − t, and the gradient
-    /// of a confidently wrong output all but vanishes. A range issue, <c>probability-clamp</c>.</summary>
+    /// <summary>The frameworks' cross-entropies from probabilities, which clamp o away from 0 and 1
+    /// (<see cref="ErrorModel.ProbabilityClip"/>): TensorFlow.js's layers losses ('binaryCrossentropy',
+    /// 'categoricalCrossentropy' in model.compile, tf.metrics.*) and Keras on probabilities clip o to
+    /// [1e-7, 1 − 1e-7], whose derivative is 0 outside; PyTorch's nn.BCELoss clamps ln o at −100 and divides
+    /// its derivative by max(o(1 − o), 1e-12), both inside that. Where o may lie there the answer is the
+    /// clamp's, not the derivative's (PyTorch's gradient at z = −30, t = 1 is a tenth of the true one;
+    /// TensorFlow.js's is 0 for a softmax output of 7.6e-10 whose target is 0.66). The bound there grows by what
+    /// the clip may move (<see cref="RoundingBounds"/>: up to the whole δ of a clipped sigmoid output), so the
+    /// clip's answer is an accuracy finding named <c>probability-clamp</c>, and an answer beyond it still wrong.</summary>
     ClampedProbabilities = 32,
     All = DerivativesFromOut | LossesFromProbabilities | UnshiftedSoftmax | TanhFromExponentials | SigmoidFromExponentials | ClampedProbabilities,
 }
@@ -118,18 +122,16 @@ public sealed record ErrorModel(PrecisionProfile Profile, Formulation Formulatio
         return -Math.Log(1 - e / x) + Fn * Math.Abs(Math.Log(x)) + Floor;
     }
 
-    /// <summary>PyTorch's ε for o(1 − o) in the derivative of binary_cross_entropy (ATen's Loss.cpp, EPSILON = 1e-12);
-    /// its clamp of ln o at −100 acts only inside it (o &lt; 3.7e-44).</summary>
-    public const double ProbabilityClamp = 1e-12;
+    /// <summary>The ε frameworks clip a probability to before its cross-entropy: the backend epsilon of Keras
+    /// and TensorFlow.js, 1e-7. PyTorch's clamps act inside it: o(1 − o) ≥ 1e-12 in nn.BCELoss's derivative
+    /// (ATen's Loss.cpp, EPSILON), ln o ≥ −100 in its loss.</summary>
+    public const double ProbabilityClip = 1e-7;
 
-    /// <summary>Whether D = o(1 − o), for a probability o computed within e (1 − o = <paramref name="oneMinusO"/>,
-    /// exactly), may lie below the clamp (<see cref="Formulation.ClampedProbabilities"/>): D computed within
-    /// (1 − o)·e + o·(e + u(1 − o)) + u·D (two roundings and o's error in both factors), against ε as stored, ε(1 + u).</summary>
-    public bool ProbabilityMayBeClamped(double o, double oneMinusO, double e)
-    {
-        double D = o * oneMinusO, eD = oneMinusO * e + o * (e + U * oneMinusO) + U * D;
-        return Allows(Formulation.ClampedProbabilities) && D - eD < ProbabilityClamp * (1 + U);
-    }
+    /// <summary>Whether a probability o computed within e (1 − o = <paramref name="oneMinusO"/>, exactly) may lie
+    /// where a clip to [ε, 1 − ε] acts (<see cref="Formulation.ClampedProbabilities"/>): o below ε as stored,
+    /// ε(1 + u), or 1 − o below ε + u, as 1 − ε is stored up to u below it (in float32, 1 − 1.19e-7).</summary>
+    public bool ProbabilityMayBeClamped(double o, double oneMinusO, double e) =>
+        Allows(Formulation.ClampedProbabilities) && (o - e < ProbabilityClip * (1 + U) || oneMinusO - e < ProbabilityClip + U);
 
     /// <summary>Relative error of 1/b for b computed with error e: e/(|b| − e) + u; infinite when b may be 0.</summary>
     public double ReciprocalRelativeError(double b, double e) =>

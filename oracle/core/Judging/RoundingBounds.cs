@@ -280,27 +280,25 @@ public sealed class RoundingBounds
 
         // ---------------------------------------------------------------- loss
 
-        /// <summary>Whether sigmoid output k of example e under binary cross-entropy may lie in PyTorch's clamp
-        /// (<see cref="ErrorModel.ProbabilityMayBeClamped"/>): its loss term and δ are then the clamp's. Not where o's
-        /// bound is already infinite from upstream: the cause is there.</summary>
+        /// <summary>Whether output k of example e may lie where frameworks clip a probability before its
+        /// cross-entropy, and the clip changes an answer there (<see cref="ErrorModel.ProbabilityMayBeClamped"/>): a
+        /// sigmoid's always (its loss term and δ both move), a softmax output's where its target is not 0 (the term
+        /// t_k·ln o_k, and ∂E/∂o_k = −t_k/o_k, which the Jacobian carries into every δ of the example).</summary>
         bool MayBeClamped(int e, int k)
         {
             int L = n.Layers.Count;
-            double eO = eOut[L - 1][e][k];
-            if (n.Loss != LossKind.BinaryCrossEntropy || Upstream(eO)) return false;
-            return model.ProbabilityMayBeClamped(x.Out[L - 1][e][k], 1 / (1 + Math.Exp(x.Net[L - 1][e][k])), eO);   // 1 − o = σ(−z), exact to double
+            double[] o = x.Out[L - 1][e];
+            if (!Reference.Loss.IsFused(n.Loss)) return false;
+            if (n.Loss == LossKind.SoftmaxCrossEntropy)
+                return n.T[e][k] != 0 && model.ProbabilityMayBeClamped(o[k], o.Where((_, j) => j != k).Sum(), eOut[L - 1][e][k]);
+            return model.ProbabilityMayBeClamped(o[k], 1 / (1 + Math.Exp(x.Net[L - 1][e][k])), eOut[L - 1][e][k]);   // 1 − o = σ(−z), exact to double
         }
 
-        /// <summary>Records the range issue of output k of example e where it <see cref="MayBeClamped"/>; whether it may.</summary>
-        bool RecordClamp(int e, int k)
-        {
-            if (!MayBeClamped(e, k)) return false;
-            int L = n.Layers.Count;
-            range.Add(new RangeIssue($"output {k}, example {e}",
-                $"o(1 - o) with o = sigmoid({x.Net[L - 1][e][k]:G4}){KnownWithin(eNet[L - 1][e][k])} may lie below 1e-12, where PyTorch's binary_cross_entropy (nn.BCELoss) divides dE/do by 1e-12 instead and clamps ln o at -100",
-                "probability-clamp", Formulation.ClampedProbabilities));
-            return true;
-        }
+        /// <summary>How far a clip of the probability to [ε, 1 − ε] may move a term −t·ln o (ln o exact): to ln ε
+        /// where o lies below it, t·(ln ε − ln o), with ε as stored, ε(1 + u); where o lies near 1 (or near ε
+        /// from above) by at most ln of 1 ± 2(ε + u). PyTorch's clamp of ln o at −100 moves it less.</summary>
+        double ClipShift(double t, double lnO) =>
+            Math.Abs(t) * (Math.Max(0, Math.Log(ErrorModel.ProbabilityClip * (1 + U)) - lnO) + 2 * (ErrorModel.ProbabilityClip + U));
 
         double LossError()
         {
@@ -310,14 +308,28 @@ public sealed class RoundingBounds
             {
                 double[] z = x.Net[L - 1][e], o = x.Out[L - 1][e], t = n.T[e];
                 double[] eZ = eNet[L - 1][e], eO = eOut[L - 1][e];
-                if (n.Loss == LossKind.SoftmaxCrossEntropy) { (double b, double s) = SoftmaxCrossEntropyError(e, z, eZ, o, eO, t); bound += b; size += s; continue; }
+                if (n.Loss == LossKind.SoftmaxCrossEntropy)
+                {
+                    (double b, double s) = SoftmaxCrossEntropyError(e, z, eZ, o, eO, t);
+                    // a clipped output's term t_k·ln o_k moves (ln o_k = z_k − LSE, exact)
+                    double lse = z.Max() + Math.Log(z.Sum(v => Math.Exp(v - z.Max())));
+                    bound += b + Enumerable.Range(0, K).Where(k => MayBeClamped(e, k)).Sum(k => ClipShift(t[k], z[k] - lse));
+                    size += s;
+                    continue;
+                }
                 for (int k = 0; k < K; k++)
                 {
                     double eT = Read(t[k]);
                     if (n.Loss == LossKind.BinaryCrossEntropy)
                     {
                         (double b, double s) = BinaryCrossEntropyError(e, k, z[k], eZ[k], o[k], eO[k], t[k], eT);
-                        bound += RecordClamp(e, k) ? double.PositiveInfinity : b; size += s;
+                        if (MayBeClamped(e, k))
+                        {
+                            // both terms, t·ln o and (1 − t)·ln(1 − o), may move; ln σ(±z) exact
+                            double lnO = z[k] >= 0 ? -Math.Log(1 + Math.Exp(-z[k])) : z[k] - Math.Log(1 + Math.Exp(z[k]));
+                            b += ClipShift(t[k], lnO) + ClipShift(1 - t[k], lnO - z[k]);
+                        }
+                        bound += b; size += s;
                         continue;
                     }
                     // ½(t − o)²: d = t − o with e(d) = e(o) + e(t) + u|d|; the square u·d², the ½ exact
@@ -544,7 +556,7 @@ public sealed class RoundingBounds
                     (eO[k] + eT[k]) * scale + (n.Loss == LossKind.HalfMse ? 2 : 1) * U * Math.Abs(o[k] - t[k]) * scale).ToArray();
                 return DeltaErrors(L - 1, e, x.dE_dout[L - 1][e], eG);
             }
-            // fused: δ = (o − t)/m, two roundings; unbounded where PyTorch's clamp may act
+            // fused: δ = (o − t)/m, two roundings; and where a framework's clip may act, what it moves (ClipShifts)
             double[] careful = Enumerable.Range(0, K).Select(k => (eO[k] + eT[k] + 2 * U * Math.Abs(o[k] - t[k])) / m + floor).ToArray();
             double[] bound = careful;
             if (model.Allows(Formulation.LossesFromProbabilities))
@@ -554,7 +566,30 @@ public sealed class RoundingBounds
                     : UnfusedSoftmaxCrossEntropyDeltaErrors(e, o, eO, t, eT);
                 bound = careful.Zip(unfused, (a, b) => Math.Max(a, b)).ToArray();   // a lambda: a method group here keeps Stryker from mutating this method
             }
-            return bound.Select((b, k) => MayBeClamped(e, k) ? double.PositiveInfinity : b).ToArray();
+            double[] shift = ClipShifts(e, o, eO, t, eT);
+            return bound.Select((b, k) => b + shift[k]).ToArray();
+        }
+
+        /// <summary>
+        /// How far a framework's clip of the output probabilities (<see cref="Formulation.ClampedProbabilities"/>)
+        /// may move δ of example e. A sigmoid output in the clip: its δ = (o − t)/m becomes 0 (the clip's
+        /// derivative, TensorFlow.js and Keras) or (o − t)/m·o(1 − o)/1e-12 (PyTorch's nn.BCELoss): anywhere
+        /// between 0 and δ, so |o − t|/m with their errors. A softmax output k in the clip with t_k ≠ 0: its
+        /// ∂E/∂o_k = −t_k/(o_k·m) becomes 0, which the Jacobian o_j([j = k] − o_k) carries into every δ_j of the
+        /// example: t_k·(1 − o_k)/m for j = k, t_k·o_j/m for the others. Zero where no clip may act.
+        /// </summary>
+        double[] ClipShifts(int e, double[] o, double[] eO, double[] t, double[] eT)
+        {
+            int m = n.BatchSize, K = o.Length;
+            var shift = new double[K];                          // [units]
+            for (int k = 0; k < K; k++)
+            {
+                if (!MayBeClamped(e, k)) continue;
+                if (n.Loss == LossKind.BinaryCrossEntropy) { shift[k] += (Math.Abs(o[k] - t[k]) + eO[k] + eT[k]) / m; continue; }
+                for (int j = 0; j < K; j++)
+                    shift[j] += Math.Abs(t[k]) * (j == k ? 1 - o[k] + eO[k] : o[j] + eO[j]) / m;
+            }
+            return shift;
         }
 
         /// <summary>
