@@ -244,4 +244,20 @@ public class CausesTests
         ], Explain(Unit(-10, 3), AnswerKind.Gradient, 0, deviation: 1.35));
         Assert.DoesNotContain(Explain(Unit(-1, 3), AnswerKind.Gradient, 0), c => c.StartsWith("probability-clamp"));
     }
+
+    /// <summary>The clip is placed at the output layer, not at a hidden unit of the same activation with a larger
+    /// |net| (a sigmoid hidden unit at net 50 under an output at z = −30, target 1: the output weight's gradient is
+    /// σ(−30) − 1 = −1, which the clip may cut to 0); under a softmax the place names the output's net (nets 0
+    /// and −20, targets 0 and 1: output 1, at −20, is clipped, and the first weight's gradient o_0 = 1 may be cut).</summary>
+    [Fact]
+    public void A_clamped_cross_entropy_is_placed_at_the_output_unit_it_cuts()
+    {
+        Network deep = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 50.0 } }, null, BiasMode.None), new Layer(Activation.Sigmoid, new[,] { { -30.0 } }, null, BiasMode.None)],
+            LossKind.BinaryCrossEntropy, 0.5, [[1.0]], [[1.0]]);
+        Assert.Equal([Clamp("output 0, example 0, z = -30")], Explain(deep, AnswerKind.Gradient, 1, deviation: 0.9));
+        Network softmax = Network.Create(1, [new Layer(Activation.Softmax, new[,] { { 0.0 }, { -20.0 } }, null, BiasMode.None)],
+            LossKind.SoftmaxCrossEntropy, 0.5, [[1.0]], [[0.0, 1.0]]);
+        Assert.Equal([Clamp("output 1, example 0, net = -20")], Explain(softmax, AnswerKind.Gradient, 0, deviation: -0.9));
+        static string Clamp(string place) => $"probability-clamp | the cross-entropy from probabilities clamped away from 0 and 1, as frameworks do: TensorFlow.js's layers losses and Keras clip o to [1e-7, 1 - 1e-7] (derivative 0 outside), PyTorch's nn.BCELoss divides dE/do by max(o(1 - o), 1e-12); where o is within 1e-7 of 0 or 1 the gradient is cut ({place}); the standard fix: the loss from the logits: nn.BCEWithLogitsLoss or F.cross_entropy on z in PyTorch, tf.losses.sigmoidCrossEntropy or softmaxCrossEntropy in TensorFlow.js, from_logits=True in Keras";
+    }
 }

@@ -330,6 +330,10 @@ public class ErrorModelTests
         Assert.True(Textbook32.ProbabilityMayBeClamped(1, 1.19e-7, 0));                    // float32's 1 − 1e-7 is 1 − 1.19e-7
         Assert.False(Textbook32.ProbabilityMayBeClamped(1, 1.6e-7, 0));
         Assert.False(Textbook.ProbabilityMayBeClamped(0.5, 0.5, 0.1));
+        // exactly at the clip's upper readings nothing is cut: clip(o) = o there, and the clip's derivative
+        // passes at its ends (tf.clipByValue's gradient is 1 for min <= x <= max)
+        Assert.False(Textbook.ProbabilityMayBeClamped(ErrorModel.ProbabilityClip * (1 + U), 1, 0));
+        Assert.False(Textbook.ProbabilityMayBeClamped(1, ErrorModel.ProbabilityClip + U, 0));
         Assert.False(Careful.ProbabilityMayBeClamped(1e-20, 1, 0));
         Assert.False(Textbook.Only(Formulation.All & ~Formulation.ClampedProbabilities).ProbabilityMayBeClamped(1e-20, 1, 0));
     }

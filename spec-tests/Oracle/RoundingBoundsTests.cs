@@ -727,4 +727,119 @@ public class RoundingBoundsTests
             Assert.Equal(unclipped.Gradient, all.Gradient);
         }
     }
+
+    /// <summary>
+    /// The clip's shifts as above, where the first test cannot see them: a batch of two (each shift is /m),
+    /// float32 (where e(t) and e(o) are not negligible beside |o − t| and o_j, and ε(1 + u) is not ε to
+    /// 1e-12), a sigmoid output near 1 (z = +20: 1 − o = 2.06e-9 is clipped, and its term (1 − t)·ln(1 − o)
+    /// moves), a softmax whose largest net is not 0 (nets 3 and −17: ln o_k = z_k − LSE with the shift
+    /// c = 3), and a logit beyond exp's range (z = ±800: ln σ(z) from the branch that cannot overflow,
+    /// or the shift would be ∞). Pinned to 1e-12 relative as above: the shifts are sums of a few terms of
+    /// size 1 to 20, the bounds they are added to 10⁴ times smaller, the gradient's bound carries a 2⁻⁴⁰
+    /// relative margin (9.1e-13) of its own.
+    /// </summary>
+    [Theory]
+    [InlineData(Precision.Float64)]
+    [InlineData(Precision.Float32)]
+    public void A_clipped_probability_widens_each_examples_bounds_in_either_precision(Precision precision)
+    {
+        ErrorModel textbook = ErrorModel.Textbook(precision);
+        PrecisionProfile p = textbook.Profile;
+        double eps = ErrorModel.ProbabilityClip, U = textbook.U, lnEps = Math.Log(eps * (1 + U));
+        double Read(double v) => p.RoundsInputs ? p.StoreError(v) : 0;
+        static void Near(double expected, double actual) => Assert.InRange(actual, expected - 1e-12 * Math.Abs(expected), expected + 1e-12 * Math.Abs(expected));
+        double Shift(double t, double lnO) => Math.Abs(t) * (Math.Max(0, lnEps - lnO) + 2 * (eps + U));   // the move of −t·ln o (the test above)
+
+        // one sigmoid unit, w = 1, x = −20 (o = 2.06e-9, t = 0.9) and x = +20 (1 − o = 2.06e-9, t = 0.3), m = 2; in
+        // float32 x = −17 for the second (σ(20) rounds to 1 there, and ln(1 − o) is the textbook's range issue)
+        {
+            double second = precision == Precision.Float64 ? 20 : -17;
+            Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.0 } }, null, BiasMode.None)],
+                LossKind.BinaryCrossEntropy, 0.5, [[-20.0], [second]], [[0.9], [0.3]]);
+            ExactValues x = Exact.Compute(n);
+            RoundingBounds all = RoundingBounds.Of(x, textbook), unclipped = RoundingBounds.Of(x, textbook.Only(Formulation.All & ~Formulation.ClampedProbabilities));
+            double loss = 0, gradient = 0;
+            for (int e = 0; e < 2; e++)
+            {
+                double z = x.Net[0][e][0], o = x.Out[0][e][0], t = n.T[e][0];
+                double lnO = z >= 0 ? -Math.Log(1 + Math.Exp(-z)) : z - Math.Log(1 + Math.Exp(z));   // ln σ(z); ln(1 − o) = ln σ(z) − z
+                loss += (Shift(t, lnO) + Shift(1 - t, lnO - z)) / 2;
+                gradient += Math.Abs(n.X[e][0]) * (Math.Abs(o - t) + all.Outputs[e][0] + Read(t)) / 2;   // δ's shift times |x| = 20
+            }
+            Near(loss, all.Loss - unclipped.Loss);
+            Near(gradient, all.Gradient[0] - unclipped.Gradient[0]);
+        }
+
+        // a softmax of nets 3 and −17 (o_1 = 2.06e-9), m = 2: targets (0, 1), only output 1 clipped, and (½, ½), both
+        {
+            Network n = Network.Create(1, [new Layer(Activation.Softmax, new[,] { { 3.0 }, { -17.0 } }, null, BiasMode.None)],
+                LossKind.SoftmaxCrossEntropy, 0.5, [[1.0], [1.0]], [[0.0, 1.0], [0.5, 0.5]]);
+            ExactValues x = Exact.Compute(n);
+            RoundingBounds all = RoundingBounds.Of(x, textbook), unclipped = RoundingBounds.Of(x, textbook.Only(Formulation.All & ~Formulation.ClampedProbabilities));
+            double lse = 3 + Math.Log(1 + Math.Exp(-20));
+            double[] o = x.Out[0][0], eO = all.Outputs[0];
+            Assert.Equal(eO, all.Outputs[1]);
+            Near((Shift(1, -17 - lse) + Shift(0.5, 3 - lse) + Shift(0.5, -17 - lse)) / 2, all.Loss - unclipped.Loss);
+            // output 1 clipped with t = 1 moves δ_1 by 1 − o_1 and δ_0 by o_0; with t = ½ each clipped output by half of that
+            double d0 = (o[0] + eO[0]) + 0.5 * (1 - o[0] + eO[0]) + 0.5 * (o[0] + eO[0]);
+            double d1 = (1 - o[1] + eO[1]) + 0.5 * (o[1] + eO[1]) + 0.5 * (1 - o[1] + eO[1]);
+            Near(d0 / 2, all.Gradient[0] - unclipped.Gradient[0]);
+            Near(d1 / 2, all.Gradient[1] - unclipped.Gradient[1]);
+        }
+
+        // z = −800 (t = 1) and z = +800 (t = 0): the clip alone beside careful arithmetic (the textbook's library
+        // functions, as the clip's pass has them), whose loss from the
+        // logit is finite there; ln o = −800 and ln(1 − o) = −800 move the terms by ln ε + 800
+        foreach (double z in new[] { -800.0, 800.0 })
+        {
+            double t = z < 0 ? 1 : 0;
+            ExactValues x = Exact.Compute(Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { z } }, null, BiasMode.None)],
+                LossKind.BinaryCrossEntropy, 0.5, [[1.0]], [[t]]));
+            RoundingBounds clip = RoundingBounds.Of(x, textbook.Only(Formulation.ClampedProbabilities)), careful = RoundingBounds.Of(x, textbook.Only(Formulation.Careful));
+            Assert.Empty(clip.Range);
+            Near(Shift(1, -800), clip.Loss - careful.Loss);
+            Near(1 + clip.Outputs[0][0], clip.Gradient[0] - careful.Gradient[0]);
+        }
+    }
+
+    /// <summary>
+    /// A sum whose partial sums may overflow (SumOverflowTests) is a range issue from the edge the rule
+    /// states: its terms' magnitudes with γ₂ for their own rounding, plus the errors they carry, times the
+    /// factor applied after the sum, beyond the largest number. In float32: terms 0x1.fffffap127 and 2⁸¹
+    /// (both float32s, read exactly) reach float32's largest, 0x1.fffffep127, exactly with γ₂: at the edge,
+    /// not beyond, nothing is recorded; terms 0x1.fffffap127 and 2¹⁰³ pass it by γ₂ alone;
+    /// 0x1.fffff9p127, no float32, passes it only with its reading error u·|w| carried (γ₂·|w| is 4 of the
+    /// 5·2¹⁰³ to the edge, the reading error 2 more). The issue names the terms' magnitude (the half-sse
+    /// network of P6: (t − o)² = 4.84e38 before the ½).
+    /// </summary>
+    [Fact]
+    public void A_sum_is_a_range_issue_from_where_its_terms_with_their_margins_pass_the_largest_number()
+    {
+        // an identity unit over inputs of 1 with weights w, its target t
+        static Network Net(double[] w, double t)
+        {
+            var W = new double[1, w.Length];
+            for (int i = 0; i < w.Length; i++) W[0, i] = w[i];
+            return Network.Create(w.Length, [new Layer(Activation.Identity, W, null, BiasMode.None)], LossKind.HalfSse, 0.5, [w.Select(_ => 1.0).ToArray()], [[t]]);
+        }
+        static RoundingBounds Of(Network n) => RoundingBounds.Of(Exact.Compute(n), ErrorModel.Textbook(Precision.Float32));
+        double max = float.MaxValue, gamma2 = ErrorModel.Textbook(Precision.Float32).Gamma(2);
+
+        double[] edge = [Math.ScaleB(0x1fffffa, 103), Math.ScaleB(1, 81)];                  // 0x1.fffffap127 and 2⁸¹
+        Assert.Equal(max, edge.Sum() * (1 + gamma2));                                   // exactly at the edge
+        Assert.Empty(Of(Net(edge, edge.Sum())).Range);
+
+        double[] above = [Math.ScaleB(0x1fffffa, 103), Math.ScaleB(1, 103)];               // 0x1.fffffap127 and 2¹⁰³: 0x1.fffffbp127, no float32
+        Assert.True(above.Sum() < max);
+        Assert.Equal(["layers[0] unit 0, example 0: the net input's sum: its terms add up to 3.403E+38 in magnitude, beyond the largest float32, so a partial sum may overflow"],
+            Of(Net(above, above.Sum())).Range.Select(r => $"{r.Where}: {r.Reason}"));
+
+        double carried = Math.ScaleB(0x1fffff9, 103);                                   // 0x1.fffff9p127: no float32, read with error u·|w|
+        Assert.True(carried * (1 + gamma2) < max);
+        Assert.Equal(["layers[0] unit 0, example 0: the net input's sum: its terms add up to 3.403E+38 in magnitude, beyond the largest float32, so a partial sum may overflow"],
+            Of(Net([carried], carried)).Range.Select(r => $"{r.Where}: {r.Reason}"));
+
+        Assert.Contains("loss: the loss's sum over the batch and the outputs: its terms add up to 4.84E+38 in magnitude, beyond the largest float32, so a partial sum may overflow",
+            Of(Net([2.2e19], 0)).Range.Select(r => $"{r.Where}: {r.Reason}"));
+    }
 }

@@ -283,12 +283,12 @@ public sealed class RoundingBounds
         /// <summary>Whether output k of example e may lie where frameworks clip a probability before its
         /// cross-entropy, and the clip changes an answer there (<see cref="ErrorModel.ProbabilityMayBeClamped"/>): a
         /// sigmoid's always (its loss term and δ both move), a softmax output's where its target is not 0 (the term
-        /// t_k·ln o_k, and ∂E/∂o_k = −t_k/o_k, which the Jacobian carries into every δ of the example).</summary>
+        /// t_k·ln o_k, and ∂E/∂o_k = −t_k/o_k, which the Jacobian carries into every δ of the example). Asked only
+        /// under a fused loss (binary or softmax cross-entropy): the loss's and δ's cross-entropy branches.</summary>
         bool MayBeClamped(int e, int k)
         {
             int L = n.Layers.Count;
             double[] o = x.Out[L - 1][e];
-            if (!Reference.Loss.IsFused(n.Loss)) return false;
             if (n.Loss == LossKind.SoftmaxCrossEntropy)
                 return n.T[e][k] != 0 && model.ProbabilityMayBeClamped(o[k], o.Where((_, j) => j != k).Sum(), eOut[L - 1][e][k]);
             return model.ProbabilityMayBeClamped(o[k], 1 / (1 + Math.Exp(x.Net[L - 1][e][k])), eOut[L - 1][e][k]);   // 1 − o = σ(−z), exact to double
