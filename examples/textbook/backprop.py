@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Backpropagation the way the textbook writes it, speaking the BackpropSpec protocol.
 
-    python3 examples/textbook/backprop.py      (reads JSON requests on stdin, one per line)
+    python3 examples/textbook/backprop.py                  (reads JSON requests on stdin, one per line)
+    python3 examples/textbook/backprop.py --log-epsilon    (the cross-entropies as many tutorials write them:
+                                                            ln(o + 1e-7), -t/(o + 1e-7); tf.losses.logLoss's form)
 
 Written from oracle/PROTOCOL.md in the plainest style a student would use: Python 3 standard
 library, float64, one example at a time, and the formulas exactly as they appear in the tutorials:
@@ -89,15 +91,19 @@ def forward(layers, x):
     return nets, outs
 
 
+# --log-epsilon: an epsilon inside the logarithms of the cross-entropies, and in their derivatives
+EPS = 1e-7 if "--log-epsilon" in sys.argv[1:] else 0.0
+
+
 def example_loss(loss, o, t):
     e = 0.0
     for k in range(len(o)):
         if loss in ("half-sse", "half-mse"):
             e += 0.5 * (t[k] - o[k]) ** 2
         elif loss == "binary-cross-entropy":
-            e += -(t[k] * math.log(o[k]) + (1.0 - t[k]) * math.log(1.0 - o[k]))
+            e += -(t[k] * math.log(o[k] + EPS) + (1.0 - t[k]) * math.log(1.0 - o[k] + EPS))
         elif loss == "softmax-cross-entropy":
-            e += -t[k] * math.log(o[k])
+            e += -t[k] * math.log(o[k] + EPS)
     return e
 
 
@@ -107,10 +113,12 @@ def dE_dout(loss, o, t, m):
         return [o[k] - t[k] for k in range(len(o))]
     if loss == "half-mse":
         return [(o[k] - t[k]) / m for k in range(len(o))]
+    if loss == "binary-cross-entropy" and EPS:
+        return [(-t[k] / (o[k] + EPS) + (1.0 - t[k]) / (1.0 - o[k] + EPS)) / m for k in range(len(o))]
     if loss == "binary-cross-entropy":
         return [(o[k] - t[k]) / (o[k] * (1.0 - o[k])) / m for k in range(len(o))]
     if loss == "softmax-cross-entropy":
-        return [-t[k] / (o[k] * m) for k in range(len(o))]
+        return [-t[k] / ((o[k] + EPS) * m) for k in range(len(o))]
     raise ValueError("unknown loss " + str(loss))
 
 
@@ -203,7 +211,7 @@ def run(network, op):
 def handle(request):
     op = request.get("op")
     if op == "hello":
-        return {"ok": True, "implementation": "textbook-python", "precision": "float64",
+        return {"ok": True, "implementation": "textbook-python" + ("-log-epsilon" if EPS else ""), "precision": "float64",
                 "activations": ACTIVATIONS, "losses": LOSSES}
     if op in ("forward", "gradients", "step"):
         return run(request["network"], op)

@@ -240,9 +240,28 @@ public class CausesTests
             LossKind.BinaryCrossEntropy, 0.5, [[1.0], [x]], [[1.0], [1.0]]);
         Assert.Equal(
         [
-            "probability-clamp | the cross-entropy from probabilities clamped away from 0 and 1, as frameworks do: TensorFlow.js's layers losses and Keras clip o to [1e-7, 1 - 1e-7] (derivative 0 outside), PyTorch's nn.BCELoss divides dE/do by max(o(1 - o), 1e-12); where o is within 1e-7 of 0 or 1 the gradient is cut (output 0, example 1, z = -30); the standard fix: the loss from the logits: nn.BCEWithLogitsLoss or F.cross_entropy on z in PyTorch, tf.losses.sigmoidCrossEntropy or softmaxCrossEntropy in TensorFlow.js, from_logits=True in Keras",
+            Clamp("output 0, example 1, z = -30"),
         ], Explain(Unit(-10, 3), AnswerKind.Gradient, 0, deviation: 1.35));
         Assert.DoesNotContain(Explain(Unit(-1, 3), AnswerKind.Gradient, 0), c => c.StartsWith("probability-clamp"));
+    }
+
+    /// <summary>The probability-clamp cause as a user reads it, at <paramref name="place"/>.</summary>
+    static string Clamp(string place) => $"probability-clamp | the cross-entropy from probabilities clamped away from 0 and 1, as frameworks do: TensorFlow.js's layers losses and Keras clip o to [1e-7, 1 - 1e-7] (derivative 0 outside), PyTorch's nn.BCELoss divides dE/do by max(o(1 - o), 1e-12); where o is within 1e-7 of 0 or 1 the gradient is cut; or an epsilon up to 1e-7 added inside the logarithm (ln(o + eps), as tf.losses.logLoss and many tutorials do), which moves the loss by t*ln(1 + eps/o) and the gradient by about t*eps/o ({place}); the standard fix: the loss from the logits: nn.BCEWithLogitsLoss or F.cross_entropy on z in PyTorch, tf.losses.sigmoidCrossEntropy or softmaxCrossEntropy in TensorFlow.js, from_logits=True in Keras";
+
+    /// <summary>An ε inside the logarithm moves every cross-entropy a little, so its bound alone covers deviations the
+    /// other formulations make together: it is named only beyond the bound of all the others (one sigmoid unit at
+    /// z = 0, t = 0: the loss's bound without it is a few ulps, with it about 2e-7).</summary>
+    [Fact]
+    public void An_epsilon_inside_the_logarithm_is_named_only_beyond_every_other_formulations_bound()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 0.0 } }, null, BiasMode.None)], LossKind.BinaryCrossEntropy, 0.5, [[1.0]], [[0.0]]);
+        Truth truth = Truth.For(n);
+        double others = RoundingBounds.Of(truth.Exact, ErrorModel.Textbook(Precision.Float64).Only(Formulation.All & ~Formulation.ClampedProbabilities)).Loss;
+        // a finding about the loss whose deviation is exactly d (its value d, its exact value 0)
+        string[] At(double d) => Causes.Explain(truth, new Finding(Zone.Accuracy, "loss", d, 0, 0, 0) { On = AnswerKind.Loss, Index = 0 }).Select(c => $"{c.Key} | {c}").ToArray();
+        Assert.DoesNotContain(At(others), c => c.StartsWith("probability-clamp"));
+        Assert.Equal([Clamp("output 0, example 0, z = 0")], At(Math.BitIncrement(others)));
+        Assert.Equal([Clamp("output 0, example 0, z = 0")], Explain(n, AnswerKind.Loss, 0, deviation: -2e-7));
     }
 
     /// <summary>The clip is placed at the output layer, not at a hidden unit of the same activation with a larger
@@ -258,6 +277,5 @@ public class CausesTests
         Network softmax = Network.Create(1, [new Layer(Activation.Softmax, new[,] { { 0.0 }, { -20.0 } }, null, BiasMode.None)],
             LossKind.SoftmaxCrossEntropy, 0.5, [[1.0]], [[0.0, 1.0]]);
         Assert.Equal([Clamp("output 1, example 0, net = -20")], Explain(softmax, AnswerKind.Gradient, 0, deviation: -0.9));
-        static string Clamp(string place) => $"probability-clamp | the cross-entropy from probabilities clamped away from 0 and 1, as frameworks do: TensorFlow.js's layers losses and Keras clip o to [1e-7, 1 - 1e-7] (derivative 0 outside), PyTorch's nn.BCELoss divides dE/do by max(o(1 - o), 1e-12); where o is within 1e-7 of 0 or 1 the gradient is cut ({place}); the standard fix: the loss from the logits: nn.BCEWithLogitsLoss or F.cross_entropy on z in PyTorch, tf.losses.sigmoidCrossEntropy or softmaxCrossEntropy in TensorFlow.js, from_logits=True in Keras";
     }
 }

@@ -224,7 +224,9 @@ public class RoundingBoundsTests
         Network n = Network.Create(1, [new Layer(Activation.Tanh, w0, null, BiasMode.None), new Layer(Activation.Softmax, w1, null, BiasMode.None)],
             LossKind.SoftmaxCrossEntropy, 0.5, [[0.7]], [[t0, t1]]);
         ExactValues x = Exact.Compute(n);
-        foreach (ErrorModel model in new[] { ErrorModel.Careful(precision), ErrorModel.Textbook(precision) })
+        // the textbook formulations but the frameworks' clip and ε, which widen every cross-entropy's bounds
+        // (A_clipped_probability_widens_the_bounds_by_what_the_clip_may_move)
+        foreach (ErrorModel model in new[] { ErrorModel.Careful(precision), ErrorModel.Textbook(precision).Only(Formulation.All & ~Formulation.ClampedProbabilities) })
         {
             RoundingBounds r = RoundingBounds.Of(x, model);
             PrecisionProfile p = model.Profile;
@@ -666,14 +668,42 @@ public class RoundingBoundsTests
         Assert.Matches(@"^ln\(o\) with o = sigmoid\(0\.3\d*\) \(z itself known only to within \d+(\.\d+)?\), which may round to 0$", issue.Reason);
     }
 
+    /// <summary>What an ε up to 1e-7 added inside the logarithm may move a loss term −t·ln o by, o computed within e
+    /// and ln o exact: t·ln(1 + s/o) with s = ε(1 + u) + e, ln(1 + x) taken as x itself below x = 1e-3 (its bound
+    /// there; 1 + x would round its digits away), and for s > o as (ln s − ln o) + ln(1 + o/s).</summary>
+    static double EpsilonLoss(double t, double lnO, double e, double U)
+    {
+        double s = ErrorModel.ProbabilityClip * (1 + U) + e, o = Math.Exp(lnO);
+        return t == 0 ? 0 : Math.Abs(t) * (o >= s ? (s / o < 1e-3 ? s / o : Math.Log(1 + s / o)) : Math.Log(s) - lnO + Math.Log(1 + o / s));
+    }
+
+    /// <summary>ε/(p + ε) at its largest, p known within e: how much of −t/p an ε in its denominator may take.</summary>
+    static double Cut(double p, double e, double U) => ErrorModel.ProbabilityClip * (1 + U) / (Math.Max(0, p - e) + ErrorModel.ProbabilityClip * (1 + U));
+
+    /// <summary>How far a sigmoid output's δ (m examples) may move with an ε in ∂E/∂o = −t/(o + ε) + (1 − t)/(1 − o + ε):
+    /// t(1 − o)·ε/(o + ε) + (1 − t)·o·ε/(1 − o + ε), each o with its error, 1 − o = σ(−z) with its subtraction's.</summary>
+    static double EpsilonSigmoidDelta(double z, double o, double eO, double t, double eT, int m, double U)
+    {
+        double oneMinusO = 1 / (1 + Math.Exp(z)), e1 = eO + U * oneMinusO;
+        return ((Math.Abs(t) + eT) * (oneMinusO + e1) * Cut(o, eO, U) + (Math.Abs(1 - t) + eT) * (o + eO) * Cut(oneMinusO, e1, U)) / m;
+    }
+
+    /// <summary>The same under a softmax: o_k·Δg_k = t_k·ε/(o_k + ε)/m =: a_k, and δ_j moves by a_j + o_j·Σ_k a_k.</summary>
+    static double[] EpsilonSoftmaxDelta(double[] o, double[] eO, double[] t, double[] eT, int m, double U)
+    {
+        double[] a = o.Select((ok, k) => (Math.Abs(t[k]) + eT[k]) * Cut(ok, eO[k], U) / m).ToArray();
+        return o.Select((oj, j) => a[j] + (oj + eO[j]) * a.Sum()).ToArray();
+    }
+
     /// <summary>
     /// Where a framework's clip of the probabilities may act (o or 1 − o below 1e-7), the bounds grow by what
     /// it may move: a sigmoid output's δ by |o − t|/m (with o's and t's errors: the clip's derivative makes it
     /// 0, PyTorch's max(o(1 − o), 1e-12) a fraction of it) and its loss term by t·(ln ε − ln o) + 2(ε + u) per
     /// side; a softmax output k with t_k ≠ 0 moves δ_k by t_k·(1 − o_k + e(o_k))/m and every other δ_j by
-    /// t_k·(o_j + e(o_j))/m. Each pinned as the difference from the pass without the clip, to 1e-12 relative
-    /// (the two bounds are sums that each round; the shifts here are 10⁴ times the rest of the bound and more).
-    /// Where nothing is clipped, or a softmax output in the clip has target 0, the bounds are the same.
+    /// t_k·(o_j + e(o_j))/m. An ε inside the logarithm moves every cross-entropy, clipped or not (the helpers
+    /// above); an implementation does one or the other, so each answer's bound grows by the larger move. Each pinned as the difference from the pass without the clip, to 1e-12 relative (the two bounds
+    /// are sums that each round; the shifts here are 10⁴ times the rest of the bound and more). Where nothing is
+    /// clipped the bounds differ by the ε's shifts alone; under a squared loss they are the same.
     /// </summary>
     [Fact]
     public void A_clipped_probability_widens_the_bounds_by_what_the_clip_may_move()
@@ -693,9 +723,10 @@ public class RoundingBoundsTests
             var (all, unclipped, x) = Passes(Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { -20.0 } }, null, BiasMode.None)],
                 LossKind.BinaryCrossEntropy, 0.5, [[1.0]], [[t]]));
             double o = x.Out[0][0][0], eO = all.Outputs[0][0], lnO = -20 - Math.Log(1 + Math.Exp(-20));
-            // t·ln o moves by t·(ln ε − ln o) + 2(ε + u); (1 − t)·ln(1 − o), with 1 − o near 1, by (1 − t)·2(ε + u)
-            Near(t * (lnEps - lnO + 2 * (eps + U)) + (1 - t) * 2 * (eps + U), all.Loss - unclipped.Loss);
-            Near(Math.Abs(o - t) + eO, all.Gradient[0] - unclipped.Gradient[0]);
+            // t·ln o moves by t·(ln ε − ln o) + 2(ε + u); (1 − t)·ln(1 − o), with 1 − o near 1, by (1 − t)·2(ε + u); and the ε's shifts
+            Near(Math.Max(t * (lnEps - lnO + 2 * (eps + U)), EpsilonLoss(t, lnO, eO, U)) + Math.Max((1 - t) * 2 * (eps + U), EpsilonLoss(1 - t, lnO + 20, eO + U * (1 - o), U)),
+                all.Loss - unclipped.Loss);
+            Near(Math.Max(Math.Abs(o - t) + eO, EpsilonSigmoidDelta(-20, o, eO, t, 0, 1, U)), all.Gradient[0] - unclipped.Gradient[0]);
         }
 
         // a softmax of nets 0 and −20 under targets ½, ½: both outputs in the clip (1 − o_0 = o_1 = 2.06e-9)
@@ -705,22 +736,38 @@ public class RoundingBoundsTests
             var (all, unclipped, x) = Passes(Softmax([0.5, 0.5]));
             double[] o = x.Out[0][0], eO = all.Outputs[0];
             double lse = Math.Log(1 + Math.Exp(-20));
-            Near(0.5 * (0 + 2 * (eps + U)) + 0.5 * (lnEps - (-20 - lse) + 2 * (eps + U)), all.Loss - unclipped.Loss);
-            Near(0.5 * (1 - o[0] + eO[0]) + 0.5 * (o[0] + eO[0]), all.Gradient[0] - unclipped.Gradient[0]);
-            Near(0.5 * (o[1] + eO[1]) + 0.5 * (1 - o[1] + eO[1]), all.Gradient[1] - unclipped.Gradient[1]);
+            double[] d = EpsilonSoftmaxDelta(o, eO, [0.5, 0.5], [0, 0], 1, U);
+            Near(Math.Max(0.5 * (0 + 2 * (eps + U)), EpsilonLoss(0.5, -lse, eO[0], U)) + Math.Max(0.5 * (lnEps - (-20 - lse) + 2 * (eps + U)), EpsilonLoss(0.5, -20 - lse, eO[1], U)),
+                all.Loss - unclipped.Loss);
+            Near(Math.Max(0.5 * (1 - o[0] + eO[0]) + 0.5 * (o[0] + eO[0]), d[0]), all.Gradient[0] - unclipped.Gradient[0]);
+            Near(Math.Max(0.5 * (o[1] + eO[1]) + 0.5 * (1 - o[1] + eO[1]), d[1]), all.Gradient[1] - unclipped.Gradient[1]);
         }
         // targets 1, 0: only output 0 (near 1, target 1) is clipped; output 1's target is 0
         {
             var (all, unclipped, x) = Passes(Softmax([1.0, 0.0]));
             double[] o = x.Out[0][0], eO = all.Outputs[0];
-            Near(2 * (eps + U), all.Loss - unclipped.Loss);
-            Near(1 - o[0] + eO[0], all.Gradient[0] - unclipped.Gradient[0]);
-            Near(o[1] + eO[1], all.Gradient[1] - unclipped.Gradient[1]);
+            double[] d = EpsilonSoftmaxDelta(o, eO, [1, 0], [0, 0], 1, U);
+            Near(Math.Max(2 * (eps + U), EpsilonLoss(1, -Math.Log(1 + Math.Exp(-20)), eO[0], U)), all.Loss - unclipped.Loss);
+            Near(Math.Max(1 - o[0] + eO[0], d[0]), all.Gradient[0] - unclipped.Gradient[0]);
+            Near(Math.Max(o[1] + eO[1], d[1]), all.Gradient[1] - unclipped.Gradient[1]);
         }
-        // nets 0 and −5 (o_1 = 6.7e-3): nothing is clipped, the bounds are the same
+        // nets 0 and −5 (o_1 = 6.7e-3): nothing is clipped, the bounds differ by the ε's shifts alone
         {
             ExactValues x = Exact.Compute(Network.Create(1, [new Layer(Activation.Softmax, new[,] { { 0.0 }, { -5.0 } }, null, BiasMode.None)],
                 LossKind.SoftmaxCrossEntropy, 0.5, [[1.0]], [[0.5, 0.5]]));
+            ErrorModel textbook = ErrorModel.Textbook(Precision.Float64);
+            RoundingBounds all = RoundingBounds.Of(x, textbook), unclipped = RoundingBounds.Of(x, textbook.Only(Formulation.All & ~Formulation.ClampedProbabilities));
+            double[] o = x.Out[0][0], eO = all.Outputs[0];
+            double lse = Math.Log(1 + Math.Exp(-5));
+            double[] d = EpsilonSoftmaxDelta(o, eO, [0.5, 0.5], [0, 0], 1, U);
+            Near(EpsilonLoss(0.5, -lse, eO[0], U) + EpsilonLoss(0.5, -5 - lse, eO[1], U), all.Loss - unclipped.Loss);
+            Near(d[0], all.Gradient[0] - unclipped.Gradient[0]);
+            Near(d[1], all.Gradient[1] - unclipped.Gradient[1]);
+        }
+        // a squared loss: neither the clip nor the ε has a logarithm to act on
+        {
+            ExactValues x = Exact.Compute(Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { -20.0 } }, null, BiasMode.None)],
+                LossKind.HalfSse, 0.5, [[1.0]], [[1.0]]));
             ErrorModel textbook = ErrorModel.Textbook(Precision.Float64);
             RoundingBounds all = RoundingBounds.Of(x, textbook), unclipped = RoundingBounds.Of(x, textbook.Only(Formulation.All & ~Formulation.ClampedProbabilities));
             Assert.Equal(unclipped.Loss, all.Loss);
@@ -763,8 +810,10 @@ public class RoundingBoundsTests
             {
                 double z = x.Net[0][e][0], o = x.Out[0][e][0], t = n.T[e][0];
                 double lnO = z >= 0 ? -Math.Log(1 + Math.Exp(-z)) : z - Math.Log(1 + Math.Exp(z));   // ln σ(z); ln(1 − o) = ln σ(z) − z
-                loss += (Shift(t, lnO) + Shift(1 - t, lnO - z)) / 2;
-                gradient += Math.Abs(n.X[e][0]) * (Math.Abs(o - t) + all.Outputs[e][0] + Read(t)) / 2;   // δ's shift times |x| = 20
+                double eO = all.Outputs[e][0];
+                loss += (Math.Max(Shift(t, lnO), EpsilonLoss(t, lnO, eO, U)) + Math.Max(Shift(1 - t, lnO - z), EpsilonLoss(1 - t, lnO - z, eO + U / (1 + Math.Exp(z)), U))) / 2;
+                // δ's shift times |x| = 20
+                gradient += Math.Abs(n.X[e][0]) * Math.Max((Math.Abs(o - t) + eO + Read(t)) / 2, EpsilonSigmoidDelta(z, o, eO, t, Read(t), 2, U));
             }
             Near(loss, all.Loss - unclipped.Loss);
             Near(gradient, all.Gradient[0] - unclipped.Gradient[0]);
@@ -779,17 +828,19 @@ public class RoundingBoundsTests
             double lse = 3 + Math.Log(1 + Math.Exp(-20));
             double[] o = x.Out[0][0], eO = all.Outputs[0];
             Assert.Equal(eO, all.Outputs[1]);
-            Near((Shift(1, -17 - lse) + Shift(0.5, 3 - lse) + Shift(0.5, -17 - lse)) / 2, all.Loss - unclipped.Loss);
-            // output 1 clipped with t = 1 moves δ_1 by 1 − o_1 and δ_0 by o_0; with t = ½ each clipped output by half of that
-            double d0 = (o[0] + eO[0]) + 0.5 * (1 - o[0] + eO[0]) + 0.5 * (o[0] + eO[0]);
-            double d1 = (1 - o[1] + eO[1]) + 0.5 * (o[1] + eO[1]) + 0.5 * (1 - o[1] + eO[1]);
-            Near(d0 / 2, all.Gradient[0] - unclipped.Gradient[0]);
-            Near(d1 / 2, all.Gradient[1] - unclipped.Gradient[1]);
+            Near((Math.Max(Shift(1, -17 - lse), EpsilonLoss(1, -17 - lse, eO[1], U)) + Math.Max(Shift(0.5, 3 - lse), EpsilonLoss(0.5, 3 - lse, eO[0], U))
+                  + Math.Max(Shift(0.5, -17 - lse), EpsilonLoss(0.5, -17 - lse, eO[1], U))) / 2, all.Loss - unclipped.Loss);
+            // output 1 clipped with t = 1 moves δ_1 by 1 − o_1 and δ_0 by o_0; with t = ½ each clipped output by half of that; or the ε
+            double[] eps0 = EpsilonSoftmaxDelta(o, eO, [0, 1], [0, 0], 2, U), eps1 = EpsilonSoftmaxDelta(o, eO, [0.5, 0.5], [0, 0], 2, U);
+            double[] clip0 = [(o[0] + eO[0]) / 2, (1 - o[1] + eO[1]) / 2];
+            double[] clip1 = [(0.5 * (1 - o[0] + eO[0]) + 0.5 * (o[0] + eO[0])) / 2, (0.5 * (o[1] + eO[1]) + 0.5 * (1 - o[1] + eO[1])) / 2];
+            Near(Math.Max(clip0[0], eps0[0]) + Math.Max(clip1[0], eps1[0]), all.Gradient[0] - unclipped.Gradient[0]);
+            Near(Math.Max(clip0[1], eps0[1]) + Math.Max(clip1[1], eps1[1]), all.Gradient[1] - unclipped.Gradient[1]);
         }
 
         // z = −800 (t = 1) and z = +800 (t = 0): the clip alone beside careful arithmetic (the textbook's library
         // functions, as the clip's pass has them), whose loss from the
-        // logit is finite there; ln o = −800 and ln(1 − o) = −800 move the terms by ln ε + 800
+        // logit is finite there; ln o = −800 and ln(1 − o) = −800 move the terms by ln ε + 800 (the clip) or ln(1 + ε/o) (the ε)
         foreach (double z in new[] { -800.0, 800.0 })
         {
             double t = z < 0 ? 1 : 0;
@@ -797,8 +848,10 @@ public class RoundingBoundsTests
                 LossKind.BinaryCrossEntropy, 0.5, [[1.0]], [[t]]));
             RoundingBounds clip = RoundingBounds.Of(x, textbook.Only(Formulation.ClampedProbabilities)), careful = RoundingBounds.Of(x, textbook.Only(Formulation.Careful));
             Assert.Empty(clip.Range);
-            Near(Shift(1, -800), clip.Loss - careful.Loss);
-            Near(1 + clip.Outputs[0][0], clip.Gradient[0] - careful.Gradient[0]);
+            double o = x.Out[0][0][0], eO = clip.Outputs[0][0];
+            // the term of the target's side, t·ln o or (1 − t)·ln(1 − o), both ln 1e-300-ish = −800: the clip's move and the ε's
+            Near(Math.Max(Shift(1, -800), z < 0 ? EpsilonLoss(1, -800, eO, U) : EpsilonLoss(1, -800, eO + U / (1 + Math.Exp(z)), U)), clip.Loss - careful.Loss);
+            Near(Math.Max(1 + eO, EpsilonSigmoidDelta(z, o, eO, t, 0, 1, U)), clip.Gradient[0] - careful.Gradient[0]);
         }
     }
 

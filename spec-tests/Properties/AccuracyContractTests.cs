@@ -61,6 +61,19 @@ public class AccuracyContractTests(ITestOutputHelper output) : PropertyTests(out
     public Property A_textbook_implementation_with_the_layers_apis_clip_is_never_called_wrong_in_float64(NetworkFor<TextbookClippedFloat64> n) =>
         NeverWrong(new TextbookClippedFloat64(), n);
 
+    /// <summary>The cross-entropies with an ε added inside the logarithm, ln(o + 1e-7), and in its derivative,
+    /// −t/(o + 1e-7): tf.losses.logLoss's form and many tutorials'. Written from the textbook's own code
+    /// (examples/textbook/backprop.py with "+ 1e-7" in its two logarithms), it was called wrong on the fifth
+    /// network it met, the golden 004-batched-relu, shrunk to one sigmoid unit at z = 0, t = 0, whose loss
+    /// ln 2 it answered 2e-7 low: every cross-entropy moves by about t·ε/o.</summary>
+    [NetworkProperty]
+    public Property A_textbook_implementation_with_an_epsilon_inside_the_logarithm_is_never_called_wrong_in_float64(NetworkFor<TextbookEpsilonFloat64> n) =>
+        NeverWrong(new TextbookEpsilonFloat64(), n);
+
+    [NetworkProperty]
+    public Property A_textbook_implementation_with_an_epsilon_inside_the_logarithm_is_never_called_wrong_in_float32(NetworkFor<TextbookEpsilonFloat32> n) =>
+        NeverWrong(new TextbookEpsilonFloat32(), n);
+
     /// <summary>A float32 program writes the shortest decimal that reads back as its float (numpy,
     /// .NET, Java do): not the float's exact value. Judged as the float it is, it is never wrong.
     /// Before answers were read back to float, this failed within the first 30 networks (a frozen
@@ -387,6 +400,39 @@ public class AccuracyContractTests(ITestOutputHelper output) : PropertyTests(out
         double right = torch.Gradients(unclamped).dE_dW[0][0, 0];
         Assert.NotEqual(Zone.Wrong, free.GradientZone(0, right));
         Assert.Equal(Zone.Wrong, free.GradientZone(0, 2 * right));
+    }
+
+    /// <summary>The network `check` shrank the ε-inside-the-logarithm implementation's first failure to: one sigmoid
+    /// unit at z = 0, t = 0, whose loss ln 2 it answers as −ln(1 − ½ + 1e-7), 2e-7 low. That is an accuracy finding
+    /// naming the ε in float64 (its bound: ln(1 + (ε + e)/o) for the term, about 2e-7; in float32 that is within
+    /// careful arithmetic's few u of ln 2), and a loss 1e-5 off is still wrong; the
+    /// same at z = −30, t = 1, where ln(o + ε) is ln 1e-7 and the gradient is nearly cut.</summary>
+    [Theory]
+    [InlineData(Precision.Float64, Zone.Accuracy)]
+    [InlineData(Precision.Float32, Zone.Agrees)]      // 2e-7 of ln 2 is within careful float32 arithmetic's few u there
+    public void A_cross_entropy_with_an_epsilon_inside_the_logarithm_is_an_accuracy_finding_naming_it_not_a_bug(Precision precision, Zone atHalf)
+    {
+        static Network Unit(double w, double t) => Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { w } }, null, BiasMode.None)], LossKind.BinaryCrossEntropy, 0.5, [[3.0]], [[t]]);
+        var epsilon = new TextbookBackprop(precision, clamp: ProbabilityClamp.Epsilon);
+
+        Network half = Unit(0, 0);
+        double loss = epsilon.Forward(half).Loss;
+        Truth truth = Truth.For(half, precision);
+        Assert.InRange(Math.Log(2) - loss, 1.5e-7, 2.5e-7);                                    // −ln(½ + 1e-7) = ln 2 − 2e-7, give or take float32's 4e-8 of ln 2
+        Assert.Equal(atHalf, truth.LossZone(loss));
+        if (atHalf == Zone.Accuracy)
+        {
+            var finding = new Finding(Zone.Accuracy, "loss", loss, truth.Exact.Loss, truth.Careful.Loss, truth.Textbook.Loss) { On = AnswerKind.Loss, Index = 0 };
+            Assert.Equal("probability-clamp", Tallies.CauseOf(truth, finding).Key);
+        }
+        Assert.Equal(Zone.Wrong, truth.LossZone(truth.Exact.Loss + 1e-5));
+
+        Network saturated = Unit(-10, 1);
+        Truth far = Truth.For(saturated, precision);
+        double g = epsilon.Gradients(saturated).dE_dW[0][0, 0];
+        Assert.InRange(g, -3e-6, 0);                                                           // −3·(1 − o)·o/(o + ε), o = 9.4e-14: nearly 0, exactly −3
+        Assert.Equal(Zone.Accuracy, far.GradientZone(0, g));
+        Assert.Equal(Zone.Wrong, far.GradientZone(0, -far.Exact.Gradient[0]));               // a sign flip is beyond what the ε moves
     }
 
     /// <summary>One tanh unit overflows tanh from exponentials in float32 (net 50: e^100 is no float32), so

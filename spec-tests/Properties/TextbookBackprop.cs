@@ -22,7 +22,9 @@ namespace BackpropSpec.SpecTests.Properties;
 /// With <paramref name="clamp"/>, the cross-entropies as frameworks compute them from probabilities:
 /// <see cref="ProbabilityClamp.PyTorch"/>, binary cross-entropy as nn.BCELoss does (ln o and ln(1 − o) clamped
 /// at −100, ∂E/∂o = (o − t)/max(o(1 − o), 1e-12)); <see cref="ProbabilityClamp.Clip"/>, both as TensorFlow.js's
-/// layers losses and Keras do (o clipped to [1e-7, 1 − 1e-7] before ln, the clip's derivative 0 outside).
+/// layers losses and Keras do (o clipped to [1e-7, 1 − 1e-7] before ln, the clip's derivative 0 outside);
+/// <see cref="ProbabilityClamp.Epsilon"/>, both with 1e-7 added inside the logarithm and its derivative, as
+/// tf.losses.logLoss and many tutorials do (ln(o + ε), −t/(o + ε) + (1 − t)/(1 − o + ε)).
 /// </summary>
 public class TextbookBackprop(Precision precision, bool fromDefinitions = false, ProbabilityClamp clamp = ProbabilityClamp.None) : IBackprop
 {
@@ -31,11 +33,12 @@ public class TextbookBackprop(Precision precision, bool fromDefinitions = false,
 
     double R(double x) => precision == Precision.Float32 ? (float)x : x;
 
-    /// <summary>ln of a probability o: of o clipped to [ε, 1 − ε] (Clip), clamped at −100 (PyTorch).</summary>
+    /// <summary>ln of a probability o: of o clipped to [ε, 1 − ε] (Clip), clamped at −100 (PyTorch), of o + ε (Epsilon).</summary>
     double Ln(double o) => clamp switch
     {
         ProbabilityClamp.PyTorch => Math.Max(R(Math.Log(o)), -100),
         ProbabilityClamp.Clip => R(Math.Log(Math.Clamp(o, Epsilon, R(1 - Epsilon)))),
+        ProbabilityClamp.Epsilon => R(Math.Log(R(o + Epsilon))),
         _ => R(Math.Log(o)),
     };
 
@@ -108,7 +111,7 @@ public class TextbookBackprop(Precision precision, bool fromDefinitions = false,
                     LossKind.HalfSse or LossKind.HalfMse => R(0.5 * R(R(t[k] - a[k]) * R(t[k] - a[k]))),
                     LossKind.BinaryCrossEntropy when clamp == ProbabilityClamp.Clip => -R(R(t[k] * Ln(a[k])) + R(R(1 - t[k]) * R(Math.Log(R(1 - Math.Clamp(a[k], Epsilon, R(1 - Epsilon))))))),
                     LossKind.BinaryCrossEntropy => -R(R(t[k] * Ln(a[k])) + R(R(1 - t[k]) * Ln(R(1 - a[k])))),
-                    _ => -R(t[k] * (clamp == ProbabilityClamp.Clip ? Ln(a[k]) : R(Math.Log(a[k])))),
+                    _ => -R(t[k] * (clamp == ProbabilityClamp.PyTorch ? R(Math.Log(a[k])) : Ln(a[k]))),
                 });
         }
         return (outs, nets, Loss.IsMean(network.Loss) ? R(E / m) : E);
@@ -181,8 +184,9 @@ public class TextbookBackprop(Precision precision, bool fromDefinitions = false,
             double[] g = o.Select((ok, k) => network.Loss switch
             {
                 LossKind.BinaryCrossEntropy or LossKind.SoftmaxCrossEntropy when Clipped(ok) => 0,
+                LossKind.BinaryCrossEntropy when clamp == ProbabilityClamp.Epsilon => R(R(R(-t[k] / R(ok + Epsilon)) + R(R(1 - t[k]) / R(R(1 - ok) + Epsilon))) / scale),
                 LossKind.BinaryCrossEntropy => R(R(R(ok - t[k]) / (clamp == ProbabilityClamp.PyTorch ? Math.Max(R(ok * R(1 - ok)), R(1e-12)) : R(ok * R(1 - ok)))) / scale),
-                LossKind.SoftmaxCrossEntropy => R(R(-t[k] / ok) / scale),
+                LossKind.SoftmaxCrossEntropy => R(R(-t[k] / (clamp == ProbabilityClamp.Epsilon ? R(ok + Epsilon) : ok)) / scale),
                 _ => R(R(ok - t[k]) / scale),
             }).ToArray();
             for (int l = L - 1; l >= 0; l--)
@@ -233,7 +237,7 @@ public sealed class TextbookDefinitionsFloat64() : TextbookBackprop(Precision.Fl
 public sealed class TextbookDefinitionsFloat32() : TextbookBackprop(Precision.Float32, fromDefinitions: true);
 
 /// <summary>How a framework keeps a probability away from 0 and 1 before its cross-entropy.</summary>
-public enum ProbabilityClamp { None, PyTorch, Clip }
+public enum ProbabilityClamp { None, PyTorch, Clip, Epsilon }
 
 /// <summary>The textbook backprop with PyTorch's clamps in binary cross-entropy (nn.BCELoss after a sigmoid) in float64.</summary>
 public sealed class TextbookPyTorchClampsFloat64() : TextbookBackprop(Precision.Float64, clamp: ProbabilityClamp.PyTorch);
@@ -247,6 +251,13 @@ public sealed class TextbookClippedFloat32() : TextbookBackprop(Precision.Float3
 
 /// <summary>The same in float64 (Keras on float64 tensors).</summary>
 public sealed class TextbookClippedFloat64() : TextbookBackprop(Precision.Float64, clamp: ProbabilityClamp.Clip);
+
+/// <summary>The textbook backprop with 1e-7 added inside the cross-entropies' logarithms and their derivatives, as
+/// tf.losses.logLoss and many tutorials do, in float64.</summary>
+public sealed class TextbookEpsilonFloat64() : TextbookBackprop(Precision.Float64, clamp: ProbabilityClamp.Epsilon);
+
+/// <summary>The same in float32.</summary>
+public sealed class TextbookEpsilonFloat32() : TextbookBackprop(Precision.Float32, clamp: ProbabilityClamp.Epsilon);
 
 /// <summary>
 /// An implementation whose answers travel as text, as over the protocol: each number is written by

@@ -25,10 +25,14 @@ public static class Causes
         if (finding.On == AnswerKind.Other || finding.Index < 0) return [];
         var candidates = new List<(Formulation f, double bound)>();
         double careful = Bound(truth.Careful, finding);
+        // An ε inside the logarithm widens every cross-entropy's bound a little (t·ε/o), so the clamp's bound alone
+        // covers many deviations the other formulations make together: it is named only beyond all of theirs.
+        bool clampNeeded = finding.Deviation > Bound(BoundsAlone(truth, Formulation.All & ~Formulation.ClampedProbabilities), finding);
         foreach (Formulation f in new[] { Formulation.DerivativesFromOut, Formulation.LossesFromProbabilities, Formulation.UnshiftedSoftmax, Formulation.TanhFromExponentials,
                                                  Formulation.SigmoidFromExponentials, Formulation.ClampedProbabilities, Formulation.Careful })
         {
             if (f != Formulation.Careful && !Applies(f, truth.Network)) continue;
+            if (f == Formulation.ClampedProbabilities && !clampNeeded) continue;
             double bound = Bound(BoundsAlone(truth, f), finding);
             // the clip names no answer it cannot move (its bound alone is the library's then)
             if (f == Formulation.ClampedProbabilities && bound == Bound(BoundsAlone(truth, Formulation.Careful), finding)) continue;
@@ -41,6 +45,8 @@ public static class Causes
         var alone = candidates.Where(c => finding.Deviation <= c.bound).Select(c => c.f).ToList();
         if (alone.Count == 0)
         {
+            // beyond every bound the clamp, which widens a cross-entropy's most, does not explain it either
+            candidates.RemoveAll(c => c.f == Formulation.ClampedProbabilities);
             double widest = candidates.Max(c => c.bound) - careful;
             alone = candidates.Where(c => c.bound - careful >= 0.1 * widest).Select(c => c.f).ToList();
         }
@@ -127,7 +133,7 @@ public static class Causes
             case Formulation.ClampedProbabilities:
             {
                 var (_, e, k, z) = MostSaturated(n, x, a => a == n.Output.Activation, (_, v) => Math.Abs(v), outputOnly: true);
-                return new Cause("probability-clamp", "the cross-entropy from probabilities clamped away from 0 and 1, as frameworks do: TensorFlow.js's layers losses and Keras clip o to [1e-7, 1 - 1e-7] (derivative 0 outside), PyTorch's nn.BCELoss divides dE/do by max(o(1 - o), 1e-12); where o is within 1e-7 of 0 or 1 the gradient is cut",
+                return new Cause("probability-clamp", "the cross-entropy from probabilities clamped away from 0 and 1, as frameworks do: TensorFlow.js's layers losses and Keras clip o to [1e-7, 1 - 1e-7] (derivative 0 outside), PyTorch's nn.BCELoss divides dE/do by max(o(1 - o), 1e-12); where o is within 1e-7 of 0 or 1 the gradient is cut; or an epsilon up to 1e-7 added inside the logarithm (ln(o + eps), as tf.losses.logLoss and many tutorials do), which moves the loss by t*ln(1 + eps/o) and the gradient by about t*eps/o",
                     $"output {k}, example {e}, {(n.Loss == LossKind.BinaryCrossEntropy ? "z" : "net")} = {G(z)}",
                     "the loss from the logits: nn.BCEWithLogitsLoss or F.cross_entropy on z in PyTorch, tf.losses.sigmoidCrossEntropy or softmaxCrossEntropy in TensorFlow.js, from_logits=True in Keras");
             }

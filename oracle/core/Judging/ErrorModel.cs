@@ -38,7 +38,10 @@ public enum Formulation
     /// clamp's, not the derivative's (PyTorch's gradient at z = −30, t = 1 is a tenth of the true one;
     /// TensorFlow.js's is 0 for a softmax output of 7.6e-10 whose target is 0.66). The bound there grows by what
     /// the clip may move (<see cref="RoundingBounds"/>: up to the whole δ of a clipped sigmoid output), so the
-    /// clip's answer is an accuracy finding named <c>probability-clamp</c>, and an answer beyond it still wrong.</summary>
+    /// clip's answer is an accuracy finding named <c>probability-clamp</c>, and an answer beyond it still wrong.
+    /// The other way to keep ln o finite, an ε added inside it (ln(o + ε), and −t/(o + ε) for its derivative:
+    /// tf.losses.logLoss with its 1e-7, and many tutorials with 1e-8 to 1e-15), moves every answer a little:
+    /// the loss term by t·ln(1 + ε/o), δ by about t·ε/o. The bound grows by that too, for ε up to 1e-7.</summary>
     ClampedProbabilities = 32,
     All = DerivativesFromOut | LossesFromProbabilities | UnshiftedSoftmax | TanhFromExponentials | SigmoidFromExponentials | ClampedProbabilities,
 }
@@ -124,7 +127,8 @@ public sealed record ErrorModel(PrecisionProfile Profile, Formulation Formulatio
 
     /// <summary>The ε frameworks clip a probability to before its cross-entropy: the backend epsilon of Keras
     /// and TensorFlow.js, 1e-7. PyTorch's clamps act inside it: o(1 − o) ≥ 1e-12 in nn.BCELoss's derivative
-    /// (ATen's Loss.cpp, EPSILON), ln o ≥ −100 in its loss.</summary>
+    /// (ATen's Loss.cpp, EPSILON), ln o ≥ −100 in its loss. Also the largest ε the model allows added inside
+    /// the logarithm, ln(o + ε) (tf.losses.logLoss's default).</summary>
     public const double ProbabilityClip = 1e-7;
 
     /// <summary>Whether a probability o computed within e (1 − o = <paramref name="oneMinusO"/>, exactly) may lie

@@ -300,6 +300,24 @@ public sealed class RoundingBounds
         double ClipShift(double t, double lnO) =>
             Math.Abs(t) * (Math.Max(0, Math.Log(ErrorModel.ProbabilityClip * (1 + U)) - lnO) + 2 * (ErrorModel.ProbabilityClip + U));
 
+        /// <summary>How far a framework's or a tutorial's way of keeping ln o finite may move −t·ln o (o within e of the
+        /// exact, ln o exact): a clip where it may act (<paramref name="clipped"/>), or an ε inside the logarithm anywhere.
+        /// An implementation does one or the other, so the larger of the two moves.</summary>
+        double ProbabilityShift(bool clipped, double t, double lnO, double e) =>
+            !model.Allows(Formulation.ClampedProbabilities) ? 0 : Math.Max(clipped ? ClipShift(t, lnO) : 0, EpsilonShift(t, lnO, e));
+
+        /// <summary>How far −t·ln(o′ + ε) may lie from −t·ln o, for an ε up to 1e-7 added inside the logarithm and
+        /// o′ computed within e of o (ln o exact): t·ln(1 + s/o), s = ε(1 + u) + e, as ln(1 + s/o) where s ≤ o
+        /// (bounded by s/o itself below 1e-3, where 1 + s/o would round away its digits), and as
+        /// (ln s − ln o) + ln(1 + o/s) where s > o, both terms positive (o may underflow to 0 there: ln o is exact).</summary>
+        double EpsilonShift(double t, double lnO, double e)
+        {
+            if (t == 0) return 0;
+            double s = ErrorModel.ProbabilityClip * (1 + U) + e, o = Math.Exp(lnO);
+            double r = o >= s ? (s / o < 1e-3 ? s / o : Math.Log(1 + s / o)) : Math.Log(s) - lnO + Math.Log(1 + o / s);
+            return Math.Abs(t) * r;
+        }
+
         double LossError()
         {
             int L = n.Layers.Count, m = n.BatchSize, K = n.Output.Units;
@@ -313,7 +331,7 @@ public sealed class RoundingBounds
                     (double b, double s) = SoftmaxCrossEntropyError(e, z, eZ, o, eO, t);
                     // a clipped output's term t_k·ln o_k moves (ln o_k = z_k − LSE, exact)
                     double lse = z.Max() + Math.Log(z.Sum(v => Math.Exp(v - z.Max())));
-                    bound += b + Enumerable.Range(0, K).Where(k => MayBeClamped(e, k)).Sum(k => ClipShift(t[k], z[k] - lse));
+                    bound += b + Enumerable.Range(0, K).Sum(k => ProbabilityShift(MayBeClamped(e, k), t[k], z[k] - lse, eO[k]));
                     size += s;
                     continue;
                 }
@@ -323,12 +341,10 @@ public sealed class RoundingBounds
                     if (n.Loss == LossKind.BinaryCrossEntropy)
                     {
                         (double b, double s) = BinaryCrossEntropyError(e, k, z[k], eZ[k], o[k], eO[k], t[k], eT);
-                        if (MayBeClamped(e, k))
-                        {
-                            // both terms, t·ln o and (1 − t)·ln(1 − o), may move; ln σ(±z) exact
-                            double lnO = z[k] >= 0 ? -Math.Log(1 + Math.Exp(-z[k])) : z[k] - Math.Log(1 + Math.Exp(z[k]));
-                            b += ClipShift(t[k], lnO) + ClipShift(1 - t[k], lnO - z[k]);
-                        }
+                        // both terms, t·ln o and (1 − t)·ln(1 − o), may move, by a clip or an ε inside them; ln σ(±z) exact
+                        double lnO = z[k] >= 0 ? -Math.Log(1 + Math.Exp(-z[k])) : z[k] - Math.Log(1 + Math.Exp(z[k]));
+                        bool clipped = MayBeClamped(e, k);
+                        b += ProbabilityShift(clipped, t[k], lnO, eO[k]) + ProbabilityShift(clipped, 1 - t[k], lnO - z[k], eO[k] + U * Math.Exp(lnO - z[k]));
                         bound += b; size += s;
                         continue;
                     }
@@ -589,7 +605,32 @@ public sealed class RoundingBounds
                 for (int j = 0; j < K; j++)
                     shift[j] += Math.Abs(t[k]) * (j == k ? 1 - o[k] + eO[k] : o[j] + eO[j]) / m;
             }
-            return shift;
+            // a clip or an ε, not both: the larger move
+            return model.Allows(Formulation.ClampedProbabilities) ? shift.Zip(EpsilonShifts(e, o, eO, t, eT), (a, b) => Math.Max(a, b)).ToArray() : shift;
+        }
+
+        /// <summary>
+        /// How far an ε up to 1e-7 added inside the logarithm's derivative may move δ of example e: −t/(o + ε) in
+        /// place of −t/o. Under a sigmoid, (−t/(o + ε) + (1 − t)/(1 − o + ε))·o(1 − o) lies from o − t by
+        /// t(1 − o)·ε/(o + ε) + (1 − t)·o·ε/(1 − o + ε); under a softmax each o_k·Δg_k = t_k·ε/(o_k + ε)/m =: a_k,
+        /// and the Jacobian gives δ_j a change of at most a_j + o_j·Σ_k a_k. Each o with its error (the smallest o
+        /// in a denominator, the largest in a numerator), ε as stored, ε(1 + u); 1 − o = σ(−z) exact to double.
+        /// </summary>
+        double[] EpsilonShifts(int e, double[] o, double[] eO, double[] t, double[] eT)
+        {
+            int m = n.BatchSize, K = o.Length, L = n.Layers.Count;
+            double eps = ErrorModel.ProbabilityClip * (1 + U);
+            double Cut(double p, double ep) => eps / (Math.Max(0, p - ep) + eps);   // ε/(p + ε) at its largest
+            if (n.Loss == LossKind.BinaryCrossEntropy)
+                return Enumerable.Range(0, K).Select(k =>
+                {
+                    double oneMinusO = 1 / (1 + Math.Exp(x.Net[L - 1][e][k])), eOneMinusO = eO[k] + U * oneMinusO;
+                    return ((Math.Abs(t[k]) + eT[k]) * (oneMinusO + eOneMinusO) * Cut(o[k], eO[k])
+                            + (Math.Abs(1 - t[k]) + eT[k]) * (o[k] + eO[k]) * Cut(oneMinusO, eOneMinusO)) / m;
+                }).ToArray();
+            double[] a = Enumerable.Range(0, K).Select(k => (Math.Abs(t[k]) + eT[k]) * Cut(o[k], eO[k]) / m).ToArray();   // [units]
+            double sum = a.Sum();
+            return Enumerable.Range(0, K).Select(j => a[j] + (o[j] + eO[j]) * sum).ToArray();
         }
 
         /// <summary>
