@@ -856,6 +856,40 @@ public class RoundingBoundsTests
     }
 
     /// <summary>
+    /// An ε inside the logarithm moves outputs no clip reaches: one sigmoid unit at z = −10 (o = 4.5e-5, where
+    /// s/o = 2.2e-3 and ln(1 + s/o) is taken as it is), z = −5 (o = 6.7e-3: s/o = 1.5e-5, bounded by s/o itself)
+    /// and z = +12 (1 − o = 6.1e-6, the (1 − t) side), targets 0.9, 0.3, 0.6 (no float32s: in float32 e(t) counts),
+    /// m = 3. The loss grows by the three examples' ε moves over m, the gradient by Σ |x|·(δ's move); to 1e-12
+    /// relative, as above (the moves are 10³ times the rest of the bound and more).
+    /// </summary>
+    [Theory]
+    [InlineData(Precision.Float64)]
+    [InlineData(Precision.Float32)]
+    public void An_epsilon_inside_the_logarithm_widens_the_bounds_of_outputs_no_clip_reaches(Precision precision)
+    {
+        ErrorModel textbook = ErrorModel.Textbook(precision);
+        PrecisionProfile p = textbook.Profile;
+        double U = textbook.U;
+        double Read(double v) => p.RoundsInputs ? p.StoreError(v) : 0;
+        Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.0 } }, null, BiasMode.None)],
+            LossKind.BinaryCrossEntropy, 0.5, [[-10.0], [-5.0], [12.0]], [[0.9], [0.3], [0.6]]);
+        ExactValues x = Exact.Compute(n);
+        RoundingBounds all = RoundingBounds.Of(x, textbook), unclipped = RoundingBounds.Of(x, textbook.Only(Formulation.All & ~Formulation.ClampedProbabilities));
+        double loss = 0, gradient = 0;
+        for (int e = 0; e < 3; e++)
+        {
+            double z = x.Net[0][e][0], o = x.Out[0][e][0], t = n.T[e][0], eO = all.Outputs[e][0];
+            Assert.False(textbook.ProbabilityMayBeClamped(o, 1 / (1 + Math.Exp(z)), eO));
+            double lnO = z >= 0 ? -Math.Log(1 + Math.Exp(-z)) : z - Math.Log(1 + Math.Exp(z));
+            loss += (EpsilonLoss(t, lnO, eO, U) + EpsilonLoss(1 - t, lnO - z, eO + U / (1 + Math.Exp(z)), U)) / 3;
+            gradient += Math.Abs(n.X[e][0]) * EpsilonSigmoidDelta(z, o, eO, t, Read(t), 3, U);
+        }
+        Near(loss, all.Loss - unclipped.Loss);
+        Near(gradient, all.Gradient[0] - unclipped.Gradient[0]);
+        static void Near(double expected, double actual) => Assert.InRange(actual, expected - 1e-12 * Math.Abs(expected), expected + 1e-12 * Math.Abs(expected));
+    }
+
+    /// <summary>
     /// A sum whose partial sums may overflow (SumOverflowTests) is a range issue from the edge the rule
     /// states: its terms' magnitudes with γ₂ for their own rounding, plus the errors they carry, times the
     /// factor applied after the sum, beyond the largest number. In float32: terms 0x1.fffffap127 and 2⁸¹
