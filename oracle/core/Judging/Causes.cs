@@ -27,7 +27,8 @@ public static class Causes
         double careful = Bound(truth.Careful, finding);
         // An ε inside the logarithm widens every cross-entropy's bound a little (t·ε/o), so the clamp's bound alone
         // covers many deviations the other formulations make together: it is named only beyond all of theirs.
-        bool clampNeeded = finding.Deviation > Bound(BoundsAlone(truth, Formulation.All & ~Formulation.ClampedProbabilities), finding);
+        // (of the formulations that stay in range on this network)
+        bool clampNeeded = finding.Deviation > Bound(BoundsAlone(truth, truth.InRangeFormulations & ~Formulation.ClampedProbabilities), finding);
         foreach (Formulation f in new[] { Formulation.DerivativesFromOut, Formulation.LossesFromProbabilities, Formulation.UnshiftedSoftmax, Formulation.TanhFromExponentials,
                                                  Formulation.SigmoidFromExponentials, Formulation.ClampedProbabilities, Formulation.Careful })
         {

@@ -42,10 +42,24 @@ public sealed class Truth
     public RoundingBounds InRange => LazyInitializer.EnsureInitialized(ref inRange, () =>
     {
         if (!OutOfRange) return Textbook;
-        Formulation overflowing = Textbook.Range.Aggregate(Formulation.Careful, (f, r) => f | r.By);
-        return RoundingBounds.Of(Exact, ErrorModel.Textbook(Precision).Only(Formulation.All & ~overflowing));
+        // Without one formulation another's issue may show that the first one's hid downstream (the
+        // ln o of a float32 softmax output that underflows, behind the unshifted softmax's overflow): drop
+        // each formulation with an issue until none is left but careful arithmetic's own.
+        RoundingBounds b = Textbook;
+        Formulation overflowing = Formulation.Careful;
+        while (b.Range.Any(r => r.By != Formulation.Careful && (overflowing & r.By) == 0))
+        {
+            overflowing = b.Range.Aggregate(overflowing, (f, r) => f | r.By);
+            b = RoundingBounds.Of(Exact, ErrorModel.Textbook(Precision).Only(Formulation.All & ~overflowing));
+        }
+        inRangeFormulations = Formulation.All & ~overflowing;
+        return b;
     });
     RoundingBounds? inRange;
+
+    /// <summary>The formulations <see cref="InRange"/> keeps: every one on a network in range.</summary>
+    public Formulation InRangeFormulations { get { _ = InRange; return inRangeFormulations; } }
+    Formulation inRangeFormulations = Formulation.All;
 
     /// <summary>The textbook bound a finding in <paramref name="zone"/> is shown with: the in-range one for an
     /// accuracy finding where the textbook's is infinite.</summary>
