@@ -26,8 +26,8 @@ public static class Causes
         var candidates = new List<(Formulation f, double bound)>();
         double careful = Bound(truth.Careful, finding);
         // An ε inside the logarithm widens every cross-entropy's bound a little (t·ε/o), so the clamp's bound alone
-        // covers many deviations the other formulations make together: it is named only beyond all of theirs.
-        // (of the formulations that stay in range on this network)
+        // covers many deviations the other formulations make together: it is named only beyond the bound of all
+        // of them that stay in range on this network.
         bool clampNeeded = finding.Deviation > Bound(BoundsAlone(truth, truth.InRangeFormulations & ~Formulation.ClampedProbabilities), finding);
         foreach (Formulation f in new[] { Formulation.DerivativesFromOut, Formulation.LossesFromProbabilities, Formulation.UnshiftedSoftmax, Formulation.TanhFromExponentials,
                                                  Formulation.SigmoidFromExponentials, Formulation.ClampedProbabilities, Formulation.Careful })
