@@ -41,7 +41,12 @@ public static partial class Diagnosis
     {
         Bug.SignFlip => [Factor(bug, (o, k) => -1)],
         Bug.GradientFactorTwo => [Factor(bug, (o, k) => Loss.IsFused(o.Network.Loss) ? 1 : 2)],
-        Bug.MissingOneOverM => [Factor(bug, (o, k) => Loss.IsMean(o.Network.Loss) ? o.M : 1)],
+        Bug.MissingOneOverM =>
+        [
+            Factor(bug, (o, k) => Loss.IsMean(o.Network.Loss) ? o.M : 1),
+            // the fused δ = (o − t)/m of a cross-entropy written without its /m, the squared losses' kept
+            Factor(bug, (o, k) => Loss.IsFused(o.Network.Loss) ? o.M : 1, detail: "in the cross-entropy's fused delta only"),
+        ],
         Bug.ExtraOneOverM => [Factor(bug, (o, k) => o.Network.Loss == LossKind.HalfSse ? 1.0 / o.M : 1)],
         Bug.MeanOverOutputsToo => [Factor(bug, (o, k) => o.Network.Loss == LossKind.HalfMse ? 1.0 / o.Outputs : 1, scalesLoss: true)],
         Bug.BiasGradientZero => [Factor(bug, (o, k) => o.Layer[k].Bias ? 0 : 1)],
@@ -68,8 +73,8 @@ public static partial class Diagnosis
     };
 
     /// <summary>The exact gradient times <paramref name="factor"/> (of the network and the entry; k = −1 for the loss).</summary>
-    static Variant Factor(Bug bug, Func<Observation, int, double> factor, bool scalesLoss = false) =>
-        new(bug, "a factor of the exact values", o => new Prediction(
+    static Variant Factor(Bug bug, Func<Observation, int, double> factor, bool scalesLoss = false, string detail = "a factor of the exact values") =>
+        new(bug, detail, o => new Prediction(
             Loss: scalesLoss ? factor(o, -1) * (o.Truth.Exact.Loss + o.Truth.Exact.LossLo) : null,
             Gradient: o.ExactGradient.Select((g, k) => factor(o, k) * g).ToArray()));
 

@@ -220,6 +220,21 @@ public class DiagnosisMatchingTests(ITestOutputHelper output)
         NamedAloneExplainingAll(Bug.MissingOneOverM, Explain(n, Times(Exact(n), _ => 3)));
     }
 
+    /// <summary>A newcomer's fused cross-entropy δ = o − t without its /m, the squared losses right: m times the
+    /// exact gradient under the cross-entropies and the exact one under half-mse is the same class, left out in the
+    /// fused delta only (before this variant, the half-mse network contradicted the class and none was named).</summary>
+    [Theory]
+    [InlineData(LossKind.BinaryCrossEntropy)]
+    [InlineData(LossKind.SoftmaxCrossEntropy)]
+    public void M_times_the_exact_gradient_under_a_cross_entropy_only_is_missing_one_over_m_in_its_fused_delta(LossKind loss)
+    {
+        Network ce = ThreeExamples(loss), mse = ThreeExamples(LossKind.HalfMse);
+        double[] g = Times(Exact(ce), _ => 3), right = Exact(mse);
+        Diagnosis.Result d = Explain(GradientsAnswer(ce, g), StepAnswer(ce, StepBy(ce, g, ce.LearningRate)),
+            GradientsAnswer(mse, right), StepAnswer(mse, StepBy(mse, right, mse.LearningRate)));
+        Assert.Equal([Bug.MissingOneOverM], d.Classes);
+    }
+
     [Fact]
     public void M_times_the_exact_gradient_under_half_sse_names_no_class()
     {
