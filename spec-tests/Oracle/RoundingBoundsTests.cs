@@ -668,6 +668,11 @@ public class RoundingBoundsTests
         Assert.Matches(@"^ln\(o\) with o = sigmoid\(0\.3\d*\) \(z itself known only to within \d+(\.\d+)?\), which may round to 0$", issue.Reason);
     }
 
+    /// <summary>The clip's and the ε's tests compare a difference of two bounds with the move written out, to 1e-12
+    /// relative: each bound is a sum that rounds, and the moves are 10⁴ times the rest of it and more (each test says
+    /// why for its networks).</summary>
+    static void Near(double expected, double actual) => Assert.InRange(actual, expected - 1e-12 * Math.Abs(expected), expected + 1e-12 * Math.Abs(expected));
+
     /// <summary>What an ε up to 1e-7 added inside the logarithm may move a loss term −t·ln o by, o computed within e
     /// and ln o exact: t·ln(1 + s/o) with s = ε(1 + u) + e, ln(1 + x) taken as x itself below x = 1e-3 (its bound
     /// there; 1 + x would round its digits away), and for s > o as (ln s − ln o) + ln(1 + o/s).</summary>
@@ -715,7 +720,6 @@ public class RoundingBoundsTests
             ErrorModel textbook = ErrorModel.Textbook(Precision.Float64);
             return (RoundingBounds.Of(x, textbook), RoundingBounds.Of(x, textbook.Only(Formulation.All & ~Formulation.ClampedProbabilities)), x);
         }
-        static void Near(double expected, double actual) => Assert.InRange(actual, expected - 1e-12 * Math.Abs(expected), expected + 1e-12 * Math.Abs(expected));
 
         // one sigmoid unit at z = −20 (o = 2.06e-9), x = 1 exact, one example
         foreach (double t in new[] { 1.0, 0.0 })
@@ -794,7 +798,6 @@ public class RoundingBoundsTests
         PrecisionProfile p = textbook.Profile;
         double eps = ErrorModel.ProbabilityClip, U = textbook.U, lnEps = Math.Log(eps * (1 + U));
         double Read(double v) => p.RoundsInputs ? p.StoreError(v) : 0;
-        static void Near(double expected, double actual) => Assert.InRange(actual, expected - 1e-12 * Math.Abs(expected), expected + 1e-12 * Math.Abs(expected));
         double Shift(double t, double lnO) => Math.Abs(t) * (Math.Max(0, lnEps - lnO) + 2 * (eps + U));   // the move of −t·ln o (the test above)
 
         // one sigmoid unit, w = 1, x = −20 (o = 2.06e-9, t = 0.9) and x = +20 (1 − o = 2.06e-9, t = 0.3), m = 2; in
@@ -886,7 +889,6 @@ public class RoundingBoundsTests
         }
         Near(loss, all.Loss - unclipped.Loss);
         Near(gradient, all.Gradient[0] - unclipped.Gradient[0]);
-        static void Near(double expected, double actual) => Assert.InRange(actual, expected - 1e-12 * Math.Abs(expected), expected + 1e-12 * Math.Abs(expected));
     }
 
     /// <summary>
