@@ -36,6 +36,75 @@ public sealed class RoundingBounds
 
     public static RoundingBounds Of(ExactValues x, ErrorModel model) => new Pass(x, model).Run();
 
+    // ---------------------------------------------------------------- rules of one operation, pure (tested on their own)
+
+    /// <summary>How far −t·ln(o′ + ε) may lie from −t·ln o, for an ε up to 1e-7 added inside the logarithm and
+    /// o′ computed within e of o (ln o exact): t·ln(1 + s/o), s = ε(1 + u) + e, as ln(1 + s/o) where s ≤ o
+    /// (bounded by s/o itself below 1e-3, where 1 + s/o would round away its digits), and as
+    /// (ln s − ln o) + ln(1 + o/s) where s > o, both terms positive (o may underflow to 0 there: ln o is exact).</summary>
+    internal static double EpsilonShift(double t, double lnO, double e, double u)
+    {
+        if (t == 0) return 0;
+        double s = ErrorModel.ProbabilityClip * (1 + u) + e, o = Math.Exp(lnO);
+        double r = o >= s ? (s / o < 1e-3 ? s / o : Math.Log(1 + s / o)) : Math.Log(s) - lnO + Math.Log(1 + o / s);
+        return Math.Abs(t) * r;
+    }
+
+    /// <summary>
+    /// The softmax Jacobian applied to g. Careful: o_j·(g_j·Σ_{k≠j} o_k − Σ_{k≠j} g_k·o_k), the
+    /// roundings of its K + 2 operations on the magnitudes of its terms. From out: o_j·(g_j − Σ_k g_k·o_k),
+    /// which keeps u·|g_j| of the difference even when o_j ≈ 1 makes δ_j tiny; or the matrix formed
+    /// first, δ_j = Σ_k o_k·([k = j] − o_j)·g_k: the same magnitudes (o_j·|g_j|·|1 − o_j| ≤ o_j·|g_j|·(1 + o_j)),
+    /// one rounding more per term (γ_{K+2}), and each product o_k·o_j below the smallest normal
+    /// number wrong by up to itself, which |g_k| multiplies (<see cref="UnderflowingProducts"/>).
+    /// With the unfused cross-entropy, g_k = −t_k/o_k is huge where o_k is tiny, and o_k·o_j
+    /// underflowing loses o_j·t_k whole (random:5078 of seed 90210: δ = 0 for an exact 1e-165).
+    /// </summary>
+    internal static double[] SoftmaxJacobianErrors(ErrorModel model, double[] o, double[] eO, double[] g, double[] eG, double[] delta)
+    {
+        int K = o.Length;
+        double U = model.U, floor = model.Floor;
+        var err = new double[K];                           // [units]
+        for (int j = 0; j < K; j++)
+        {
+            double restO = 0, restGO = 0, eRestO = 0, eRestGO = 0;
+            for (int k = 0; k < K; k++)
+            {
+                if (k == j) continue;
+                restO += o[k];
+                restGO += Math.Abs(g[k]) * o[k];
+                eRestO += eO[k];
+                eRestGO += eG[k] * o[k] + Math.Abs(g[k]) * eO[k];
+            }
+            double inner = Math.Abs(g[j]) * restO + restGO;
+            double careful = eO[j] * inner + o[j] * (eG[j] * restO + Math.Abs(g[j]) * eRestO + eRestGO + model.Gamma(K + 2) * inner)
+                             + U * Math.Abs(delta[j]) + K * floor;
+            if (model.Allows(Formulation.DerivativesFromOut))
+            {
+                double innerOut = Math.Abs(g[j]) + restGO + Math.Abs(g[j]) * o[j];
+                double eInner = eG[j] * (1 + o[j]) + eRestGO + Math.Abs(g[j]) * eO[j] + model.Gamma(K + 2) * innerOut;
+                careful = Math.Max(careful, eO[j] * innerOut + o[j] * eInner + U * Math.Abs(delta[j]) + K * floor + UnderflowingProducts(o, eO, g, eG, j, model.Profile.MinNormal));
+            }
+            err[j] = careful;
+        }
+        return err;
+    }
+
+    /// <summary>The matrix form's products J_kj = o_k·([k = j] − o_j), at most p_k·p_j with p = o + e(o)
+    /// (p_j alone on the diagonal, 1 − o_j ≤ 1): one below the smallest normal number may flush to 0,
+    /// so it errs by up to itself, which g_k (within e(g_k)) multiplies; a normal one errs by u, counted in γ.</summary>
+    internal static double UnderflowingProducts(double[] o, double[] eO, double[] g, double[] eG, int j, double minNormal)
+    {
+        double pj = o[j] + eO[j], lost = 0;
+        for (int k = 0; k < o.Length; k++)
+        {
+            double pk = k == j ? 1 : o[k] + eO[k];
+            // p_j·p_k itself may underflow here, so compared as p_j < floor/p_k and taken as p_j·(p_k·|g_k|)
+            if (pj < minNormal / pk) lost += pj * (pk * (Math.Abs(g[k]) + eG[k]));
+        }
+        return lost;
+    }
+
     /// <summary>One run of the magnitude pass. Arrays carry the documents' names with an e for
     /// "error bound of": eNet, eOut, eG (of ∂E/∂out), eDelta.</summary>
     sealed class Pass(ExactValues x, ErrorModel model)
@@ -304,19 +373,7 @@ public sealed class RoundingBounds
         /// exact, ln o exact): a clip where it may act (<paramref name="clipped"/>), or an ε inside the logarithm anywhere.
         /// An implementation does one or the other, so the larger of the two moves.</summary>
         double ProbabilityShift(bool clipped, double t, double lnO, double e) =>
-            !model.Allows(Formulation.ClampedProbabilities) ? 0 : Math.Max(clipped ? ClipShift(t, lnO) : 0, EpsilonShift(t, lnO, e));
-
-        /// <summary>How far −t·ln(o′ + ε) may lie from −t·ln o, for an ε up to 1e-7 added inside the logarithm and
-        /// o′ computed within e of o (ln o exact): t·ln(1 + s/o), s = ε(1 + u) + e, as ln(1 + s/o) where s ≤ o
-        /// (bounded by s/o itself below 1e-3, where 1 + s/o would round away its digits), and as
-        /// (ln s − ln o) + ln(1 + o/s) where s > o, both terms positive (o may underflow to 0 there: ln o is exact).</summary>
-        double EpsilonShift(double t, double lnO, double e)
-        {
-            if (t == 0) return 0;
-            double s = ErrorModel.ProbabilityClip * (1 + U) + e, o = Math.Exp(lnO);
-            double r = o >= s ? (s / o < 1e-3 ? s / o : Math.Log(1 + s / o)) : Math.Log(s) - lnO + Math.Log(1 + o / s);
-            return Math.Abs(t) * r;
-        }
+            !model.Allows(Formulation.ClampedProbabilities) ? 0 : Math.Max(clipped ? ClipShift(t, lnO) : 0, EpsilonShift(t, lnO, e, U));
 
         double LossError()
         {
@@ -389,7 +446,9 @@ public sealed class RoundingBounds
             }
             double fromProbabilities = Math.Abs(t) * eA + Math.Abs(lnO) * eT + Math.Abs(1 - t) * eB + Math.Abs(lnOneMinusO) * eT
                                        + 3 * U * (Math.Abs(t * lnO) + Math.Abs((1 - t) * lnOneMinusO)) + floor;
-            return (Math.Max(careful, fromProbabilities), Math.Max(size, Math.Abs(t * lnO) + Math.Abs((1 - t) * lnOneMinusO)));
+            // the size of the terms summed stays the logit's: for t in [0, 1] (validated) the terms from probabilities,
+            // t·|ln o| + (1 − t)·|ln(1 − o)| = softplus(z) + t·|z| − 2t·max(z, 0), are never larger
+            return (Math.Max(careful, fromProbabilities), size);
         }
 
         /// <summary>
@@ -474,7 +533,7 @@ public sealed class RoundingBounds
         {
             Layer layer = n.Layers[l];
             double[] net = x.Net[l][e], @out = x.Out[l][e], eN = eNet[l][e], eO = eOut[l][e];
-            if (layer.Activation == Activation.Softmax) return SoftmaxJacobianErrors(@out, eO, g, eG, x.Delta[l][e]);
+            if (layer.Activation == Activation.Softmax) return SoftmaxJacobianErrors(model, @out, eO, g, eG, x.Delta[l][e]);
             var err = new double[layer.Units];                 // [units]
             for (int j = 0; j < layer.Units; j++)
             {
@@ -501,60 +560,6 @@ public sealed class RoundingBounds
         {
             if (eF > 0) kinks.Add($"layers[{l}] unit {j}, example {e}");
             return eF;
-        }
-
-        /// <summary>
-        /// The softmax Jacobian applied to g. Careful: o_j·(g_j·Σ_{k≠j} o_k − Σ_{k≠j} g_k·o_k), the
-        /// roundings of its K + 2 operations on the magnitudes of its terms. From out: o_j·(g_j − Σ_k g_k·o_k),
-        /// which keeps u·|g_j| of the difference even when o_j ≈ 1 makes δ_j tiny; or the matrix formed
-        /// first, δ_j = Σ_k o_k·([k = j] − o_j)·g_k: the same magnitudes (o_j·|g_j|·|1 − o_j| ≤ o_j·|g_j|·(1 + o_j)),
-        /// one rounding more per term (γ_{K+2}), and each product o_k·o_j below the smallest normal
-        /// number wrong by up to itself, which |g_k| multiplies (<see cref="UnderflowingProducts"/>).
-        /// With the unfused cross-entropy, g_k = −t_k/o_k is huge where o_k is tiny, and o_k·o_j
-        /// underflowing loses o_j·t_k whole (random:5078 of seed 90210: δ = 0 for an exact 1e-165).
-        /// </summary>
-        double[] SoftmaxJacobianErrors(double[] o, double[] eO, double[] g, double[] eG, double[] delta)
-        {
-            int K = o.Length;
-            var err = new double[K];                           // [units]
-            for (int j = 0; j < K; j++)
-            {
-                double restO = 0, restGO = 0, eRestO = 0, eRestGO = 0;
-                for (int k = 0; k < K; k++)
-                {
-                    if (k == j) continue;
-                    restO += o[k];
-                    restGO += Math.Abs(g[k]) * o[k];
-                    eRestO += eO[k];
-                    eRestGO += eG[k] * o[k] + Math.Abs(g[k]) * eO[k];
-                }
-                double inner = Math.Abs(g[j]) * restO + restGO;
-                double careful = eO[j] * inner + o[j] * (eG[j] * restO + Math.Abs(g[j]) * eRestO + eRestGO + model.Gamma(K + 2) * inner)
-                                 + U * Math.Abs(delta[j]) + K * floor;
-                if (model.Allows(Formulation.DerivativesFromOut))
-                {
-                    double innerOut = Math.Abs(g[j]) + restGO + Math.Abs(g[j]) * o[j];
-                    double eInner = eG[j] * (1 + o[j]) + eRestGO + Math.Abs(g[j]) * eO[j] + model.Gamma(K + 2) * innerOut;
-                    careful = Math.Max(careful, eO[j] * innerOut + o[j] * eInner + U * Math.Abs(delta[j]) + K * floor + UnderflowingProducts(o, eO, g, eG, j));
-                }
-                err[j] = careful;
-            }
-            return err;
-        }
-
-        /// <summary>The matrix form's products J_kj = o_k·([k = j] − o_j), at most p_k·p_j with p = o + e(o)
-        /// (p_j alone on the diagonal, 1 − o_j ≤ 1): one below the smallest normal number may flush to 0,
-        /// so it errs by up to itself, which g_k (within e(g_k)) multiplies; a normal one errs by u, counted in γ.</summary>
-        double UnderflowingProducts(double[] o, double[] eO, double[] g, double[] eG, int j)
-        {
-            double pj = o[j] + eO[j], lost = 0;
-            for (int k = 0; k < o.Length; k++)
-            {
-                double pk = k == j ? 1 : o[k] + eO[k];
-                // p_j·p_k itself may underflow here, so compared as p_j < floor/p_k and taken as p_j·(p_k·|g_k|)
-                if (pj < p.MinNormal / pk) lost += pj * (pk * (Math.Abs(g[k]) + eG[k]));
-            }
-            return lost;
         }
 
         /// <summary>δ of the output layer: through ∂E/∂out and f′ for the squared losses; the fused
@@ -681,8 +686,7 @@ public sealed class RoundingBounds
                 g[k] = t[k] / o[k] / m;
                 eG[k] = (eT[k] / o[k] / m) * (1 + rec) + g[k] * (rec + 2 * U);
             }
-            ErrorModel fromOut = model.Only(Formulation.DerivativesFromOut);
-            return new Pass(x, fromOut) { eNet = eNet, eOut = eOut }.SoftmaxJacobianErrors(o, eO, g, eG, x.Delta[^1][e]);
+            return SoftmaxJacobianErrors(model.Only(Formulation.DerivativesFromOut), o, eO, g, eG, x.Delta[^1][e]);
         }
 
         // ---------------------------------------------------------------- gradients
