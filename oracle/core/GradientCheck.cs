@@ -73,16 +73,13 @@ public static class GradientCheck
         for (int k = 0; k < actual.Length; k++)
         {
             Zone zone = truth.GradientZone(k, actual[k]);
-            if (zone == Zone.Agrees && !small && closest.Count >= AgreeingRowsKept
+            if (zone != Zone.Agrees || small) { rows.Add(Row(truth, k, actual[k], zone)); continue; }
+            // a large network's agreeing entry: kept only if among the closest calls so far (the score checked before the row is built)
+            if (closest.Count >= AgreeingRowsKept
                 && Math.Abs(actual[k] - truth.Exact.Gradient[k]) / Math.Max(truth.Careful.Gradient[k], double.Epsilon) <= closest.Peek().Score) continue;
-            double exact = truth.Exact.Gradient[k] + truth.Exact.GradientLo[k];
-            var row = new GradientRow(k, ParameterRef.At(truth.Network, k), actual[k], exact, truth.Careful.Gradient[k], truth, zone);
-            if (zone != Zone.Agrees || small) rows.Add(row);
-            else
-            {
-                closest.Enqueue(row, row.Score);
-                if (closest.Count > AgreeingRowsKept) closest.Dequeue();
-            }
+            GradientRow row = Row(truth, k, actual[k], zone);
+            closest.Enqueue(row, row.Score);
+            if (closest.Count > AgreeingRowsKept) closest.Dequeue();
         }
         while (closest.TryDequeue(out GradientRow? r, out _)) rows.Add(r);
         bool allAgree = rows.All(r => r.Zone == Zone.Agrees);
@@ -93,6 +90,9 @@ public static class GradientCheck
             Rows = allAgree && small ? rows : rows.OrderByDescending(r => r.Zone).ThenByDescending(r => r.Score).ToArray(),
         };
     }
+
+    static GradientRow Row(Truth truth, int k, double actual, Zone zone) =>
+        new(k, ParameterRef.At(truth.Network, k), actual, truth.Exact.Gradient[k] + truth.Exact.GradientLo[k], truth.Careful.Gradient[k], truth, zone);
 
     /// <summary>|a − b| / max(|a|, |b|), and 0 when both are 0.</summary>
     public static double RelativeError(double a, double b)

@@ -518,6 +518,18 @@ public class DoubleDoubleTests(ITestOutputHelper output)
         Assert.Equal(new DoubleDouble(0, 0), DoubleDouble.Tanh(0));
         Assert.True(double.IsNegative(DoubleDouble.Tanh(-0.0).Hi));
         Assert.Equal(new DoubleDouble(1e-300, 0), DoubleDouble.Tanh(1e-300));
+        // up to 2⁻⁵⁵ inclusive it is x itself (x³/3 is below 2⁻¹¹¹ of x); one step above, E/(E + 2) keeps the −x³/3
+        double tiny = Math.ScaleB(1, -55);
+        Assert.Equal(new DoubleDouble(tiny, 0), DoubleDouble.Tanh(tiny));
+        Assert.Equal(new DoubleDouble(-tiny, 0), DoubleDouble.Tanh(-tiny));
+        // at Hi = 2⁻⁵⁵ with a Lo against it, |x| is still at most 2⁻⁵⁵: x itself, where E/(E + 2) may differ in Lo's last bits
+        var random = new Random(55);
+        for (int i = 0; i < 1000; i++)
+        {
+            double lo = -random.NextDouble() * Math.ScaleB(1, -109 - random.Next(60));
+            Assert.Equal(new DoubleDouble(tiny, lo), DoubleDouble.Tanh(new DoubleDouble(tiny, lo)));
+        }
+        Assert.True(DoubleDouble.Tanh(Math.BitIncrement(tiny)).Lo < 0, $"Tanh(2^-55 + ulp) = {DoubleDouble.Tanh(Math.BitIncrement(tiny))}");
         // below saturation, 1 − tanh x ≈ 2e^{−2x} is in Lo (at 30 it is 1.75e-26, far above u²)
         DoubleDouble t = DoubleDouble.Tanh(30);
         Assert.True(t.Hi == 1 && t.Lo < 0, $"Tanh(30) = {t}");
@@ -547,6 +559,13 @@ public class DoubleDoubleTests(ITestOutputHelper output)
         }
         output.WriteLine(worst.Report());
         Assert.Equal(new DoubleDouble(1, 0), DoubleDouble.Cosh(0));
+        // from |x| = 40 on, e^−|x|/2 is below 2⁻¹¹⁵ of e^|x|/2, under the double-double's precision: the sum is
+        // e^|x|/2 itself, the halving exact
+        foreach (double x in new[] { 40, -40, 41.5 })
+        {
+            DoubleDouble e = DoubleDouble.Exp(Math.Abs(x));
+            Assert.Equal(new DoubleDouble(e.Hi / 2, e.Lo / 2), DoubleDouble.Cosh(x));
+        }
         Assert.True(double.IsFinite(DoubleDouble.Cosh(710.475).Hi));                  // cosh overflows at 710.4758…
         Assert.Equal(new DoubleDouble(double.PositiveInfinity, 0), DoubleDouble.Cosh(710.476));
         Assert.Equal(new DoubleDouble(double.PositiveInfinity, 0), DoubleDouble.Cosh(double.NegativeInfinity));

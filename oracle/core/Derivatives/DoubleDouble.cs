@@ -431,7 +431,7 @@ public readonly record struct DoubleDouble(double Hi, double Lo) : IScalar<Doubl
     /// <summary>
     /// cosh x = e^|x|/2 + e^−|x|/2, two positive terms: relative error ≤ 10.3u². Each term to 7.3u²
     /// (<see cref="Exp"/>, the halving in the exponent), the sum 3u². For |x| ≥ 40 the second term,
-    /// below e^−80 ≈ 2⁻¹¹⁵ of the first, is left out. The halving goes into the exponent, so the
+    /// below e^−80 ≈ 2⁻¹¹⁵ of the first, is under the sum's precision (and 0 past 745). The halving goes into the exponent, so the
     /// result overflows only where cosh does (|x| &gt; 710.4758). Cosh(0) = 1 exactly.
     /// </summary>
     public static DoubleDouble Cosh(DoubleDouble x)
@@ -439,9 +439,7 @@ public readonly record struct DoubleDouble(double Hi, double Lo) : IScalar<Doubl
         if (double.IsNaN(x.Hi)) return new(double.NaN, 0);
         DoubleDouble a = Abs(x);
         if (a.Hi > 711) return new(double.PositiveInfinity, 0);
-        DoubleDouble half = ExpTimesPowerOfTwo(a, -1);                  // e^|x|/2, finite up to |x| = 710.47
-        if (a.Hi >= 40) return half;
-        return half + ExpTimesPowerOfTwo(-a, -1);
+        return ExpTimesPowerOfTwo(a, -1) + ExpTimesPowerOfTwo(-a, -1);   // e^|x|/2 finite up to |x| = 710.47
     }
 
     /// <summary>
