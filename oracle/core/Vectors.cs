@@ -134,7 +134,7 @@ public static class TestVectors
 
     /// <summary>The first sample from <paramref name="start"/> on that passes <paramref name="holds"/>,
     /// shrunk while it still passes; skips any whose shrunk form is already a vector.</summary>
-    static (Network n, int index, int steps) Find(Func<Network, bool> holds, HashSet<string> seen, int start = 0)
+    internal static (Network n, int index, int steps) Find(Func<Network, bool> holds, HashSet<string> seen, int start = 0)
     {
         for (int i = start; i < start + MaxSearch; i++)
         {
@@ -152,10 +152,12 @@ public static class TestVectors
 
     static string Origin(int index, int steps) => $"sample {index} of seed {Seed}, shrunk in {steps} steps";
 
-    static Vector Make(string comment, Network n)
+    internal static Vector Make(string comment, Network n)
     {
         Expected expected = Expected.Of(n);
-        if (!Representable(n)) throw new InvalidOperationException($"vector '{comment}': a standard formulation cannot represent some answer ({expected.Range.FirstOrDefault()})");
+        foreach (Precision p in new[] { Precision.Float64, Precision.Float32 })
+            if (Truth.For(n, p) is { OutOfRange: true } truth)
+                throw new InvalidOperationException($"vector '{comment}': a standard formulation cannot represent some answer in {p.ToString().ToLowerInvariant()} ({truth.RangeCause})");
         var flags = new List<string>();
         if (n.Name is { Length: >= 3 } name && Examples.Names.Contains(name)) flags.Add(WorkedExampleFlag(name));
         flags.AddRange(Bugs.All.Where(b => expected.Check(new Mutant(b)).Any(f => f.Zone == Zone.Wrong)).Select(Bugs.Name));
@@ -216,15 +218,19 @@ public static class TestVectors
         "Every vector is valid: a correct implementation passes all of it. flags name the bug classes whose deliberately wrong implementation fails the vector (see notes).",
     ];
 
+    /// <summary>The file in golden/sources a worked example cites (its source's first word); an example
+    /// citing none is refused: a vector's note would point nowhere.</summary>
+    internal static string SourceFile(Network example) =>
+        example.Source?.Split(' ', ',')[0] ?? throw new InvalidOperationException($"worked example '{example.Name}' names no source document");
+
     static IEnumerable<(string Flag, string BugType, string Description)> Notes(IReadOnlyList<Group> groups)
     {
         var used = groups.SelectMany(g => g.Tests).SelectMany(v => v.Flags).ToHashSet();
         foreach (var byDocument in Examples.Names.GroupBy(WorkedExampleFlag))
             if (used.Contains(byDocument.Key))
             {
-                string source = Examples.Load(byDocument.First()).Source?.Split(' ', ',')[0] ?? "";
                 yield return (byDocument.Key, "BASIC",
-                    $"the worked example{(byDocument.Count() > 1 ? "s" : "")} {string.Join(" and ", byDocument)} of golden/sources/{source}: known answers from a published walk-through");
+                    $"the worked example{(byDocument.Count() > 1 ? "s" : "")} {string.Join(" and ", byDocument)} of golden/sources/{SourceFile(Examples.Load(byDocument.First()))}: known answers from a published walk-through");
             }
         foreach (Bug bug in Bugs.All)
             if (used.Contains(Bugs.Name(bug))) yield return (Bugs.Name(bug), "KNOWN_BUG", Bugs.Describe(bug));

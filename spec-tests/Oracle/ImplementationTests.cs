@@ -128,12 +128,35 @@ public class ImplementationTests
         Assert.Equal(root, RepositoryRoot.Find(root));
         Assert.Null(RepositoryRoot.Find(Path.GetTempPath()));
     }
+    /// <summary>A sampled network whose answers float64 represents and float32 does not.</summary>
+    static Network OnlyInFloat64() =>
+        Enumerable.Range(0, 400).Select(i => NetworkGen.Sample(RunSettings.DefaultSeed, i, 400))
+            .First(n => Truth.For(n, Precision.Float32).OutOfRange && !Truth.For(n, Precision.Float64).OutOfRange);
+
     [Fact]
     public void A_vector_network_must_be_representable_in_float64_and_in_float32_alike()
     {
-        Network[] sample = [.. Enumerable.Range(0, 400).Select(i => NetworkGen.Sample(RunSettings.DefaultSeed, i, 400))];
-        Network only64 = sample.First(n => Truth.For(n, Precision.Float32).OutOfRange && !Truth.For(n, Precision.Float64).OutOfRange);
-        Assert.False(TestVectors.Representable(only64));             // beyond float32's range, within float64's: no vector
+        Assert.False(TestVectors.Representable(OnlyInFloat64()));    // beyond float32's range, within float64's: no vector
         Assert.True(TestVectors.Representable(Examples.Load("002")));
+    }
+
+    [Fact]
+    public void The_vector_generator_refuses_what_it_cannot_write_and_says_what()
+    {
+        // no sample of the search qualifies
+        var none = Assert.Throws<InvalidOperationException>(() => TestVectors.Find(_ => false, [], start: 5));
+        Assert.Equal($"no network among samples 5..404 of seed {TestVectors.Seed} qualifies", none.Message);
+
+        // a network some standard formulation cannot represent, named with the precision and the issue
+        Network only64 = OnlyInFloat64();
+        var beyond = Assert.Throws<InvalidOperationException>(() => TestVectors.Make("beyond float32", only64));
+        Assert.Equal($"vector 'beyond float32': a standard formulation cannot represent some answer in float32 ({Truth.For(only64, Precision.Float32).RangeCause})", beyond.Message);
+
+        // a worked example that cites no source document
+        Network example = Examples.Load("002");
+        Assert.Equal("002_7a089104b7097d23.txt", TestVectors.SourceFile(example));
+        Network unsourced = Network.Create(example.Inputs, example.Layers, example.Loss, example.LearningRate, example.X, example.T, example.Name, null);
+        var cited = Assert.Throws<InvalidOperationException>(() => TestVectors.SourceFile(unsourced));
+        Assert.Equal("worked example '002-mazur-2-2-2' names no source document", cited.Message);
     }
 }
