@@ -37,6 +37,20 @@ public class InProcessRunTests
     static Served ReferenceSaying(Func<long, string> hello) =>
         ReferenceBut((r, io) => { io.Line(hello(r.Id)); return null; }, r => r.Op == "hello");
 
+    [Fact]
+    public void The_oracles_own_problems_are_reported_apart_from_the_verdict_the_first_twenty_with_their_network()
+    {
+        // a cross-check of the exact values that fails twice on every network: 2 per golden example and 2 per random network
+        var options = new CheckOptions("reference", Count: 10) { CrossCheck = (truth, seed) => [$"planted at seed {seed}", $"planted on {truth.Parameters} parameters"] };
+        CheckReport r = Check(ReferenceServed, options);
+        Assert.Equal("pass", r.Verdict);                       // a problem of the oracle is no verdict on the implementation
+        Assert.True(2 * (r.Examples.Count + 10) > 20, "more problems than are kept");
+        Assert.Equal(20, r.OracleProblems.Count);
+        Network first = Examples.Load(r.Examples[0].Name);
+        Assert.Equal($"golden example {r.Examples[0].Name}: planted at seed {RunSettings.DefaultSeed}", r.OracleProblems[0]);
+        Assert.Equal($"golden example {r.Examples[0].Name}: planted on {first.ParameterCount} parameters", r.OracleProblems[1]);
+    }
+
     [Theory]
     [InlineData(60, 1, 1)]
     [InlineData(60, 3, 3)]

@@ -87,6 +87,20 @@ public class SelfTestReportTests
     }
 
     [Fact]
+    public void A_selftest_counts_every_problem_of_the_oracle_and_keeps_the_first_hundred_in_words()
+    {
+        // a cross-check of the exact values that fails twice on each of 60 networks: 120 problems, 100 kept
+        SelfTestReport r = SelfTest.Run(new ReferenceBackprop(), 9, 60, crossCheck: (_, seed) => [$"p1 at seed {seed}", "p2"]);
+        Assert.False(r.Agrees);
+        Assert.Equal(0, r.DisagreementCount);
+        Assert.Equal(120, r.OracleProblemCount);
+        Assert.Equal(SelfTestReport.Kept, r.OracleProblems.Count);
+        Assert.Equal("random network 0: p1 at seed 9", r.OracleProblems[0]);
+        Assert.Equal("random network 49: p2", r.OracleProblems[99]);
+        Assert.Contains("FAIL: 0 disagreement(s) of the reference, 120 problem(s) of the oracle on this machine", r.Text());
+    }
+
+    [Fact]
     public void A_selftest_run_counts_every_network_and_parameter_it_judged()
     {
         SelfTestReport r = SelfTest.Run(9, 40);

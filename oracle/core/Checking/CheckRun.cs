@@ -28,6 +28,10 @@ public sealed record CheckOptions(string Impl, int Count = CheckOptions.DefaultC
     /// <summary>The command that started this check (<c>backprop-spec</c>, <c>dotnet backprop-spec</c>,
     /// <c>dotnet run --project oracle/cli --</c>): the printed replay lines begin with it, so they run as printed.</summary>
     public string Invocation { get; init; } = "backprop-spec";
+
+    /// <summary>The exact values' own cross-check on each network judged (<see cref="Directional.Problems"/>):
+    /// its problems are the oracle's, reported apart and never a verdict. Replaced only by tests.</summary>
+    internal Func<Truth, ulong, IReadOnlyList<string>> CrossCheck { get; init; } = Directional.Problems;
 }
 
 /// <summary>

@@ -57,7 +57,7 @@ sealed partial class Checker
                 if (findings[i].Item2.Key == Unexplained && findings[i].Item1.On == AnswerKind.Other)
                     findings[i] = (findings[i].Item1, answers);
         // the exact values' own cross-check, on every network: a problem of the oracle, never a verdict
-        return outcome with { Findings = findings, OracleProblems = Directional.Verify(truth, seed: o.Seed).Problems };
+        return outcome with { Findings = findings, OracleProblems = o.CrossCheck(truth, o.Seed) };
     }
 
     /// <summary>A message without its request id: ids count requests, which depend on the number of

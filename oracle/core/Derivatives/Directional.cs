@@ -27,6 +27,10 @@ public static class Directional
 {
     public const int DefaultDirections = 2;
 
+    /// <summary>The problems <see cref="Verify"/> finds with its default directions: what <c>check</c> and <c>selftest</c>
+    /// ask of every network (a parameter of theirs, so tests can show how a problem of the oracle is reported).</summary>
+    public static IReadOnlyList<string> Problems(Truth truth, ulong seed) => Verify(truth, seed: seed).Problems;
+
     public static DirectionalCheck Verify(Truth truth, int directions = DefaultDirections, ulong seed = RunSettings.DefaultSeed)
     {
         Network n = truth.Network;
