@@ -256,7 +256,8 @@ public class CausesTests
     {
         Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 0.0 } }, null, BiasMode.None)], LossKind.BinaryCrossEntropy, 0.5, [[1.0]], [[0.0]]);
         Truth truth = Truth.For(n);
-        double others = RoundingBounds.Of(truth.Exact, ErrorModel.Textbook(Precision.Float64).Only(Formulation.All & ~Formulation.ClampedProbabilities)).Loss;
+        // the common formulations: all but the rare two, the clamp and the probabilities from log space
+        double others = RoundingBounds.Of(truth.Exact, ErrorModel.Textbook(Precision.Float64).Only(Formulation.All & ~Formulation.ClampedProbabilities & ~Formulation.ProbabilitiesFromLogSpace)).Loss;
         // a finding about the loss whose deviation is exactly d (its value d, its exact value 0)
         string[] At(double d) => Causes.Explain(truth, new Finding(Zone.Accuracy, "loss", d, 0, 0, 0) { On = AnswerKind.Loss, Index = 0 }).Select(c => $"{c.Key} | {c}").ToArray();
         Assert.DoesNotContain(At(others), c => c.StartsWith("probability-clamp"));
@@ -277,5 +278,21 @@ public class CausesTests
         Network softmax = Network.Create(1, [new Layer(Activation.Softmax, new[,] { { 0.0 }, { -20.0 } }, null, BiasMode.None)],
             LossKind.SoftmaxCrossEntropy, 0.5, [[1.0]], [[0.0, 1.0]]);
         Assert.Equal([Clamp("output 1, example 0, net = -20")], Explain(softmax, AnswerKind.Gradient, 0, deviation: -0.9));
+    }
+    /// <summary>The probabilities from log space are named only beyond the common formulations' bound: the softmax over
+    /// nets 35 and 2 of random:10181 (seed 20261207), whose output a Java implementation computed as exp(35 − lse) 2.4e-15
+    /// off, and a sigmoid at net −33.375 (random:9068); within the common bound it is not named.</summary>
+    [Fact]
+    public void Probabilities_from_log_space_are_named_where_only_they_explain_the_output()
+    {
+        const string What = "probabilities-from-log-space | sigma or softmax computed from log space, exp(-softplus(-net)) or exp(net - logsumexp(net)): the exponent is rounded at the size of |net|, and exp makes that a relative error of the output";
+        const string Fix = "; the standard fix: sigma(net) = 1/(1 + e^-net), softmax e^(net - max net)/sum e^(net - max net)";
+        Network softmax = Network.Create(1, [new Layer(Activation.Softmax, new[,] { { 35.0 }, { 2.0 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[1.0]], [[1.0, 0.0]]);
+        Assert.Equal([$"{What} (the softmax layer, example 0){Fix}"], Explain(softmax, AnswerKind.Output, 0, deviation: -2.4e-15));
+        Assert.DoesNotContain(Explain(softmax, AnswerKind.Output, 0, deviation: -2e-16), c => c.StartsWith("probabilities-from-log-space"));
+        Network sigmoid = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { -33.375 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[1.0]], [[0.0]]);
+        // 3.2020024986373665E-15 for an exact 3.2020024986373563E-15: 1.0e-29 off, where careful arithmetic keeps 6u·σ = 2.1e-30
+        Assert.Equal([$"{What} (layers[0] unit 0, example 0, net = -33.38){Fix}"],
+            Explain(sigmoid, AnswerKind.Output, 0, deviation: 3.2020024986373665E-15 - 3.2020024986373563E-15));
     }
 }

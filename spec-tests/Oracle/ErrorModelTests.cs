@@ -102,7 +102,16 @@ public class ErrorModelTests
     public void A_sigmoid_output_errs_by_its_roundings_and_its_arguments_error_through_the_slope()
     {
         Assert.Equal(3 * U, Careful.SigmoidError(0, 0, 0.5));                   // (4u + 2u)·½
-        Assert.Equal(9 * U, Textbook.SigmoidError(0, 0, 0.5));                  // (16u + 2u)·½
+        // the textbook's widest form at net = 0 is exp(−softplus(0)): expm1(u·ln 2 + 2·Fn + u)·(1 + Fn) + Fn relative,
+        // above the library form's (2·Fn + 2u)·½ = 9u
+        double a = U * Math.Log(2) + 16 * U + U;
+        Near(0.5 * (a * (1 + a) * (1 + 8 * U) + 8 * U), Textbook.SigmoidError(0, 0, 0.5));
+        Assert.True(Textbook.SigmoidError(0, 0, 0.5) > 9 * U);
+        // random:9068 of seed 20261207: exp(−softplus(33.375)) from a Java implementation is 3.2020024986373665E-15 for an
+        // exact 3.2020024986373563E-15 (softplus rounded by u·33.375): within the log space's bound, beyond the careful one
+        double exact = 3.2020024986373563E-15, fromLogSpace = 3.2020024986373665E-15;
+        Assert.InRange(fromLogSpace - exact, 0, Textbook.SigmoidError(-33.375, 0, exact));
+        Assert.True(fromLogSpace - exact > Careful.SigmoidError(-33.375, 0, exact));
         Near(0.25 * 1e-3 + 3 * U, Careful.SigmoidError(0, 1e-3, 0.5));
         Near(SigmoidPrime(3) + 6 * U * Sigmoid(4), Careful.SigmoidError(4, 1, Sigmoid(4)));
         Assert.Equal(Floor, Careful.SigmoidError(-800, 0, 0));                  // an output that underflows to 0
@@ -257,7 +266,16 @@ public class ErrorModelTests
         Near(Math.E - 1 + 4 * U + Careful.Gamma(4), Careful.SoftmaxRelativeError([0, 0], [0.5, 0.5], o, 0, 0.5));
         // at e(net_j) + max e(net) = 10⁻³ exactly (2·fl(5e-4) = fl(1e-3)) the bound x(1 + x) still applies, not e^x − 1
         Near(1e-3 * (1 + 1e-3) + 4 * U + Careful.Gamma(4), Careful.SoftmaxRelativeError([0, 0], [5e-4, 5e-4], o, 0, 5e-4), 1e-12);
-        Near(16 * U + Textbook.Gamma(4), Textbook.SoftmaxRelativeError([0, 0], [0, 0], o, 0, 0));   // 2·8u
+        // the textbook's widest form at (0, 0) is exp(net_j − lse): S = 2 within γ_2 + Fn, ln S within that and Fn·ln 2,
+        // lse = ln 2 and net_j − lse one u of ln 2 each, then exp: above the shifted form's 2·8u + γ_4
+        double relS = Textbook.Gamma(2) + 8 * U, x = relS / (1 - relS) + 8 * U * Math.Log(2) + U * Math.Log(2) + U * Math.Log(2) * (1 + U);
+        Near(x * (1 + x) * (1 + 8 * U) + 8 * U, Textbook.SoftmaxRelativeError([0, 0], [0, 0], o, 0, 0), 1e-12);
+        Assert.True(Textbook.SoftmaxRelativeError([0, 0], [0, 0], o, 0, 0) > 16 * U + Textbook.Gamma(4));
+        // random:10181 of seed 20261207: exp(35 − lse) over nets (35, 2) from a Java implementation is 0.9999999999999929
+        // for an exact 0.9999999999999953 (lse rounded by u·35): within the log space's bound, beyond the careful one
+        double o35 = 1 / (1 + Math.Exp(-33)), rel = Math.Abs(0.9999999999999929 - 0.9999999999999953) / 0.9999999999999953;
+        Assert.InRange(rel, 0, Textbook.SoftmaxRelativeError([35, 2], [0, 0], [o35, 1 - o35], 0, 0));
+        Assert.True(rel > Careful.SoftmaxRelativeError([35, 2], [0, 0], [o35, 1 - o35], 0, 0));
     }
 
     /// <summary>Shifted, the sum of exponentials is at least 1 and each may flush by the floor: K·floor.

@@ -26,9 +26,14 @@ namespace BackpropSpec.SpecTests.Properties;
 /// <see cref="ProbabilityClamp.Epsilon"/>, both with 1e-7 added inside the logarithm and its derivative, as
 /// tf.losses.logLoss and many tutorials do (ln(o + ε), −t/(o + ε) + (1 − t)/(1 − o + ε)).
 /// </summary>
-public class TextbookBackprop(Precision precision, bool fromDefinitions = false, ProbabilityClamp clamp = ProbabilityClamp.None) : IBackprop
+/// With <paramref name="forms"/>, the probabilities computed another standard way (found by a newcomer's Java
+/// implementation): <see cref="ActivationForms.LogSpace"/>, σ = exp(−softplus(−net)) and the softmax as
+/// exp(net_j − logsumexp(net)) (SciPy 1.2's softmax, exp of a log-softmax), where the exponent's rounding,
+/// u·|net|, becomes a relative error of the output.
+public class TextbookBackprop(Precision precision, bool fromDefinitions = false, ProbabilityClamp clamp = ProbabilityClamp.None,
+                              ActivationForms forms = ActivationForms.Library) : IBackprop
 {
-    public string Name => $"textbook-{(fromDefinitions ? "definitions-" : "")}{(clamp == ProbabilityClamp.None ? "" : clamp.ToString().ToLowerInvariant() + "-")}{PrecisionProfile.Of(precision).Name}";
+    public string Name => $"textbook-{(fromDefinitions ? "definitions-" : "")}{(clamp == ProbabilityClamp.None ? "" : clamp.ToString().ToLowerInvariant() + "-")}{(forms == ActivationForms.Library ? "" : forms.ToString().ToLowerInvariant() + "-")}{PrecisionProfile.Of(precision).Name}";
     public Capabilities Capabilities => Capabilities.Everything with { Precision = precision };
 
     double R(double x) => precision == Precision.Float32 ? (float)x : x;
@@ -119,6 +124,13 @@ public class TextbookBackprop(Precision precision, bool fromDefinitions = false,
 
     double[] Activate(Activation f, double[] z)
     {
+        if (f == Activation.Softmax && forms == ActivationForms.LogSpace)
+        {
+            double c = z.Max(), S = 0;
+            foreach (double v in z) S = R(S + R(Math.Exp(R(v - c))));
+            double lse = R(c + R(Math.Log(S)));
+            return z.Select(v => R(Math.Exp(R(v - lse)))).ToArray();
+        }
         if (f == Activation.Softmax)
         {
             double[] e = z.Select(v => R(Math.Exp(v))).ToArray();      // no max shift
@@ -129,11 +141,15 @@ public class TextbookBackprop(Precision precision, bool fromDefinitions = false,
         return z.Select(v => f switch
         {
             Activation.Identity => v,
+            Activation.Sigmoid when forms == ActivationForms.LogSpace => R(Math.Exp(-Softplus(-v))),
             Activation.Sigmoid => fromDefinitions ? SigmoidFromExponentials(v) : R(1 / R(1 + R(Math.Exp(-v)))),
             Activation.Tanh => fromDefinitions ? TanhFromExponentials(v) : R(Math.Tanh(v)),
             _ => v > 0 ? v : 0,
         }).ToArray();
     }
+
+    /// <summary>softplus(y) = max(y, 0) + ln(1 + e^−|y|), the overflow-free form.</summary>
+    double Softplus(double y) => R(Math.Max(y, 0) + R(Math.Log(R(1 + R(Math.Exp(-Math.Abs(y)))))));
 
     /// <summary>tanh(v) = (e^v − e^−v)/(e^v + e^−v): the definition as written, overflow and all.</summary>
     double TanhFromExponentials(double v)
@@ -235,6 +251,16 @@ public sealed class TextbookDefinitionsFloat64() : TextbookBackprop(Precision.Fl
 
 /// <summary>The same in float32.</summary>
 public sealed class TextbookDefinitionsFloat32() : TextbookBackprop(Precision.Float32, fromDefinitions: true);
+
+/// <summary>How the probabilities are computed: σ = 1/(1 + e^−net) and the softmax from exponentials (Library),
+/// or both from log space (exp(−softplus(−net)), exp(net − logsumexp)).</summary>
+public enum ActivationForms { Library, LogSpace }
+
+/// <summary>The textbook backprop with σ and the softmax from log space, in float64.</summary>
+public sealed class TextbookLogSpaceFloat64() : TextbookBackprop(Precision.Float64, forms: ActivationForms.LogSpace);
+
+/// <summary>The same in float32.</summary>
+public sealed class TextbookLogSpaceFloat32() : TextbookBackprop(Precision.Float32, forms: ActivationForms.LogSpace);
 
 /// <summary>How a framework keeps a probability away from 0 and 1 before its cross-entropy.</summary>
 public enum ProbabilityClamp { None, PyTorch, Clip, Epsilon }

@@ -28,12 +28,14 @@ public static class Causes
         // An ε inside the logarithm widens every cross-entropy's bound a little (t·ε/o), so the clamp's bound alone
         // covers many deviations the other formulations make together: it is named only beyond the bound of all
         // of them that stay in range on this network.
-        bool clampNeeded = finding.Deviation > Bound(BoundsAlone(truth, truth.InRangeFormulations & ~Formulation.ClampedProbabilities), finding);
+        // So do the probabilities from log space (u·|net| relative at every sigmoid and softmax output): the two are
+        // named only beyond the bound of the common formulations together.
+        bool beyondCommon = finding.Deviation > Bound(BoundsAlone(truth, truth.InRangeFormulations & ~Rare), finding);
         foreach (Formulation f in new[] { Formulation.DerivativesFromOut, Formulation.LossesFromProbabilities, Formulation.UnshiftedSoftmax, Formulation.TanhFromExponentials,
-                                                 Formulation.SigmoidFromExponentials, Formulation.ClampedProbabilities, Formulation.Careful })
+                                                 Formulation.SigmoidFromExponentials, Formulation.ProbabilitiesFromLogSpace, Formulation.ClampedProbabilities, Formulation.Careful })
         {
             if (f != Formulation.Careful && !Applies(f, truth.Network)) continue;
-            if (f == Formulation.ClampedProbabilities && !clampNeeded) continue;
+            if ((f & Rare) != 0 && !beyondCommon) continue;
             double bound = Bound(BoundsAlone(truth, f), finding);
             // the clip names no answer it cannot move (its bound alone is the library's then)
             if (f == Formulation.ClampedProbabilities && bound == Bound(BoundsAlone(truth, Formulation.Careful), finding)) continue;
@@ -46,8 +48,9 @@ public static class Causes
         var alone = candidates.Where(c => finding.Deviation <= c.bound).Select(c => c.f).ToList();
         if (alone.Count == 0)
         {
-            // beyond every bound the clamp, which widens a cross-entropy's most, does not explain it either
-            candidates.RemoveAll(c => c.f == Formulation.ClampedProbabilities);
+            // beyond every bound the clamp, which widens a cross-entropy's most, does not explain it either, nor the
+            // log space, which widens a saturated sigmoid's or softmax's most
+            candidates.RemoveAll(c => (c.f & Rare) != 0);
             double widest = candidates.Max(c => c.bound) - careful;
             alone = candidates.Where(c => c.bound - careful >= 0.1 * widest).Select(c => c.f).ToList();
         }
@@ -55,6 +58,10 @@ public static class Causes
         if (alone.Count > 1) alone.Remove(Formulation.Careful);
         return alone.Select(f => Describe(f, truth)).ToArray();
     }
+
+    /// <summary>The forms named only where the common ones together cannot explain a finding: each widens some bound
+    /// more than any common form, so alone it would cover, and name, what the common ones explain.</summary>
+    const Formulation Rare = Formulation.ClampedProbabilities | Formulation.ProbabilitiesFromLogSpace;
 
     /// <summary>The magnitude pass with one formulation alone, once per truth (a network's findings share it).</summary>
     static RoundingBounds BoundsAlone(Truth truth, Formulation f)
@@ -85,6 +92,7 @@ public static class Causes
         Formulation.TanhFromExponentials => n.Layers.Any(l => l.Activation == Activation.Tanh),
         Formulation.SigmoidFromExponentials => n.Layers.Any(l => l.Activation == Activation.Sigmoid),
         Formulation.ClampedProbabilities => Loss.IsFused(n.Loss),
+        Formulation.ProbabilitiesFromLogSpace => n.Layers.Any(l => l.Activation is Activation.Sigmoid or Activation.Softmax),
         _ => true,
     };
 
@@ -130,6 +138,14 @@ public static class Causes
                 var (l, e, j, net) = MostSaturated(n, x, a => a == Activation.Sigmoid, (_, v) => -v);
                 return new Cause("sigmoid-derivative-from-exponentials", "sigma' computed as e^-net/(1 + e^-net)^2: (1 + e^-net)^2 overflows to infinity where net is very negative, and sigma' to 0",
                     $"layers[{l}] unit {j}, example {e}, net = {G(net)}", "sigma'(net) = sigma(net)*sigma(-net)");
+            }
+            case Formulation.ProbabilitiesFromLogSpace:
+            {
+                // σ from log space loses most at the most negative net (softplus(−net) ≈ |net|), the softmax at the largest |net|
+                var (l, e, j, net) = MostSaturated(n, x, a => a is Activation.Sigmoid or Activation.Softmax, (a, v) => a == Activation.Sigmoid ? -v : Math.Abs(v));
+                string place = n.Layers[l].Activation == Activation.Softmax ? $"the softmax layer, example {e}" : $"layers[{l}] unit {j}, example {e}, net = {G(net)}";
+                return new Cause("probabilities-from-log-space", "sigma or softmax computed from log space, exp(-softplus(-net)) or exp(net - logsumexp(net)): the exponent is rounded at the size of |net|, and exp makes that a relative error of the output",
+                    place, "sigma(net) = 1/(1 + e^-net), softmax e^(net - max net)/sum e^(net - max net)");
             }
             case Formulation.ClampedProbabilities:
             {

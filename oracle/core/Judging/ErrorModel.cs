@@ -43,7 +43,13 @@ public enum Formulation
     /// tf.losses.logLoss with its 1e-7, and many tutorials with 1e-8 to 1e-15), moves every answer a little:
     /// the loss term by t·ln(1 + ε/o), δ by about t·ε/o. The bound grows by that too, for ε up to 1e-7.</summary>
     ClampedProbabilities = 32,
-    All = DerivativesFromOut | LossesFromProbabilities | UnshiftedSoftmax | TanhFromExponentials | SigmoidFromExponentials | ClampedProbabilities,
+    /// <summary>The probabilities from log space: σ = exp(−softplus(−x)), the softmax as exp(x_j − logsumexp(x))
+    /// (SciPy 1.2's softmax, exp of a log-softmax or of a log-sigmoid). The exponent is a difference of numbers as
+    /// large as |x|, rounded to u·|x|, which exp turns into a relative error of the output: at a softmax over
+    /// 35 and 2, 2.4e-15 where the library's form keeps 1e-16.</summary>
+    ProbabilitiesFromLogSpace = 64,
+    All = DerivativesFromOut | LossesFromProbabilities | UnshiftedSoftmax | TanhFromExponentials | SigmoidFromExponentials | ClampedProbabilities
+          | ProbabilitiesFromLogSpace,
 }
 
 /// <summary>
@@ -145,9 +151,21 @@ public sealed record ErrorModel(PrecisionProfile Profile, Formulation Formulatio
 
     /// <summary>σ(x) = 1/(1 + e^{−x}) or e^{x}/(1 + e^{x}): the exp's Fn enters at most twice (the
     /// second form divides by 1 + e^{x}), the add and the divide one u each: (2·Fn + 2u)·σ. The
-    /// argument's error moves σ by at most max σ′ on [net − e, net + e] times e.</summary>
-    public double SigmoidError(double net, double eNet, double @out) =>
-        SigmoidSlope(net, eNet) * eNet + (2 * Fn + 2 * U) * @out + Floor;
+    /// argument's error moves σ by at most max σ′ on [net − e, net + e] times e (in every form).
+    /// From log space (ProbabilitiesFromLogSpace), exp(−s) with s = softplus(−x) = max(−x, 0) + ln(1 + e^{−|x|}):
+    /// the logarithm's term, at most ln 2, within 2·Fn + u (its argument's exp and 1 + e^{−|x|} rounded too), the
+    /// sum within u·s, so σ within expm1(u·s + 2·Fn + u) relative, and exp's own Fn. (σ = (1 + tanh(x/2))/2 is not
+    /// allowed: right only to an absolute u, it would make ln σ of every saturated unit a range issue.)</summary>
+    public double SigmoidError(double net, double eNet, double @out)
+    {
+        double rounding = (2 * Fn + 2 * U) * @out;
+        if (Allows(Formulation.ProbabilitiesFromLogSpace))
+        {
+            double s = Math.Max(-net, 0) + eNet + Math.Log(2);            // softplus of any x within eNet of net, at most
+            rounding = Math.Max(rounding, @out * (ExpM1Upper(U * s + 2 * Fn + U) * (1 + Fn) + Fn));
+        }
+        return SigmoidSlope(net, eNet) * eNet + rounding + Floor;
+    }
 
     /// <summary>
     /// tanh from the library: FnHyperbolic·|tanh|, plus max sech² on the interval times e(net). From
@@ -188,6 +206,10 @@ public sealed record ErrorModel(PrecisionProfile Profile, Formulation Formulatio
         double bound = Allows(Formulation.DerivativesFromOut) ? Math.Max(careful, eOut + 2 * U * sigmoidPrime + Floor) : careful;
         if (Allows(Formulation.SigmoidFromExponentials))
             bound = Math.Max(bound, argument + (3 * Fn + 4 * U) * sigmoidPrime + (SigmoidDerivativeSquareOverflows(net, eNet) ? sigmoidPrime : 0) + Floor);
+        // σ(x)·σ(−x) with σ from log space: each factor within its own relative error, so the product within e(out)/out
+        // of σ′ (σ(−x)·e(σ(x)) + σ(x)·e(σ(−x)), the relative error largest at the most negative argument) and its u
+        if (Allows(Formulation.ProbabilitiesFromLogSpace))
+            bound = Math.Max(bound, eOut + 2 * U * sigmoidPrime + Floor);
         return bound;
     }
 
@@ -253,7 +275,15 @@ public sealed record ErrorModel(PrecisionProfile Profile, Formulation Formulatio
         double shiftRounding = U * Math.Abs(net[j] - c);
         for (int k = 0; k < net.Length; k++) shiftRounding += @out[k] * U * Math.Abs(net[k] - c);
         double rounding = shiftRounding + 2 * Fn + Gamma(net.Length + 2);
-        return ExpM1Upper(eNet[j] + maxENet) + rounding;
+        double relative = ExpM1Upper(eNet[j] + maxENet) + rounding;
+        if (!Allows(Formulation.ProbabilitiesFromLogSpace)) return relative;
+        // exp(x_j − lse), lse = c + ln S, S = Σ e^{x_k − c}: S within Σ o_k·(u·|x_k − c| + Fn) + γ_K relative, so
+        // ln S within that over 1 − it, and Fn·|ln S|; lse rounds by u·|lse|, x_j − lse by u·|x_j − lse|; exp's Fn
+        double S = net.Sum(x => Math.Exp(x - c)), lse = c + Math.Log(S);
+        double relS = Gamma(net.Length), exponent = eNet[j] + maxENet;
+        for (int k = 0; k < net.Length; k++) relS += @out[k] * (U * Math.Abs(net[k] - c) + Fn);
+        exponent += relS / (1 - relS) + Fn * Math.Abs(Math.Log(S)) + U * Math.Abs(lse) + U * Math.Abs(net[j] - lse) * (1 + U);
+        return Math.Max(relative, ExpM1Upper(exponent) * (1 + Fn) + Fn);
     }
 
     /// <summary>
