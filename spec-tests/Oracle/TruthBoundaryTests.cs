@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Reflection;
+using BackpropSpec.Oracle;
 using BackpropSpec.Oracle.Derivatives;
+using BackpropSpec.Oracle.Judging;
 using BackpropSpec.Reference;
 using Xunit;
 
@@ -186,19 +188,34 @@ public class TruthBoundaryTests
     }
 
     [Fact]
-    public void Dual_rounding_is_relative_above_2_pow_minus_1022_absolute_below_and_zero_for_an_exact_zero()
+    public void Dual_rounding_is_relative_above_2_pow_minus_1022_absolute_below_and_at_zero()
     {
-        // 1 + (−1) = 0 exactly: no rounding at all, EV = ED = 0
+        // 2⁻⁶⁰⁰·2⁻⁶⁰⁰ = 2⁻¹²⁰⁰ flushes to 0: an error of up to 2⁻¹⁰⁷⁴ (half of it, to be exact), which a zero must carry
+        // (a zero cannot tell a flushed product from an exact 0 such as 1 + (−1), which so carries 2⁻¹⁰⁷⁴ too)
+        Dual flushed = new Dual(Math.ScaleB(1.0, -600), 0, 0) * new Dual(Math.ScaleB(1.0, -600), 0, 0);
+        Assert.Equal(0, flushed.V);
+        Assert.Equal(double.Epsilon, flushed.EV);
         Dual zero = new Dual(1, 0, 0) + new Dual(-1, 0, 0);
         Assert.Equal(0, zero.V);
-        Assert.Equal(0, zero.EV);
-        Assert.Equal(0, zero.ED);
+        Assert.Equal(double.Epsilon, zero.EV);
+        Assert.Equal(double.Epsilon, zero.ED);
         // 2⁻¹⁰⁶⁰ + 2⁻¹⁰⁶⁰ = 2⁻¹⁰⁵⁹, subnormal: the rounding there is the absolute 2⁻¹⁰⁷⁴, not ε·2⁻¹⁰⁵⁹
         double tiny = Math.ScaleB(1.0, -1060);
         Dual s = new Dual(tiny, 0, 0) + new Dual(tiny, 0, 0);
         Assert.Equal(double.Epsilon, s.EV);
         // 1 + 1: ε·2, relative
         Assert.Equal(2 * Eps, (new Dual(1, 0, 0) + new Dual(1, 0, 0)).EV);
+    }
+
+    /// <summary>random:12866 of seed 77 (found by a Java implementation's runs: every `check` at that seed printed it):
+    /// the exact v·g of a direction is 2e-323 and the duals give 0, as products along the chain flush to 0. With no
+    /// error counted for a zero result the cross-check's tolerance was one subnormal, and it reported a problem of
+    /// the oracle that was only underflow.</summary>
+    [Fact]
+    public void The_dual_cross_check_counts_products_flushed_to_zero_and_finds_no_problem_where_they_underflow()
+    {
+        Network n = NetworkGen.Sample(77, 12866, 20000, null, null);
+        Assert.Empty(Directional.Verify(Truth.For(n), seed: 77).Problems);
     }
 
     [Fact]
