@@ -30,9 +30,9 @@ public sealed partial class CheckReport
         if (Replay is null && !Shard.HasExamples)
             sb.Append($"golden examples: checked by shard 1/{Shard.N}\n");
         else if (Examples.Count > 0 || Replay is null)
-            sb.Append($"golden examples: {ExamplesChecked} checked, {ExamplesSkipped} skipped{Skips(Examples.Where(e => e.Skipped is not null).Select(e => $"{e.Name}: {e.Skipped}"))}\n");
+            sb.Append($"golden examples: {ExamplesChecked} checked, {ExamplesSkipped} skipped{Skips([.. Examples.Where(e => e.Skipped is not null).Select(e => $"{e.Name}: {e.Skipped}")], ExamplesSkipped)}\n");
         if (RandomRunStarted && (Replay is null || Examples.Count == 0))
-            sb.Append($"random networks (seed {Seed}, count {Count}{(Shape is null ? "" : $", shape {Shape}")}{ShardText()}): {NetworksChecked} checked, {NetworksSkipped} skipped{Skips(SkipExamples)}\n");
+            sb.Append($"random networks (seed {Seed}, count {Count}{(Shape is null ? "" : $", shape {Shape}")}{ShardText()}): {NetworksChecked} checked, {NetworksSkipped} skipped{Skips(SkipExamples, NetworksSkipped)}\n");
         if (Interrupted is { } interrupted)
             sb.Append($"INTERRUPTED by {interrupted.Signal} {InterruptedWhere()}: this report covers what was judged before\n");
         AppendFindings(sb, Accuracy, "accuracy findings (right, but numerically weaker than careful arithmetic)");
@@ -101,11 +101,10 @@ public sealed partial class CheckReport
         }
     }
 
-    static string Skips(IEnumerable<string> reasons)
-    {
-        string[] r = reasons.ToArray();
-        return r.Length == 0 ? "" : ":\n" + string.Join("\n", r.Select(x => "  " + x));
-    }
+    /// <summary>The first skipped networks with their reasons, and how many more were skipped than are listed.</summary>
+    static string Skips(IReadOnlyList<string> reasons, int skipped) =>
+        reasons.Count == 0 ? "" : ":\n" + string.Join("\n", reasons.Select(x => "  " + x))
+                                  + (skipped > reasons.Count ? $"\n  ... and {skipped - reasons.Count} more" : "");
 
     static string Steps(int n) => n == 1 ? "1 step" : $"{n} steps";
 
