@@ -121,6 +121,20 @@ public class DiagnosisMatchingTests(ITestOutputHelper output)
         NamedAloneExplainingAll(bug, Explain(GradientsAnswer(n, mutant.Gradients(n).Flatten()), StepAnswer(n, mutant.Step(n).Flatten())));
     }
 
+    /// <summary>The diagnosis compares answers with the exact gradient rounded once, hi + lo of its double-double: at
+    /// an identity unit whose exact gradient is 1 + 2⁻⁵⁴ + 2⁻⁶⁰ (net = w·x + b with b = 2⁻⁵⁴ + 2⁻⁶⁰, t = 0) that is 1,
+    /// the nearest double; hi − lo would be 1 − 2⁻⁵³, one ulp off, where 1 is a power of two.</summary>
+    [Fact]
+    public void The_exact_gradient_the_diagnosis_compares_with_is_the_double_nearest_it()
+    {
+        double b = Math.ScaleB(1, -54) + Math.ScaleB(1, -60);
+        Network n = Network.Create(1, [new Layer(Activation.Identity, new[,] { { 1.0 } }, [b], BiasMode.Trainable)], LossKind.HalfSse, 0.5, [[1.0]], [[0.0]]);
+        Truth truth = Truth.For(n);
+        Assert.Equal((1.0, b), (truth.Exact.Gradient[0], truth.Exact.GradientLo[0]));   // the double-double, exact
+        var o = new Diagnosis.Observation(0, n, truth, null, null, null);
+        Assert.Equal([1.0, 1.0], o.ExactGradient);
+    }
+
     /// <summary>004 has nets of exactly 0 at its ReLUs: relu′(0) = 1 shows there and nowhere on the (kink-free) probes.</summary>
     [Fact]
     public void Relu_derivative_one_at_zero_is_named_on_the_worked_example_with_exact_zeros()
