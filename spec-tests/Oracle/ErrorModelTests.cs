@@ -355,4 +355,61 @@ public class ErrorModelTests
         Assert.False(Careful.ProbabilityMayBeClamped(1e-20, 1, 0));
         Assert.False(Textbook.Only(Formulation.All & ~Formulation.ClampedProbabilities).ProbabilityMayBeClamped(1e-20, 1, 0));
     }
+    // ------------------------------------------------------------------ the probabilities from log space
+
+    static readonly ErrorModel LogSpace = Textbook.Only(Formulation.ProbabilitiesFromLogSpace);
+
+    /// <summary>e^x − 1 bounded without cancellation, as the model does: x(1 + x) up to 1e-3.</summary>
+    static double ExpM1Upper(double x) => x <= 1e-3 ? x * (1 + x) : Math.Exp(x) - 1;
+
+    /// <summary>σ = exp(−softplus(−x)): softplus of any x within e(net) of net is at most max(−net, 0) + e(net) + ln 2,
+    /// rounded by u·s + 2·Fn + u in the exponent; exp makes it relative, with its own Fn. Written out in the model's
+    /// order (so compared exactly) at net = −3 with e(net) = 2⁻²⁰, where the log space's term is the larger.</summary>
+    [Fact]
+    public void A_sigmoid_from_log_space_errs_by_its_exponents_rounding_at_the_size_of_the_net()
+    {
+        double net = -3, eNet = Math.ScaleB(1, -20), o = Sigmoid(net), Fn = LogSpace.Fn;
+        double softplus = Math.Max(-net, 0) + eNet + Math.Log(2);
+        double rounding = Math.Max((2 * Fn + 2 * U) * o, o * (ExpM1Upper(U * softplus + 2 * Fn + U) * (1 + Fn) + Fn));
+        Assert.Equal(ErrorModel.SigmoidSlope(net, eNet) * eNet + rounding + Floor, LogSpace.SigmoidError(net, eNet, o));
+        Assert.True(o * (ExpM1Upper(U * softplus + 2 * Fn + U) * (1 + Fn) + Fn) > (2 * Fn + 2 * U) * o);
+        Assert.True(LogSpace.SigmoidError(net, eNet, o) > Textbook.Only(Formulation.DerivativesFromOut).SigmoidError(net, eNet, o));
+    }
+
+    /// <summary>The softmax as exp(net_j − lse), lse = c + ln S: S within Σ o_k·(u·|net_k − c| + Fn) + γ_K, its ln within
+    /// that over 1 − it and Fn·|ln S|, lse and net_j − lse one u each (the latter's u with its own u), exp's Fn; the
+    /// inputs' errors as in the shifted form. Written out at nets (1.5, −2, 0.25), output 1, with errors on every net.</summary>
+    [Fact]
+    public void A_softmax_from_log_space_errs_by_its_log_sum_exps_rounding()
+    {
+        double[] net = [1.5, -2, 0.25], eNet = [Math.ScaleB(1, -30), Math.ScaleB(1, -31), Math.ScaleB(1, -32)];
+        double maxENet = Math.ScaleB(1, -30), Fn = LogSpace.Fn, c = 1.5;
+        double S = net.Sum(x => Math.Exp(x - c)), lse = c + Math.Log(S);
+        double[] o = [.. net.Select(x => Math.Exp(x - lse))];
+        const int j = 1;
+        double shift = U * Math.Abs(net[j] - c);
+        for (int k = 0; k < 3; k++) shift += o[k] * U * Math.Abs(net[k] - c);
+        double relative = ExpM1Upper(eNet[j] + maxENet) + (shift + 2 * Fn + LogSpace.Gamma(5));
+        double relS = LogSpace.Gamma(3), exponent = eNet[j] + maxENet;
+        for (int k = 0; k < 3; k++) relS += o[k] * (U * Math.Abs(net[k] - c) + Fn);
+        exponent += relS / (1 - relS) + Fn * Math.Abs(Math.Log(S)) + U * Math.Abs(lse) + U * Math.Abs(net[j] - lse) * (1 + U);
+        double fromLogSpace = ExpM1Upper(exponent) * (1 + Fn) + Fn;
+        Assert.True(fromLogSpace > relative);
+        Assert.Equal(fromLogSpace, LogSpace.SoftmaxRelativeError(net, eNet, o, j, maxENet));
+        Assert.Equal(relative, Textbook.Only(Formulation.DerivativesFromOut).SoftmaxRelativeError(net, eNet, o, j, maxENet));
+    }
+
+    /// <summary>σ′ as σ(x)·σ(−x) with σ from log space is within e(out) + 2u·σ′, as out·(1 − out) is: one bound, for
+    /// either formulation alone and not for careful arithmetic; at net = −700 its floor is seen (e(out) = 4 floors).</summary>
+    [Fact]
+    public void Sigma_prime_from_log_space_or_from_out_errs_by_the_outputs_error()
+    {
+        foreach (ErrorModel m in new[] { LogSpace, Textbook.Only(Formulation.DerivativesFromOut) })
+        {
+            Assert.Equal(1e-14 + 2 * U * 0.25 + Floor, m.SigmoidDerivativeError(0, 0, 1e-14, 0.25));
+            double s700 = Sigmoid(-700) * Sigmoid(700);
+            Assert.Equal(4 * Floor + 2 * U * s700 + Floor, m.SigmoidDerivativeError(-700, 0, 4 * Floor, s700));
+        }
+        Assert.True(Careful.SigmoidDerivativeError(0, 0, 1e-14, 0.25) < 1e-14);
+    }
 }

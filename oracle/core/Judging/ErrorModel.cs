@@ -203,13 +203,12 @@ public sealed record ErrorModel(PrecisionProfile Profile, Formulation Formulatio
         double relOut = 2 * Fn + 2 * U;
         double argument = SigmoidSlope(net, eNet) * eNet;
         double careful = argument + sigmoidPrime * (relOut * (1 + Math.Min(Math.Exp(Math.Min(net, 710)), 16)) + relOut + 2 * U) + Floor;
-        double bound = Allows(Formulation.DerivativesFromOut) ? Math.Max(careful, eOut + 2 * U * sigmoidPrime + Floor) : careful;
+        // out·(1 − out) from out; and σ(x)·σ(−x) with σ from log space, each factor within its own relative error, so the
+        // product within e(out)/out of σ′ (the relative error largest at the most negative argument) and its u: the same bound
+        double bound = Allows(Formulation.DerivativesFromOut) || Allows(Formulation.ProbabilitiesFromLogSpace)
+            ? Math.Max(careful, eOut + 2 * U * sigmoidPrime + Floor) : careful;
         if (Allows(Formulation.SigmoidFromExponentials))
             bound = Math.Max(bound, argument + (3 * Fn + 4 * U) * sigmoidPrime + (SigmoidDerivativeSquareOverflows(net, eNet) ? sigmoidPrime : 0) + Floor);
-        // σ(x)·σ(−x) with σ from log space: each factor within its own relative error, so the product within e(out)/out
-        // of σ′ (σ(−x)·e(σ(x)) + σ(x)·e(σ(−x)), the relative error largest at the most negative argument) and its u
-        if (Allows(Formulation.ProbabilitiesFromLogSpace))
-            bound = Math.Max(bound, eOut + 2 * U * sigmoidPrime + Floor);
         return bound;
     }
 
