@@ -784,7 +784,7 @@ public sealed partial class ProcessBackprop : IBackprop, IDisposable
         /// exit, then kills it and everything it started.</summary>
         public void Close(int graceMs)
         {
-            try { stdin.Dispose(); } catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+            stdin.Dispose();                                   // a pipe stream: never throws (ServedRun.CloseServerEnds)
             if (graceMs > 0) WaitForExit(graceMs);
             Kill();
             run.Dispose();
@@ -852,10 +852,11 @@ public sealed partial class ProcessBackprop : IBackprop, IDisposable
             return (write, new AnonymousPipeClientStream(PipeDirection.In, write.ClientSafePipeHandle));
         }
 
+        /// <summary>Disposing a pipe stream never throws, and a second time does nothing: it closes its
+        /// handle once, and a failing close(2) is ignored (SafePipeHandle.ReleaseHandle's result).</summary>
         void CloseServerEnds()
         {
-            foreach (Stream s in new[] { serverIn, serverOut, serverErr })
-                try { s.Dispose(); } catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+            foreach (Stream s in new[] { serverIn, serverOut, serverErr }) s.Dispose();
         }
 
         public int? WaitForExit(int ms) => thread.Join(ms) ? exitCode : null;
@@ -873,8 +874,7 @@ public sealed partial class ProcessBackprop : IBackprop, IDisposable
         public void Dispose()
         {
             Kill();
-            foreach (Stream s in new[] { Stdin, Stdout, Stderr })
-                try { s.Dispose(); } catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+            foreach (Stream s in new[] { Stdin, Stdout, Stderr }) s.Dispose();
         }
     }
 }
