@@ -763,6 +763,92 @@ public class InProcessClientTests
         Assert.Equal(message, Assert.Throws<ArgumentException>(() => new ProcessBackprop(command, timeoutMs)).Message);
 
     [Fact]
+    public void A_reply_line_one_byte_past_the_limit_is_refused_with_its_byte_count_exact()
+    {
+        // limit + 1 bytes: the limit is passed in the read that holds the last byte, so exactly limit + 1
+        // have been read then, however the pipe splits the line. The pause makes the last byte a read of
+        // its own (a count that took 256 bytes for that read's share would be off by 255); the count is
+        // exact with or without it
+        long limit = ProcessBackprop.LineLimitFor(N000);
+        using var impl = ProcessBackprop.InProcess("one byte past", ReferenceBut((_, io) =>
+        {
+            const string head = "{\"id\":2,\"ok\":true,\"loss\":";
+            io.Write(head);
+            long pad = limit - head.Length;                            // the line so far is the limit
+            string mib = new('7', 1 << 20);
+            for (; pad >= mib.Length; pad -= mib.Length) io.Write(mib);
+            io.Write(new string('7', (int)pad));
+            Thread.Sleep(200);
+            io.Write("7\n");
+            return io.Hang();
+        }, FirstGradients), 60000);
+        var e = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
+        Assert.Equal("too-long", e.KindName);
+        Assert.Contains($"(the limit; {limit + 1:N0} read without an end of line): {{\"id\":2,\"ok\":true,\"loss\":777", e.Message);
+    }
+
+    [Fact]
+    public void A_served_implementation_that_closed_its_stderr_and_throws_is_a_crash_with_exit_code_1_and_no_stderr()
+    {
+        // its exception's message cannot go to the stderr it closed: that is dropped, not thrown on its thread
+        using var impl = ProcessBackprop.InProcess("closes stderr", (stdin, stdout, stderr, killed) =>
+            ReferenceBut((_, _) => { stderr.Dispose(); throw new InvalidOperationException("after closing stderr"); }, FirstGradients)(stdin, stdout, stderr, killed), 5000);
+        var e = Assert.Throws<ProtocolException>(() => impl.Gradients(N000));
+        Assert.Equal("crash", e.KindName);
+        Assert.Equal(1, e.ExitCode);
+        Assert.Equal("", e.StderrTail);
+    }
+
+    [Fact]
+    public void Closing_leaves_no_end_of_the_served_implementations_pipes_open()
+    {
+        // its three pipes, each known by the inode its file descriptors link to in /proc/self/fd: once the
+        // client is closed no descriptor of this process links to one (the client's ends are disposed, not
+        // left to a finalizer)
+        var pipes = new List<string>();
+        var impl = ProcessBackprop.InProcess("pipes", (stdin, stdout, stderr, killed) =>
+        {
+            lock (pipes) pipes.AddRange(new[] { stdin, stdout, stderr }.Select(s => LinkOf(((System.IO.Pipes.PipeStream)s).SafePipeHandle.DangerousGetHandle().ToString())!));
+            return ReferenceServed(stdin, stdout, stderr, killed);
+        }, 5000);
+        impl.Start();
+        lock (pipes) Assert.Equal(3, pipes.Where(p => p.StartsWith("pipe:[", StringComparison.Ordinal)).Distinct().Count());
+        Assert.Contains(OpenDescriptors(), pipes.Contains);                  // the client's ends, while it runs
+        impl.Dispose();
+        Assert.DoesNotContain(OpenDescriptors(), pipes.Contains);
+    }
+
+    /// <summary>What /proc/self/fd/<paramref name="fd"/> links to ("pipe:[1234]"), null when it is gone.</summary>
+    static string? LinkOf(string fd)
+    {
+        try { return new FileInfo(Path.Combine("/proc/self/fd", fd)).LinkTarget; }
+        catch (IOException) { return null; }
+    }
+
+    /// <summary>What every open file descriptor of this process links to.</summary>
+    static List<string> OpenDescriptors() =>
+        Directory.GetFiles("/proc/self/fd").Select(f => LinkOf(Path.GetFileName(f))).OfType<string>().ToList();
+
+    [Fact]
+    public void Killing_a_served_implementation_closes_its_ends_of_the_pipes_as_a_killed_process_loses_them()
+    {
+        // one that watches neither its token nor its stdin, like a process that only SIGKILL stops: after
+        // its garbage reply the client kills it, and its stdout is closed under it at once
+        bool? closed = null;
+        using var done = new ManualResetEventSlim();
+        using var impl = ProcessBackprop.InProcess("deaf", (stdin, stdout, stderr, killed) => ReferenceBut((_, io) =>
+        {
+            io.Line("garbage");
+            closed = SpinWait.SpinUntil(() => !((System.IO.Pipes.PipeStream)stdout).IsConnected, 5000);
+            done.Set();
+            return 0;
+        }, FirstGradients)(stdin, stdout, stderr, killed), 5000);
+        Assert.Equal("garbage", Assert.Throws<ProtocolException>(() => impl.Gradients(N000)).KindName);
+        Assert.True(done.Wait(30_000), "the served implementation never returned");
+        Assert.True(closed, "its stdout stayed open after the kill");
+    }
+
+    [Fact]
     public void Read_reply_reads_a_line_as_the_live_client_does()
     {
         var r = new Serve.Request(5, "step", N000, 2, "");
@@ -812,6 +898,37 @@ public class ProcessClientTests
         using (var impl = new ProcessBackprop(fixture.Command, 10000))
             Assert.Equal(3, impl.Gradients(N000).Flatten().Length);      // the helper is started by now
         fixture.AssertNoProcessLeft();
+    }
+
+    [Fact]
+    public void A_working_directory_that_does_not_exist_is_a_crash_before_hello()
+    {
+        string missing = Path.Combine(Path.GetTempPath(), $"no-such-directory-{Guid.NewGuid():N}");
+        using var impl = new ProcessBackprop("true", 10000, missing);
+        var e = Assert.Throws<ProtocolException>(impl.Start);
+        Assert.Equal("crash", e.KindName);
+        Assert.Equal("hello", e.Op);
+        Assert.Equal(0, e.Id);
+        Assert.Null(e.Network);
+        Assert.StartsWith("could not start /bin/sh -c \"true\": ", e.Message);
+        Assert.Contains(missing, e.Message);                           // the start's own words name the directory
+        Assert.Same(e, impl.Fault);
+        Assert.Equal(0, impl.Requests);                                // nothing was sent
+    }
+
+    [Fact]
+    public void A_crash_report_holds_stderr_to_its_end_even_what_comes_after_the_exit()
+    {
+        // stderr is read until it closes (up to the timeout) before the crash is reported: here a helper
+        // in a session of its own, re-parented when the shell exits, so neither kill reaches it, holds
+        // stderr and writes its line 2 s after the exit
+        var command = Tagged.Of("sh -c 'exec >&-; echo leaving >&2; setsid sh -c \"sleep 2; echo written after the exit >&2\" & exit 3'");
+        using var impl = new ProcessBackprop(command.Command, 10000);
+        var e = Assert.Throws<ProtocolException>(impl.Start);
+        Assert.Equal("crash", e.KindName);
+        Assert.Equal(3, e.ExitCode);
+        Assert.Equal("leaving\nwritten after the exit", e.StderrTail);
+        command.AssertNoProcessLeft();
     }
 
     [Fact]
