@@ -81,7 +81,7 @@ public sealed class ProcessRunTests : IDisposable
         // a helper in a session of its own, under a parent that stays: the tree kill finds it
         var command = Tagged.Of("/bin/sh -c 'setsid sleep 600 & exec sleep 600'");
         var signalled = new ConcurrentQueue<int>();
-        using (var run = new ProcessBackprop.ProcessRun(command.Command, proc, setsid: null, "/proc", signalled.Enqueue))
+        using (var run = new ProcessBackprop.ProcessRun(command.Command, proc, setsid: null, "/proc", signalled.Enqueue, TreeKill))
         {
             Assert.True(SpinWait.SpinUntil(() => Children(run.Process.Id) == 1, 10_000), "the helper never started");
             Assert.Equal(ProcessGroup(Environment.ProcessId), ProcessGroup(run.Process.Id));
@@ -111,7 +111,7 @@ public sealed class ProcessRunTests : IDisposable
     {
         // after its exit the group's id may come to a stranger: killing it again could kill the stranger
         var signalled = new ConcurrentQueue<int>();
-        var run = new ProcessBackprop.ProcessRun("true", proc, ProcessBackprop.ProcessRun.FoundSetsid, "/proc", signalled.Enqueue);
+        var run = new ProcessBackprop.ProcessRun("true", proc, ProcessBackprop.ProcessRun.FoundSetsid, "/proc", signalled.Enqueue, TreeKill);
         Assert.True(SpinWait.SpinUntil(() => !signalled.IsEmpty, 10_000), "the exit did not signal the group");
         int pid = run.Process.Id;
         run.Kill();
@@ -120,6 +120,28 @@ public sealed class ProcessRunTests : IDisposable
         run.Kill();
         Assert.Equal([pid], signalled);
     }
+
+    [Fact]
+    public void Kill_kills_the_group_itself_not_only_when_the_process_exits()
+    {
+        // A process the tree kill does not end (here a tree kill that ends nothing; in life, one that
+        // outlives its SIGKILL past Kill's 2 s wait, in uninterruptible sleep) is ended by the group kill
+        // Kill sends before it waits. Left to the exit handler, the group would be killed only at an exit
+        // that may come after Dispose, when the handler no longer may.
+        var command = Tagged.Of("sleep 30");
+        var signalled = new ConcurrentQueue<int>();
+        using var run = new ProcessBackprop.ProcessRun(command.Command, proc, ProcessBackprop.ProcessRun.FoundSetsid, "/proc",
+            id => { signalled.Enqueue(id); ProcessBackprop.Posix.Kill(-id, ProcessBackprop.Posix.SIGKILL); }, killTree: _ => { });
+        Assert.True(SpinWait.SpinUntil(run.Asleep, 10_000), "sleep 30 was never seen asleep in /proc");
+        int pid = run.Process.Id;
+        run.Kill();
+        Assert.Equal(128 + 9, run.WaitForExit(0));                               // killed by the group's SIGKILL
+        Assert.Equal([pid, pid], signalled);                                      // by Kill, then once at the exit
+        command.AssertNoProcessLeft();
+    }
+
+    /// <summary>The tree kill the runner uses.</summary>
+    static void TreeKill(System.Diagnostics.Process p) => p.Kill(entireProcessTree: true);
 
     [Fact]
     public void When_this_process_exits_every_live_implementation_is_killed()

@@ -40,6 +40,7 @@ public sealed partial class ProcessBackprop
         readonly string? setsid;
         readonly string procRoot;
         readonly Action<int> signalGroup;
+        readonly Action<Process> killTree;
         readonly object groupGate = new();
         /// <summary>The group was killed when the process exited, or this run is disposed: from then on
         /// its id may be a stranger's, and <see cref="Process"/> may be gone.</summary>
@@ -48,7 +49,7 @@ public sealed partial class ProcessBackprop
         public Process Process { get; }
 
         public ProcessRun(string commandLine, string workingDirectory)
-            : this(commandLine, workingDirectory, FoundSetsid, "/proc", id => Posix.Kill(-id, Posix.SIGKILL)) { }
+            : this(commandLine, workingDirectory, FoundSetsid, "/proc", id => Posix.Kill(-id, Posix.SIGKILL), p => p.Kill(entireProcessTree: true)) { }
 
         /// <param name="commandLine">The command, run by <c>/bin/sh -c</c>.</param>
         /// <param name="workingDirectory">Where it runs.</param>
@@ -57,11 +58,15 @@ public sealed partial class ProcessBackprop
         /// <param name="procRoot">Where <c>/proc</c> is; a directory that does not exist is a machine
         /// without it (<see cref="Sleeping"/>).</param>
         /// <param name="signalGroup">Sends SIGKILL to the process group of the id given.</param>
-        internal ProcessRun(string commandLine, string workingDirectory, string? setsid, string procRoot, Action<int> signalGroup)
+        /// <param name="killTree">Kills the process and its descendants (<c>Process.Kill(entireProcessTree: true)</c>);
+        /// a test's may end nothing, as for a process that outlives its SIGKILL past <see cref="Kill"/>'s wait
+        /// (uninterruptible sleep): what the group kill alone then does is seen.</param>
+        internal ProcessRun(string commandLine, string workingDirectory, string? setsid, string procRoot, Action<int> signalGroup, Action<Process> killTree)
         {
             this.setsid = setsid;
             this.procRoot = procRoot;
             this.signalGroup = signalGroup;
+            this.killTree = killTree;
             var info = new ProcessStartInfo(setsid ?? "/bin/sh")
             {
                 RedirectStandardInput = true,
@@ -115,7 +120,7 @@ public sealed partial class ProcessBackprop
         {
             // InvalidOperationException: disposed. AggregateException: a descendant that could not be
             // killed (EPERM: it runs as another user); what can be killed is.
-            try { Process.Kill(entireProcessTree: true); }
+            try { killTree(Process); }
             catch (Exception e) when (e is InvalidOperationException or AggregateException) { }
             KillGroup(exited: false);
             try { Process.WaitForExit(2000); } catch (InvalidOperationException) { }
@@ -145,7 +150,7 @@ public sealed partial class ProcessBackprop
         }
     }
 
-    static class Posix
+    internal static class Posix
     {
         public const int SIGKILL = 9;
 
