@@ -263,6 +263,43 @@ public class InProcessCheckTests
     }
 
     [Fact]
+    public void A_candidate_out_of_range_whose_fault_came_from_its_half_in_range_is_the_same_fault()
+    {
+        // The range test asks about the network the fault came from, not the candidate. Random network 13
+        // of 60 (shape 6-8-2, batch 2) has a candidate with its hidden layer linear that is out of the
+        // textbook's range in one example only: its other half is in range. The implementation sends an
+        // error reply for the original and for that half, and answers as the reference elsewhere: the
+        // candidate's own answers are right, and it fails through its half (the batch law asks for it),
+        // an error where the textbook can represent everything: the same fault, so the shrink takes it.
+        var shape = new NetworkShape([6, 8, 2], 2);
+        Network original = NetworkGen.Sample(RunSettings.DefaultSeed, 13, 60, null, shape);
+        Network linear = NetworkGen.Shrink(original).First(c => c.Layers.Count == 2 && c.Layers[0].Activation == Activation.Identity
+                                                               && c.Layers[0].B is not null && c.BatchSize == 2);
+        Assert.False(Truth.For(original, Precision.Float64).OutOfRange);
+        Assert.True(Truth.For(linear, Precision.Float64).OutOfRange);
+        Network half = Assert.Single(Derived.Halves(linear), h => !Truth.For(h, Precision.Float64).OutOfRange);
+        Served breaks = Script((r, io) =>
+        {
+            bool broken = r.Op == "gradients" && (Same(r.Network!, original) || Same(r.Network!, half));
+            io.Line(broken ? $"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"internal\",\"message\":\"broken\"}}}}" : Answer(r));
+            return null;
+        });
+        Broken b = Assert.IsType<Broken>(Check(breaks, new CheckOptions("breaks", Count: 60, Replay: "random:13", Shape: shape)).Broken);
+        Assert.Equal(ProtocolFailure.ErrorReply, b.Fault.Kind);
+        Assert.True(b.ShrinkSteps >= 1, "the candidate with the linear hidden layer was not taken");
+        Assert.Equal(Activation.Identity, b.Minimal!.Layers[0].Activation);
+        Assert.False(Truth.For(b.Fault.Network!, Precision.Float64).OutOfRange, $"{b.Fault.Network}");
+    }
+
+    /// <summary>The same layers, batch and loss (the name aside).</summary>
+    static bool Same(Network a, Network b) =>
+        a.Loss == b.Loss && a.Inputs == b.Inputs && a.Layers.Count == b.Layers.Count
+        && a.Layers.Zip(b.Layers).All(p => p.First.Activation == p.Second.Activation && p.First.Bias == p.Second.Bias
+                                          && p.First.W.Cast<double>().SequenceEqual(p.Second.W.Cast<double>())
+                                          && (p.First.B ?? []).SequenceEqual(p.Second.B ?? []))
+        && a.BatchSize == b.BatchSize && a.X.Zip(b.X).All(p => p.First.SequenceEqual(p.Second)) && a.T.Zip(b.T).All(p => p.First.SequenceEqual(p.Second));
+
+    [Fact]
     public void A_shrink_that_ends_within_the_budget_has_no_note()
     {
         // NaN only on the one network checked: none of its candidates fails, so the shrink ends after
