@@ -849,6 +849,43 @@ public class InProcessClientTests
     }
 
     [Fact]
+    public void A_read_of_stdout_or_stderr_that_fails_ends_its_reader_as_the_end_of_the_stream_does()
+    {
+        // an I/O error on a pipe ends the lines (the client then reports a crash) and the stderr tail; the
+        // exception must not escape the reader's thread, which would end the checker itself
+        var child = new ProcessBackprop.Child(new IdleRun(), Stream.Null, new FailingStream(), new FailingStream());
+        Assert.True(SpinWait.SpinUntil(() => child.Lines.IsCompleted, 10_000), "stdout's reader did not end");
+        Assert.Empty(child.Lines);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal("", child.StderrTail(waitMs: 60_000));
+        Assert.True(clock.ElapsedMilliseconds < 30_000, "stderr's reader did not end");
+    }
+
+    /// <summary>What runs behind a child whose pipes are not a process's: nothing.</summary>
+    sealed class IdleRun : ProcessBackprop.IRun
+    {
+        public int? WaitForExit(int ms) => null;
+        public bool Asleep() => true;
+        public void Kill() { }
+        public void Dispose() { }
+    }
+
+    /// <summary>A pipe whose every read fails with an I/O error.</summary>
+    sealed class FailingStream : Stream
+    {
+        public override int Read(byte[] buffer, int offset, int count) => throw new IOException("simulated I/O error");
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public void Read_reply_reads_a_line_as_the_live_client_does()
     {
         var r = new Serve.Request(5, "step", N000, 2, "");

@@ -608,19 +608,20 @@ public sealed partial class ProcessBackprop : IBackprop, IDisposable
 
     /// <summary>A line of stdout: its text, or, when <see cref="TooLong"/> is set, the start of a line
     /// refused for its length and how many bytes of it had come.</summary>
-    readonly record struct Line(string Text, long? TooLong = null);
+    internal readonly record struct Line(string Text, long? TooLong = null);
 
     /// <summary>A line being written: how many bytes have come, and how it starts.</summary>
-    sealed record PartialLine(long Bytes, string Start);
+    internal sealed record PartialLine(long Bytes, string Start);
 
     /// <summary>
     /// One run of the implementation: its three pipes, with a thread reading stdout into lines within
     /// the line limit and a thread keeping the last lines of stderr. Both pipes are always drained,
     /// so a chatty or runaway child never blocks on a full pipe, and what is kept is bounded. What
     /// runs behind the pipes is an <see cref="IRun"/>: a process (<see cref="Start"/>), or a function
-    /// on a thread of this process (<see cref="Serve"/>).
+    /// on a thread of this process (<see cref="Serve"/>). Internal for its tests: what its readers do
+    /// when a read fails.
     /// </summary>
-    sealed class Child
+    internal sealed class Child
     {
         readonly IRun run;
         readonly Stream stdin;
@@ -637,7 +638,7 @@ public sealed partial class ProcessBackprop : IBackprop, IDisposable
         /// <summary>The line being written, when it has not ended yet.</summary>
         public PartialLine? Partial => partial;
 
-        Child(IRun run, Stream stdin, Stream stdout, Stream err)
+        internal Child(IRun run, Stream stdin, Stream stdout, Stream err)
         {
             this.run = run;
             this.stdin = stdin;
@@ -795,7 +796,7 @@ public sealed partial class ProcessBackprop : IBackprop, IDisposable
     }
 
     /// <summary>What runs behind a child's pipes.</summary>
-    interface IRun : IDisposable
+    internal interface IRun : IDisposable
     {
         /// <summary>The exit code once it has exited within <paramref name="ms"/>, else null.</summary>
         int? WaitForExit(int ms);
