@@ -836,9 +836,9 @@ public class InProcessClientTests
         // its garbage reply the client kills it, and its stdout is closed under it at once
         bool? closed = null;
         using var done = new ManualResetEventSlim();
-        using var impl = ProcessBackprop.InProcess("deaf", (stdin, stdout, stderr, killed) => ReferenceBut((_, io) =>
+        using var impl = ProcessBackprop.InProcess("deaf", (stdin, stdout, stderr, killed) => ReferenceBut((_, _) =>
         {
-            io.Line("garbage");
+            stdout.Write("garbage\n"u8);                                // one write, no flush: the kill may come right after it
             closed = SpinWait.SpinUntil(() => !((System.IO.Pipes.PipeStream)stdout).IsConnected, 5000);
             done.Set();
             return 0;
@@ -958,14 +958,21 @@ public class ProcessClientTests
     {
         // stderr is read until it closes (up to the timeout) before the crash is reported: here a helper
         // in a session of its own, re-parented when the shell exits, so neither kill reaches it, holds
-        // stderr and writes its line 2 s after the exit
-        var command = Tagged.Of("sh -c 'exec >&-; echo leaving >&2; setsid sh -c \"sleep 2; echo written after the exit >&2\" & exit 3'");
-        using var impl = new ProcessBackprop(command.Command, 10000);
-        var e = Assert.Throws<ProtocolException>(impl.Start);
-        Assert.Equal("crash", e.KindName);
-        Assert.Equal(3, e.ExitCode);
-        Assert.Equal("leaving\nwritten after the exit", e.StderrTail);
-        command.AssertNoProcessLeft();
+        // stderr and writes its line 2 s after the exit. The shell exits only once the helper has left
+        // its group (the marker file), or the group kill at the exit could take the helper too.
+        string marker = Path.Combine(Path.GetTempPath(), $"bpsfx-left-the-group-{Guid.NewGuid():N}");
+        var command = Tagged.Of($"sh -c 'exec >&-; echo leaving >&2; setsid sh -c \"touch {marker}; sleep 2; echo written after the exit >&2\" & "
+                                + $"while [ ! -e {marker} ]; do sleep 0.01; done; exit 3'");
+        try
+        {
+            using var impl = new ProcessBackprop(command.Command, 10000);
+            var e = Assert.Throws<ProtocolException>(impl.Start);
+            Assert.Equal("crash", e.KindName);
+            Assert.Equal(3, e.ExitCode);
+            Assert.Equal("leaving\nwritten after the exit", e.StderrTail);
+            command.AssertNoProcessLeft();
+        }
+        finally { File.Delete(marker); }
     }
 
     [Fact]
