@@ -701,7 +701,8 @@ public sealed partial class ProcessBackprop : IBackprop, IDisposable
                     partial = line.Length > 0 ? new PartialLine(line.Length, Decode(line, 256)) : null;
                 }
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
+            // IOException: a failing read; ObjectDisposedException: the client disposed the stream (Close)
+            catch (Exception e) when (e is IOException or ObjectDisposedException) { }
             finally { Lines.CompleteAdding(); }
         }
 
@@ -734,7 +735,7 @@ public sealed partial class ProcessBackprop : IBackprop, IDisposable
                     }
                 }
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
+            catch (Exception e) when (e is IOException or ObjectDisposedException) { }
             finally
             {
                 if (lineBytes > 0) KeepStderr(line, lineBytes);
