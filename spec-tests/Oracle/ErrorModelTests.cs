@@ -364,39 +364,51 @@ public class ErrorModelTests
 
     /// <summary>σ = exp(−softplus(−x)): softplus of any x within e(net) of net is at most max(−net, 0) + e(net) + ln 2,
     /// rounded by u·s + 2·Fn + u in the exponent; exp makes it relative, with its own Fn. Written out in the model's
-    /// order (so compared exactly) at net = −3 with e(net) = 2⁻²⁰, where the log space's term is the larger.</summary>
-    [Fact]
-    public void A_sigmoid_from_log_space_errs_by_its_exponents_rounding_at_the_size_of_the_net()
+    /// order (so compared exactly) at net = −3, with an input error of 2⁻²⁰ and without one, in float64 and float32
+    /// (where the second-order factors, (1 + Fn), are far above the bound's last bit).</summary>
+    [Theory]
+    [InlineData(Precision.Float64, 0.0)]
+    [InlineData(Precision.Float64, 9.5367431640625E-07)]   // 2⁻²⁰
+    [InlineData(Precision.Float32, 0.0)]
+    [InlineData(Precision.Float32, 9.5367431640625E-07)]
+    public void A_sigmoid_from_log_space_errs_by_its_exponents_rounding_at_the_size_of_the_net(Precision precision, double eNet)
     {
-        double net = -3, eNet = Math.ScaleB(1, -20), o = Sigmoid(net), Fn = LogSpace.Fn;
+        ErrorModel m = ErrorModel.Textbook(precision).Only(Formulation.ProbabilitiesFromLogSpace);
+        double net = -3, o = Sigmoid(net), u = m.U, Fn = m.Fn;
         double softplus = Math.Max(-net, 0) + eNet + Math.Log(2);
-        double rounding = Math.Max((2 * Fn + 2 * U) * o, o * (ExpM1Upper(U * softplus + 2 * Fn + U) * (1 + Fn) + Fn));
-        Assert.Equal(ErrorModel.SigmoidSlope(net, eNet) * eNet + rounding + Floor, LogSpace.SigmoidError(net, eNet, o));
-        Assert.True(o * (ExpM1Upper(U * softplus + 2 * Fn + U) * (1 + Fn) + Fn) > (2 * Fn + 2 * U) * o);
-        Assert.True(LogSpace.SigmoidError(net, eNet, o) > Textbook.Only(Formulation.DerivativesFromOut).SigmoidError(net, eNet, o));
+        double fromLogSpace = o * (ExpM1Upper(u * softplus + 2 * Fn + u) * (1 + Fn) + Fn);
+        Assert.True(fromLogSpace > (2 * Fn + 2 * u) * o);
+        Assert.Equal(ErrorModel.SigmoidSlope(net, eNet) * eNet + Math.Max((2 * Fn + 2 * u) * o, fromLogSpace) + m.Floor, m.SigmoidError(net, eNet, o));
+        Assert.True(m.SigmoidError(net, eNet, o) > ErrorModel.Textbook(precision).Only(Formulation.DerivativesFromOut).SigmoidError(net, eNet, o));
     }
 
     /// <summary>The softmax as exp(net_j − lse), lse = c + ln S: S within Σ o_k·(u·|net_k − c| + Fn) + γ_K, its ln within
     /// that over 1 − it and Fn·|ln S|, lse and net_j − lse one u each (the latter's u with its own u), exp's Fn; the
-    /// inputs' errors as in the shifted form. Written out at nets (1.5, −2, 0.25), output 1, with errors on every net.</summary>
-    [Fact]
-    public void A_softmax_from_log_space_errs_by_its_log_sum_exps_rounding()
+    /// inputs' errors as in the shifted form. Written out at nets (1.5, −2, 0.25), output 1, with errors on every net
+    /// and without, in float64 and float32 (where the second-order terms show in the bound's double).</summary>
+    [Theory]
+    [InlineData(Precision.Float64, 0.0)]
+    [InlineData(Precision.Float64, 9.313225746154785E-10)]   // 2⁻³⁰
+    [InlineData(Precision.Float32, 0.0)]
+    [InlineData(Precision.Float32, 9.313225746154785E-10)]
+    public void A_softmax_from_log_space_errs_by_its_log_sum_exps_rounding(Precision precision, double e)
     {
-        double[] net = [1.5, -2, 0.25], eNet = [Math.ScaleB(1, -30), Math.ScaleB(1, -31), Math.ScaleB(1, -32)];
-        double maxENet = Math.ScaleB(1, -30), Fn = LogSpace.Fn, c = 1.5;
+        ErrorModel m = ErrorModel.Textbook(precision).Only(Formulation.ProbabilitiesFromLogSpace);
+        double[] net = [1.5, -2, 0.25], eNet = [e, e / 2, e / 4];
+        double maxENet = e, u = m.U, Fn = m.Fn, c = 1.5;
         double S = net.Sum(x => Math.Exp(x - c)), lse = c + Math.Log(S);
         double[] o = [.. net.Select(x => Math.Exp(x - lse))];
         const int j = 1;
-        double shift = U * Math.Abs(net[j] - c);
-        for (int k = 0; k < 3; k++) shift += o[k] * U * Math.Abs(net[k] - c);
-        double relative = ExpM1Upper(eNet[j] + maxENet) + (shift + 2 * Fn + LogSpace.Gamma(5));
-        double relS = LogSpace.Gamma(3), exponent = eNet[j] + maxENet;
-        for (int k = 0; k < 3; k++) relS += o[k] * (U * Math.Abs(net[k] - c) + Fn);
-        exponent += relS / (1 - relS) + Fn * Math.Abs(Math.Log(S)) + U * Math.Abs(lse) + U * Math.Abs(net[j] - lse) * (1 + U);
+        double shift = u * Math.Abs(net[j] - c);
+        for (int k = 0; k < 3; k++) shift += o[k] * u * Math.Abs(net[k] - c);
+        double relative = ExpM1Upper(eNet[j] + maxENet) + (shift + 2 * Fn + m.Gamma(5));
+        double relS = m.Gamma(3), exponent = eNet[j] + maxENet;
+        for (int k = 0; k < 3; k++) relS += o[k] * (u * Math.Abs(net[k] - c) + Fn);
+        exponent += relS / (1 - relS) + Fn * Math.Abs(Math.Log(S)) + u * Math.Abs(lse) + u * Math.Abs(net[j] - lse) * (1 + u);
         double fromLogSpace = ExpM1Upper(exponent) * (1 + Fn) + Fn;
         Assert.True(fromLogSpace > relative);
-        Assert.Equal(fromLogSpace, LogSpace.SoftmaxRelativeError(net, eNet, o, j, maxENet));
-        Assert.Equal(relative, Textbook.Only(Formulation.DerivativesFromOut).SoftmaxRelativeError(net, eNet, o, j, maxENet));
+        Assert.Equal(fromLogSpace, m.SoftmaxRelativeError(net, eNet, o, j, maxENet));
+        Assert.Equal(relative, ErrorModel.Textbook(precision).Only(Formulation.DerivativesFromOut).SoftmaxRelativeError(net, eNet, o, j, maxENet));
     }
 
     /// <summary>σ′ as σ(x)·σ(−x) with σ from log space is within e(out) + 2u·σ′, as out·(1 − out) is: one bound, for
