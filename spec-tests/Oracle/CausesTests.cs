@@ -295,4 +295,25 @@ public class CausesTests
         Assert.Equal([$"{What} (layers[0] unit 0, example 0, net = -33.38){Fix}"],
             Explain(sigmoid, AnswerKind.Output, 0, deviation: 3.2020024986373665E-15 - 3.2020024986373563E-15));
     }
+    /// <summary>Log space is named on a network with other layers too (an identity layer under the softmax over 35 and 2),
+    /// and placed where it loses most: a sigmoid at its most negative net, a softmax at its largest |net|. Sigmoid hidden
+    /// units at nets −5 and 8 under a softmax whose nets are 6.5·σ(8) ≈ 6.498 and −σ(8): the softmax (6.498 beyond 5)
+    /// is the place, not the sigmoid at 8, whose σ keeps its digits.</summary>
+    [Fact]
+    public void Probabilities_from_log_space_are_placed_at_the_most_negative_sigmoid_or_the_largest_softmax_net()
+    {
+        Network deep = Network.Create(1, [new Layer(Activation.Identity, new[,] { { 1.0 } }, null, BiasMode.None),
+            new Layer(Activation.Softmax, new[,] { { 35.0 }, { 2.0 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[1.0]], [[1.0, 0.0]]);
+        Assert.Contains(Explain(deep, AnswerKind.Output, 0, deviation: -2.4e-15), c => c.StartsWith("probabilities-from-log-space") && c.Contains("(the softmax layer, example 0)"));
+
+        Network mixed = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { -5.0 }, { 8.0 } }, null, BiasMode.None),
+            new Layer(Activation.Softmax, new[,] { { 0.0, 6.5 }, { 0.0, -1.0 } }, null, BiasMode.None)], LossKind.HalfSse, 0.5, [[1.0]], [[1.0, 0.0]]);
+        Truth truth = Truth.For(mixed);
+        double logSpace = RoundingBounds.Of(truth.Exact, ErrorModel.Textbook(Precision.Float64).Only(Formulation.ProbabilitiesFromLogSpace)).Outputs[0][0];
+        double common = RoundingBounds.Of(truth.Exact, ErrorModel.Textbook(Precision.Float64).Only(Formulation.All & ~Formulation.ClampedProbabilities & ~Formulation.ProbabilitiesFromLogSpace)).Outputs[0][0];
+        Assert.True(logSpace > common, $"{logSpace} vs {common}");
+        string[] causes = Causes.Explain(truth, new Finding(Zone.Accuracy, "outputs[0][0]", logSpace, 0, 0, 0) { On = AnswerKind.Output, Index = 0 })
+            .Select(c => $"{c.Key} | {c}").ToArray();
+        Assert.Contains(causes, c => c.StartsWith("probabilities-from-log-space") && c.Contains("(the softmax layer, example 0)"));
+    }
 }
