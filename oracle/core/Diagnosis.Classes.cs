@@ -75,7 +75,7 @@ public static partial class Diagnosis
     /// <summary>The exact gradient times <paramref name="factor"/> (of the network and the entry; k = −1 for the loss).</summary>
     static Variant Factor(Bug bug, Func<Observation, int, double> factor, bool scalesLoss = false, string detail = "a factor of the exact values") =>
         new(bug, detail, o => new Prediction(
-            Loss: scalesLoss ? factor(o, -1) * (o.Truth.Exact.Loss + o.Truth.Exact.LossLo) : null,
+            Loss: scalesLoss ? factor(o, -1) * o.ExactLoss : null,
             Gradient: o.ExactGradient.Select((g, k) => factor(o, k) * g).ToArray()));
 
     /// <summary>W − rate·g with the implementation's own gradient g; frozen biases kept unless <paramref name="movesFrozen"/> (then b − η·g).</summary>
@@ -129,7 +129,7 @@ public static partial class Diagnosis
             Prediction p = v.Predict(o);
             if (p.Loss is { } loss && o.Loss is { } actualLoss)
             {
-                double exact = o.Truth.Exact.Loss + o.Truth.Exact.LossLo, bound = 2 * o.Truth.Textbook.Loss;
+                double exact = o.ExactLoss, bound = 2 * o.Truth.Textbook.Loss;
                 if (Differs(loss, exact, bound, 0))
                 {
                     tested++;

@@ -31,6 +31,7 @@ public static partial class Diagnosis
             Before = Parameters.Of(network).Flatten();
             Frozen = FrozenEntries(network);
             ExactGradient = truth.Exact.Gradient.Select((hi, k) => hi + truth.Exact.GradientLo[k]).ToArray();
+            ExactLoss = truth.Exact.Loss + truth.Exact.LossLo;
             Layer = LayerOfEntries(network);
 
             Evaluation? forward = gradients is not null ? new Evaluation(gradients.Outputs, gradients.Loss) : evaluation;
@@ -81,6 +82,8 @@ public static partial class Diagnosis
         /// <summary>The layer of every parameter, and whether it is a bias.</summary>
         public (int Layer, bool Bias)[] Layer { get; }
         public double[] ExactGradient { get; }
+        /// <summary>The exact loss rounded once (hi + lo of its double-double), as <see cref="ExactGradient"/>.</summary>
+        public double ExactLoss { get; }
 
         public double[][]? OwnOutputs { get; }
         /// <summary>Every target is the implementation's own output (the zero-error property's network):

@@ -135,6 +135,19 @@ public class DiagnosisMatchingTests(ITestOutputHelper output)
         Assert.Equal([1.0, 1.0], o.ExactGradient);
     }
 
+    /// <summary>The same for the loss the classes predict from: at b = 2⁻⁵⁵ + 2⁻⁶⁰ the exact loss ½(1 + b)² is ½ + δ with
+    /// δ just above 2⁻⁵⁵, whose nearest double is ½; hi − lo would be ½ − 2⁻⁵⁴, one ulp below the power of two.</summary>
+    [Fact]
+    public void The_exact_loss_the_diagnosis_compares_with_is_the_double_nearest_it()
+    {
+        double b = Math.ScaleB(1, -55) + Math.ScaleB(1, -60);
+        Network n = Network.Create(1, [new Layer(Activation.Identity, new[,] { { 1.0 } }, [b], BiasMode.Trainable)], LossKind.HalfSse, 0.5, [[1.0]], [[0.0]]);
+        Truth truth = Truth.For(n);
+        Assert.Equal(0.5, truth.Exact.Loss);
+        Assert.InRange(truth.Exact.LossLo, Math.ScaleB(1, -55), Math.ScaleB(1, -54));
+        Assert.Equal(0.5, new Diagnosis.Observation(0, n, truth, null, null, null).ExactLoss);
+    }
+
     /// <summary>004 has nets of exactly 0 at its ReLUs: relu′(0) = 1 shows there and nowhere on the (kink-free) probes.</summary>
     [Fact]
     public void Relu_derivative_one_at_zero_is_named_on_the_worked_example_with_exact_zeros()
