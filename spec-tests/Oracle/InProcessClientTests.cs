@@ -693,15 +693,9 @@ public class InProcessClientTests
         Assert.Equal(new ReferenceBackprop().Forward(big).Loss, impl.Forward(big).Loss);
     }
 
-    /// <summary>Waits 100 ms before its first read: a request longer than a pipe holds waits for it.</summary>
-    sealed class SlowStream(Stream inner) : Stream
+    /// <summary>A stream that can only be read, the read left to the test's double.</summary>
+    abstract class ReadOnlyStream : Stream
     {
-        bool waited;
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            if (!waited) { Thread.Sleep(100); waited = true; }
-            return inner.Read(buffer, offset, count);
-        }
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;
@@ -711,6 +705,17 @@ public class InProcessClientTests
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>Waits 100 ms before its first read: a request longer than a pipe holds waits for it.</summary>
+    sealed class SlowStream(Stream inner) : ReadOnlyStream
+    {
+        bool waited;
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (!waited) { Thread.Sleep(100); waited = true; }
+            return inner.Read(buffer, offset, count);
+        }
     }
 
     [Fact]
@@ -871,18 +876,9 @@ public class InProcessClientTests
     }
 
     /// <summary>A pipe whose every read fails with an I/O error.</summary>
-    sealed class FailingStream : Stream
+    sealed class FailingStream : ReadOnlyStream
     {
         public override int Read(byte[] buffer, int offset, int count) => throw new IOException("simulated I/O error");
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     [Fact]
