@@ -131,7 +131,8 @@ public static class Properties
     /// W⁺ against W − η·g with g the implementation's own gradient. Careful: the step's two roundings,
     /// u·(|η·g| + |W⁺|) (and, in float32, storing W and η: u·|W| + u·|η·g|), plus η·2·(careful bound of g):
     /// the step may compute its gradient again, anywhere within that bound of the exact one. Textbook:
-    /// the same with the textbook bound of g. A frozen bias comes back unchanged (as stored).
+    /// the same with the textbook bound of g (or, where some formulation cannot represent the network, the
+    /// bound of those that can, <see cref="Truth.InRange"/>). A frozen bias comes back unchanged (as stored).
     /// </summary>
     public static PropertyVerdict StepUsesOriginalWeights(IBackprop impl, Network n, Precision precision)
     {
@@ -164,9 +165,11 @@ public static class Properties
                               + (p.RoundsInputs ? p.U * (Math.Abs(before[k]) + Math.Abs(eta * gradient[k])) : 0) + 2 * p.Floor;
             double careful = rounding + 2 * eta * truth.Careful.Gradient[k];
             int kk = k;
-            double Textbook() => rounding + 2 * eta * truth.Textbook.Gradient[kk];
-            Zone z = Zones.Of(stepped[k], expected, exactStep.Lo, careful, Textbook);
-            if (z != Zone.Agrees) findings.Add(new Finding(z, $"{names[k]} after the step", stepped[k], expected, careful, Textbook(), $"W - eta*dE/dW (eta = {R(eta)}) is"));
+            double Bound(RoundingBounds tier) => rounding + 2 * eta * tier.Gradient[kk];
+            Zone z = Zones.Of(stepped[k], expected, exactStep.Lo, careful, () => Bound(truth.Textbook), () => Bound(truth.InRange));
+            if (z != Zone.Agrees)
+                findings.Add(new Finding(z, $"{names[k]} after the step", stepped[k], expected, careful, Truth.Shown(z, Bound(truth.Textbook), z == Zone.Accuracy ? Bound(truth.InRange) : 0),
+                    $"W - eta*dE/dW (eta = {R(eta)}) is"));
         }
         return PropertyVerdict.Of(findings);
     }
@@ -199,32 +202,29 @@ public static class Properties
         Truth whole = Truth.For(n, precision);
         bool mean = Loss.IsMean(n.Loss);
         var law = new double[batch.Length];
-        var careful = (double[])whole.Careful.Gradient.Clone();
         var parts = new List<(Truth truth, double scale)>();
         foreach (Network part in Derived.Halves(n))
         {
             double scale = mean ? (double)part.BatchSize / n.BatchSize : 1.0;
             double[] g = impl.Gradients(part).Flatten();
-            Truth t = Truth.For(part, precision);
-            parts.Add((t, scale));
-            for (int k = 0; k < g.Length; k++)
-            {
-                law[k] += scale * g[k];
-                careful[k] += scale * t.Careful.Gradient[k];
-            }
+            parts.Add((Truth.For(part, precision), scale));
+            for (int k = 0; k < g.Length; k++) law[k] += scale * g[k];
         }
         // the law's own products and sum
         PrecisionProfile p = PrecisionProfile.Of(precision);
         double[] rounding = law.Select(v => 3 * p.U * Math.Abs(v)).ToArray();
-        double[] Textbook()
+        double[] Bounds(Func<Truth, RoundingBounds> tier)
         {
-            var textbook = (double[])whole.Textbook.Gradient.Clone();
+            var bound = (double[])tier(whole).Gradient.Clone();
             foreach (var (t, scale) in parts)
-                for (int k = 0; k < textbook.Length; k++) textbook[k] += scale * t.Textbook.Gradient[k];
-            return Add(textbook, rounding, 1);
+            {
+                double[] part = tier(t).Gradient;
+                for (int k = 0; k < bound.Length; k++) bound[k] += scale * part[k];
+            }
+            return Add(bound, rounding, 1);
         }
         string what = mean ? "the mean of its halves' gradients, weighted by size, is" : "the sum of its halves' gradients is";
-        return Law(n, batch, law, Add(careful, rounding, 1), Textbook, what, "the gradient of the batch");
+        return Law(n, batch, law, Bounds, what, "the gradient of the batch");
     }
 
     public static PropertyVerdict MeanLossScalesGradients(IBackprop impl, Network n, Precision precision)
@@ -234,8 +234,7 @@ public static class Properties
         double[] gSse = impl.Gradients(sse).Flatten(), gMse = impl.Gradients(mse).Flatten();
         Truth tSse = Truth.For(sse, precision), tMse = Truth.For(mse, precision);
         int m = n.BatchSize;
-        return Law(mse, gMse, gSse.Select(v => v / m).ToArray(),
-            Add(tMse.Careful.Gradient, tSse.Careful.Gradient, 1.0 / m), () => Add(tMse.Textbook.Gradient, tSse.Textbook.Gradient, 1.0 / m),
+        return Law(mse, gMse, gSse.Select(v => v / m).ToArray(), tier => Add(tier(tMse).Gradient, tier(tSse).Gradient, 1.0 / m),
             "half-sse's gradient / m is", "the half-mse gradient");
     }
 
@@ -245,8 +244,7 @@ public static class Properties
         Network twice = Derived.Twice(n);
         double[] g = impl.Gradients(n).Flatten(), g2 = impl.Gradients(twice).Flatten();
         Truth t = Truth.For(n, precision), t2 = Truth.For(twice, precision);
-        return Law(twice, g2, g.Select(v => 2 * v).ToArray(),
-            Add(t2.Careful.Gradient, t.Careful.Gradient, 2), () => Add(t2.Textbook.Gradient, t.Textbook.Gradient, 2),
+        return Law(twice, g2, g.Select(v => 2 * v).ToArray(), tier => Add(tier(t2).Gradient, tier(t).Gradient, 2),
             "twice the gradient of the single batch is", "the gradient of the doubled batch");
     }
 
@@ -260,8 +258,7 @@ public static class Properties
         Truth t = Truth.For(n, precision), tp = Truth.For(permuted, precision);
         double[] Moved(Func<int, double> value) => PermuteFlat(n, perm, value);
         double[] flat = g.Flatten();
-        return Law(permuted, gp.Flatten(), Moved(k => flat[k]),
-            Add(tp.Careful.Gradient, Moved(k => t.Careful.Gradient[k]), 1), () => Add(tp.Textbook.Gradient, Moved(k => t.Textbook.Gradient[k]), 1),
+        return Law(permuted, gp.Flatten(), Moved(k => flat[k]), tier => Add(tier(tp).Gradient, Moved(k => tier(t).Gradient[k]), 1),
             "the original gradient, permuted the same way, is", "the permuted network's gradient");
     }
 
@@ -336,20 +333,22 @@ public static class Properties
         double norm2 = g.Sum(v => v * v);
         if (norm2 == 0 || !double.IsFinite(norm2)) return PropertyVerdict.Holds;
         Truth t = Truth.For(n, precision);
-        double slope = 0, size = 0, careful = 0;
+        double slope = 0, size = 0;
         for (int k = 0; k < g.Length; k++)
         {
             double term = -(t.Exact.Gradient[k] + t.Exact.GradientLo[k]) * g[k];
             slope += term;
             size += Math.Abs(term);
-            if (g[k] != 0) careful += Math.Abs(g[k]) * t.Careful.Gradient[k];    // 0·∞ is no error, not NaN
         }
         double rounding = g.Length * Validation.MachineEpsilon * size;
-        double cAllowed = Math.Max(0, careful - norm2) + rounding;
+        // how far above −‖g‖² the slope may lie with g within one tier's bounds (0·∞ is no error, not NaN)
+        double Allowed(RoundingBounds tier) => Math.Max(0, g.Select((v, k) => v == 0 ? 0 : Math.Abs(v) * tier.Gradient[k]).Sum() - norm2) + rounding;
+        double cAllowed = Allowed(t.Careful);
         if (slope <= cAllowed) return PropertyVerdict.Holds;
-        double textbook = g.Select((v, k) => v == 0 ? 0 : Math.Abs(v) * t.Textbook.Gradient[k]).Sum();
-        double tAllowed = Math.Max(0, textbook - norm2) + rounding;
+        double tAllowed = Allowed(t.Textbook);
         Zone z = double.IsInfinity(tAllowed) ? Zone.Range : slope <= tAllowed ? Zone.Accuracy : Zone.Wrong;
+        // as for an answer: within the bounds of the formulations that can represent the network, accuracy
+        if (z == Zone.Range && Allowed(t.InRange) is var inRange && slope <= inRange) (z, tAllowed) = (Zone.Accuracy, inRange);
         var f = new Finding(z, "the exact slope of E along -dE/dW", slope, -norm2, cAllowed + norm2, tAllowed + norm2, "a correct gradient makes it");
         string what = slope > 0 ? $"E increases along the step direction -dE/dW: its exact slope there is {R(slope)} > 0"
                                 : $"the exact slope of E along -dE/dW is {R(slope)}, shallower than rounding allows";
@@ -360,20 +359,29 @@ public static class Properties
 
     /// <summary>Entry by entry, actual against what the law predicts from the implementation's other
     /// answers, with the two sides' bounds added.</summary>
-    static PropertyVerdict Law(Network n, double[] actual, double[] predicted, double[] careful, Func<double[]> textbookBounds, string what, string whose)
+    /// <param name="bounds">The law's bound entry by entry, from one tier of its truths' bounds: careful,
+    /// textbook, or the textbook without the formulations that cannot represent the network
+    /// (<see cref="Truth.InRange"/>), as an answer judged against its exact value is.</param>
+    static PropertyVerdict Law(Network n, double[] actual, double[] predicted, Func<Func<Truth, RoundingBounds>, double[]> bounds, string what, string whose)
     {
         if (actual.Length != predicted.Length) return Wrong($"{whose} has {actual.Length} entries, expected {predicted.Length}");
+        double[] careful = bounds(t => t.Careful);
         bool agrees = true;
         for (int k = 0; k < actual.Length && agrees; k++)
             agrees = double.IsFinite(actual[k]) && Math.Abs(actual[k] - predicted[k]) <= careful[k];
         if (agrees) return PropertyVerdict.Holds;
-        double[] textbook = textbookBounds();
+        double[] textbook = bounds(t => t.Textbook);
+        double[]? inRange = null;
+        double[] InRange() => inRange ??= bounds(t => t.InRange);
         string[] names = ParameterIndex.Names(n);
         var findings = new List<Finding>();
         for (int k = 0; k < actual.Length; k++)
         {
-            Zone z = Zones.Of(actual[k], predicted[k], 0, careful[k], textbook[k]);
-            if (z != Zone.Agrees) findings.Add(new Finding(z, $"{names[k]}: {whose}", actual[k], predicted[k], careful[k], textbook[k], what) { On = AnswerKind.Gradient, Index = k });
+            int kk = k;
+            Zone z = Zones.Of(actual[k], predicted[k], 0, careful[k], () => textbook[kk], () => InRange()[kk]);
+            if (z != Zone.Agrees)
+                findings.Add(new Finding(z, $"{names[k]}: {whose}", actual[k], predicted[k], careful[k], Truth.Shown(z, textbook[k], z == Zone.Accuracy ? InRange()[k] : 0), what)
+                    { On = AnswerKind.Gradient, Index = k });
         }
         return PropertyVerdict.Of(findings);
     }

@@ -171,12 +171,15 @@ public class InProcessFindingsTests
             return p;
         }
 
-        /// <summary>Ten times the careful bound of the step of parameter k (Properties.StepUsesOriginalWeights)
-        /// in float32 (ε = 2u), and a thousandth more, with the gradient's careful bound made an absolute move.</summary>
+        /// <summary>Ten times the bound of the step of parameter k (Properties.StepUsesOriginalWeights) in float32
+        /// (ε = 2u), and a thousandth more, with the gradient's bound made an absolute move: the bound of the
+        /// formulations that can represent the network where it is finite (within it the step is an accuracy
+        /// finding, <see cref="Truth.InRange"/>), else the careful one.</summary>
         static double Far(Network n, Truth t, int k, double w)
         {
             double step = n.LearningRate * Math.Abs(t.Exact.Gradient[k]);
-            return 1e-3 + 10 * (2 * PrecisionProfile.Float32.U * (Math.Abs(w) + 2 * step) + 2 * n.LearningRate * t.Careful.Gradient[k]);
+            double gradient = double.IsFinite(t.InRange.Gradient[k]) ? t.InRange.Gradient[k] : t.Careful.Gradient[k];
+            return 1e-3 + 10 * (2 * PrecisionProfile.Float32.U * (Math.Abs(w) + 2 * step) + 2 * n.LearningRate * gradient);
         }
     }
 
