@@ -68,7 +68,9 @@ public class AccuracyCheckTests
         Assert.Contains("WRONG in golden example", forced.Stdout);
         Assert.Contains("--precision float64", forced.Stdout[forced.Stdout.IndexOf("replay:", StringComparison.Ordinal)..]);
         // the likeliest cause is named: undeclared float32 arithmetic, not a bug class, and no factor
-        Assert.Contains("precision: every answer here would be right in float32 arithmetic", forced.Stdout);
+        // led by the verdict in the precision judged, so that a float64 program does not read it as a push to float32
+        Assert.Contains("precision: judged in float64, where these answers are wrong: a bug, if the implementation computes in float64. " +
+                        "Every one of them would be right in float32 arithmetic", forced.Stdout);
         Assert.Contains("declare \"precision\": \"float32\" in hello or pass --precision float32", forced.Stdout);
         Assert.True(forcedReport.GetProperty("failure").TryGetProperty("precisionHint", out _), forced.Stdout);
         Assert.Contains("digits lost beyond every standard formulation's rounding, not a wrong factor", forced.Stdout);

@@ -83,9 +83,9 @@ public class InProcessCheckTests
     {
         Mismatch m = Assert.IsType<Mismatch>(Check(Backprop(new TextbookBackprop(Precision.Float32)), new CheckOptions("float32 undeclared", Count: 50)).Mismatch);
         Assert.Equal(Zone.Wrong, m.Verdict.Zone);
-        Assert.Equal("every answer here would be right in float32 arithmetic. If the implementation computes in float32 " +
-                     "(float32 arrays or tensors, Math.fround), declare \"precision\": \"float32\" in hello or pass --precision float32; " +
-                     "if it computes in float64, the error is real", m.PrecisionHint);
+        Assert.Equal("judged in float64, where these answers are wrong: a bug, if the implementation computes in float64. " +
+                     "Every one of them would be right in float32 arithmetic: if it computes in float32 " +
+                     "(float32 arrays or tensors, Math.fround), declare \"precision\": \"float32\" in hello or pass --precision float32", m.PrecisionHint);
     }
 
     /// <summary>Declines every network with one input: the shrinker meets declined candidates, and

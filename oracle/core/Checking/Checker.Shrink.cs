@@ -66,9 +66,9 @@ sealed partial class Checker
                 if (refused is not null) m.DiagnosisNote = $"could not ask the implementation again: {refused.Message}";
                 else m.Diagnosis = diagnosis;
                 if (precision == Precision.Float64 && RightInFloat32(check, original) && RightInFloat32(check, min))
-                    m.PrecisionHint = "every answer here would be right in float32 arithmetic. If the implementation computes in float32 " +
-                                      "(float32 arrays or tensors, Math.fround), declare \"precision\": \"float32\" in hello or pass --precision float32; " +
-                                      "if it computes in float64, the error is real";
+                    m.PrecisionHint = "judged in float64, where these answers are wrong: a bug, if the implementation computes in float64. " +
+                                      "Every one of them would be right in float32 arithmetic: if it computes in float32 " +
+                                      "(float32 arrays or tensors, Math.fround), declare \"precision\": \"float32\" in hello or pass --precision float32";
             }
         }
         catch (Exception e) when (e is ProtocolException or UnsupportedNetworkException or ArgumentException)
