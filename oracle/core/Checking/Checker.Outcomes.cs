@@ -126,13 +126,14 @@ static class Tallies
         _ => RangeFix,
     };
 
-    /// <summary>The cause of an accuracy or range finding: the textbook's first range issue where the
-    /// network is out of range, else the likeliest standard formulation behind it, else unexplained.</summary>
+    /// <summary>The cause of an accuracy or range finding: for a range finding the range issue of the
+    /// commonest formulation that cannot represent that answer (<see cref="Causes.RangeIssueOf"/>), else the
+    /// likeliest standard formulation behind it, else unexplained.</summary>
     public static Cause CauseOf(Truth truth, Finding f)
     {
         if (f.Zone == Zone.Range && truth.OutOfRange)
         {
-            RangeIssue issue = truth.RangeCause;
+            RangeIssue issue = Causes.RangeIssueOf(truth, f);
             return new Cause(issue.Kind, issue.Reason, issue.Where, FixFor(issue));
         }
         return Causes.Explain(truth, f).FirstOrDefault() ?? new Cause(Unexplained, "rounding beyond careful arithmetic", "-", "careful formulations");

@@ -59,6 +59,21 @@ public static class Causes
         return alone.Select(f => Describe(f, truth)).ToArray();
     }
 
+    /// <summary>
+    /// The range issue a range finding is filed under: of the formulations that cannot represent some answer
+    /// of the network, the commonest (<see cref="Truth.RangeCause"/>'s order) that alone cannot bound this
+    /// answer. An output the loss never touches is not filed under ln 0 of the loss from probabilities, but
+    /// under the σ that overflows at it. A finding on no single answer (a law between answers, an exception)
+    /// takes the network's <see cref="Truth.RangeCause"/>.
+    /// </summary>
+    public static RangeIssue RangeIssueOf(Truth truth, Finding finding)
+    {
+        if (finding.On != AnswerKind.Other && finding.Index >= 0)
+            foreach (RangeIssue issue in truth.Textbook.Range.OrderBy(r => (int)r.By))
+                if (double.IsInfinity(Bound(BoundsAlone(truth, issue.By), finding))) return issue;
+        return truth.RangeCause;
+    }
+
     /// <summary>The forms named only where the common ones together cannot explain a finding: each widens some bound
     /// more than any common form, so alone it would cover, and name, what the common ones explain.</summary>
     const Formulation Rare = Formulation.ClampedProbabilities | Formulation.ProbabilitiesFromLogSpace;
