@@ -82,6 +82,45 @@ public class InProcessFindingsTests
         });
     }
 
+    /// <summary>
+    /// Declining a network with `unsupported` skips it (PROTOCOL.md), and where some standard formulation cannot
+    /// represent an answer that is what the range findings' fixes recommend: such networks are counted apart
+    /// (JSON declinedOutOfRange), and their reasons name the range issue, so that a user reading the skipped
+    /// count can tell the declines that leave a gap in the check (a network every formulation can represent)
+    /// from those that do not. Here in float32, declining the networks out of range, the ones with one input
+    /// that are in range, or both.
+    /// </summary>
+    [Fact]
+    public void Declines_out_of_the_textbook_range_are_counted_apart_from_the_skipped_networks_in_range()
+    {
+        static string Decline(Request r) => $"{{\"id\":{r.Id},\"ok\":false,\"error\":{{\"code\":\"unsupported\",\"message\":\"not finite (id {r.Id})\"}}}}";
+        static bool OneInputInRange(Request r) => r.Network is { Inputs: 1 } && !OutOfFloat32Range(r);
+        CheckReport Declining(Func<Request, bool> picks) =>
+            Check(ReferenceBut((r, io) => { io.Line(Decline(r)); return null; }, picks), new CheckOptions("declining", Count: Count, Precision: Precision.Float32));
+
+        CheckReport outOfRange = Declining(OutOfFloat32Range);
+        int randomOutOfRange = OutOfFloat32Range().Count(x => x.Where.StartsWith("random", StringComparison.Ordinal));
+        Assert.Equal("pass", outOfRange.Verdict);
+        Assert.Equal(0, outOfRange.NetworksWithRange);
+        Assert.True(outOfRange.NetworksSkipped >= randomOutOfRange && randomOutOfRange > 0, $"{outOfRange.NetworksSkipped} of {randomOutOfRange}");
+        Assert.Equal(outOfRange.NetworksSkipped, outOfRange.NetworksDeclinedOutOfRange);
+        Assert.Contains($"{outOfRange.NetworksSkipped} skipped (each declined where a standard formulation cannot represent some answer, as the range fixes recommend)", outOfRange.Text());
+        Assert.All(outOfRange.SkipExamples, x => Assert.Matches(@"^random network \d+: declined by the implementation \(unsupported\): not finite \(id \d+\); a standard formulation cannot represent some answer here \(.+\)$", x));
+
+        CheckReport inRange = Declining(OneInputInRange);
+        Assert.True(inRange.NetworksSkipped > 0);
+        Assert.Equal(0, inRange.NetworksDeclinedOutOfRange);
+        Assert.Contains($"{inRange.NetworksSkipped} skipped:\n", inRange.Text());
+        Assert.All(inRange.SkipExamples, x => Assert.DoesNotContain("cannot represent", x));
+
+        CheckReport both = Declining(r => OutOfFloat32Range(r) || OneInputInRange(r));
+        Assert.Equal(outOfRange.NetworksDeclinedOutOfRange, both.NetworksDeclinedOutOfRange);
+        Assert.True(both.NetworksSkipped > both.NetworksDeclinedOutOfRange);
+        Assert.Contains($"{both.NetworksSkipped} skipped ({both.NetworksDeclinedOutOfRange} of them declined where a standard formulation cannot represent some answer, as the range fixes recommend)", both.Text());
+        using var json = System.Text.Json.JsonDocument.Parse(both.Json());
+        Assert.Equal(both.NetworksDeclinedOutOfRange, json.RootElement.GetProperty("counts").GetProperty("declinedOutOfRange").GetInt32());
+    }
+
     [Fact]
     public void A_non_finite_answer_where_the_textbook_cannot_represent_one_is_a_range_finding_named_non_finite()
     {

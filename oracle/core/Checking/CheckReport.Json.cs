@@ -55,6 +55,7 @@ public sealed partial class CheckReport
             w.WriteNumber("examplesSkipped", ExamplesSkipped);
             w.WriteNumber("networks", NetworksChecked);
             w.WriteNumber("skippedUnsupported", NetworksSkipped);
+            w.WriteNumber("declinedOutOfRange", NetworksDeclinedOutOfRange);
             w.WriteNumber("withAccuracyFindings", NetworksWithAccuracy);
             w.WriteNumber("withRangeFindings", NetworksWithRange);
             w.WriteNumber("withAnyFindings", NetworksWithFindings);

@@ -32,7 +32,7 @@ public sealed partial class CheckReport
         else if (Examples.Count > 0 || Replay is null)
             sb.Append($"golden examples: {ExamplesChecked} checked, {ExamplesSkipped} skipped{Skips([.. Examples.Where(e => e.Skipped is not null).Select(e => $"{e.Name}: {e.Skipped}")], ExamplesSkipped)}\n");
         if (RandomRunStarted && (Replay is null || Examples.Count == 0))
-            sb.Append($"random networks (seed {Seed}, count {Count}{(Shape is null ? "" : $", shape {Shape}")}{ShardText()}): {NetworksChecked} checked, {NetworksSkipped} skipped{Skips(SkipExamples, NetworksSkipped)}\n");
+            sb.Append($"random networks (seed {Seed}, count {Count}{(Shape is null ? "" : $", shape {Shape}")}{ShardText()}): {NetworksChecked} checked, {NetworksSkipped} skipped{DeclinedText()}{Skips(SkipExamples, NetworksSkipped)}\n");
         if (Interrupted is { } interrupted)
             sb.Append($"INTERRUPTED by {interrupted.Signal} {InterruptedWhere()}: this report covers what was judged before\n");
         AppendFindings(sb, Accuracy, "accuracy findings (right, but numerically weaker than careful arithmetic)");
@@ -100,6 +100,10 @@ public sealed partial class CheckReport
             if (s.Replay is not null) sb.Append($"    replay: {s.Replay}\n");
         }
     }
+
+    /// <summary>How many of the skipped networks were declined out of the textbook range, where declining is right.</summary>
+    string DeclinedText() => NetworksDeclinedOutOfRange == 0 ? ""
+        : $" ({(NetworksDeclinedOutOfRange == NetworksSkipped ? "each" : $"{NetworksDeclinedOutOfRange} of them")} declined where a standard formulation cannot represent some answer, as the range fixes recommend)";
 
     /// <summary>The first skipped networks with their reasons, and how many more were skipped than are listed.</summary>
     static string Skips(IReadOnlyList<string> reasons, int skipped) =>

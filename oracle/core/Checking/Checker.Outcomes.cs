@@ -10,6 +10,8 @@ namespace BackpropSpec.Oracle.Checking;
 sealed record Outcome(Network Network, string Where, int? Index, string? Example)
 {
     public string? Skipped { get; init; }
+    /// <summary>Skipped because the implementation declined a network some standard formulation cannot represent.</summary>
+    public bool DeclinedOutOfRange { get; init; }
     /// <summary>A broken protocol (a non-finite value or an error where the textbook can represent every answer).</summary>
     public ProtocolException? Fault { get; init; }
     /// <summary>A non-finite value or an error reply where the textbook cannot represent some answer.</summary>
@@ -40,7 +42,14 @@ sealed partial class Checker
                 return outcome with { RangeFault = (asked, $"{(fault.Kind == ProtocolFailure.NonFinite ? "a non-finite number" : "an error reply")}: {WithoutId(CheckRun.FirstLine(fault.Message))}") };
             return outcome with { Fault = fault };
         }
-        if (worker.Declined is { } declined) return outcome with { Skipped = $"declined by the implementation (unsupported): {declined.Message}" };
+        if (worker.Declined is { } declined)
+        {
+            // declining where the textbook cannot represent an answer is what the range fixes recommend: said so,
+            // and counted apart from the networks declined where every standard formulation can
+            Truth asked = Truth.For(declined.Network ?? n, precision);
+            string why = asked.OutOfRange ? $"; a standard formulation cannot represent some answer here ({asked.RangeCause})" : "";
+            return outcome with { Skipped = $"declined by the implementation (unsupported): {declined.Message}{why}", DeclinedOutOfRange = asked.OutOfRange };
+        }
         foreach (var (name, verdict) in verdicts)
             if (verdict.Fails(o.Strict)) return outcome with { Failure = (name, verdict) };
 
@@ -69,7 +78,7 @@ sealed partial class Checker
     /// after every worker has stopped.</summary>
     bool Apply(Outcome outcome, CaseResult result, bool deferFailure = false)
     {
-        if (outcome.Skipped is { } skipped) { result.Skipped = skipped; return true; }
+        if (outcome.Skipped is { } skipped) { result.Skipped = skipped; result.DeclinedOutOfRange = outcome.DeclinedOutOfRange; return true; }
         if (outcome.RangeFault is var (asked, answered))
         {
             RangeFinding(outcome, asked, answered);

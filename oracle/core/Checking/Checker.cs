@@ -177,7 +177,7 @@ sealed partial class Checker(ProcessBackprop impl, CheckOptions o, Interrupt int
             {
                 var result = new CaseResult(next.Where);
                 if (!Apply(next, result, deferFailure: true)) { stopAt = nextToApply; failure = next; }
-                else if (result.Skipped is { } why) Skip(next.Index!.Value, why);
+                else if (result.Skipped is { } why) Skip(next.Index!.Value, why, result.DeclinedOutOfRange);
                 else report.NetworksChecked++;
                 nextToApply++;
             }
@@ -186,9 +186,10 @@ sealed partial class Checker(ProcessBackprop impl, CheckOptions o, Interrupt int
         }
     }
 
-    void Skip(int index, string reason)
+    void Skip(int index, string reason, bool outOfRange)
     {
         report.NetworksSkipped++;
+        if (outOfRange) report.NetworksDeclinedOutOfRange++;
         if (report.SkipExamples.Count < 5) report.SkipExamples.Add($"random network {index}: {reason}");
     }
 }

@@ -69,9 +69,11 @@ public sealed class ProtocolException(ProtocolFailure kind, string op, long id, 
 
 /// <summary>The implementation answered <c>{ok: false, error: {code: "unsupported"}}</c>: it declines
 /// this network. Not a failure; `check` skips the network and counts it.</summary>
-public sealed class UnsupportedNetworkException(string op, string message) : Exception(message)
+public sealed class UnsupportedNetworkException(string op, string message, Network? network = null) : Exception(message)
 {
     public string Op { get; } = op;
+    /// <summary>The network the implementation declined (a derived one, a half of the batch say, may be declined alone).</summary>
+    public Network? Network { get; } = network;
 }
 
 /// <summary>
@@ -504,7 +506,7 @@ public sealed partial class ProcessBackprop : IBackprop, IDisposable
                 if (err.TryGetProperty("message", out JsonElement m) && m.ValueKind == JsonValueKind.String) message = m.GetString()!;
             }
             if (code == "unsupported" && network is not null)
-                throw new UnsupportedNetworkException(op, message.Length > 0 ? message : "(no message)");
+                throw new UnsupportedNetworkException(op, message.Length > 0 ? message : "(no message)", network);
             string shown = code.Length == 0 ? "an error reply without error.code" : $"error code \"{code}\"";
             throw Fail(ProtocolFailure.ErrorReply, $"answered `{op}` (id {id}) with {shown}: {(message.Length > 0 ? message : "(no message)")}");
         }
