@@ -311,6 +311,30 @@ public class DiagnosisWordsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_rule_is_followed_within_twice_the_batch_size_times_the_steps_rounding_where_rounding_alone_decides()
+    {
+        // one identity unit, w = 2⁴⁰, b = ½, η = 0.1, two examples x = 2⁻⁴⁰ with t = 1.5 − 2⁻⁴⁰: o = 1.5 exactly,
+        // g = [2⁻⁷⁹, 2⁻³⁹]. The step is W − g with w one ulp up (2⁴⁰ + 2⁻¹²): there the step's rounding bound
+        // is u·|W⁺| ≈ 2⁻¹³, and Follows' other terms (1e-4·|moved| ≈ 2.4e-8, 1e-6·max(η, 1)·2⁻³⁹) are far below
+        // it, so 2·M·2⁻¹³ = 2⁻¹¹ decides: the ulp is inside and the rule is named. (Divided by M, 2⁻¹³: outside.)
+        // The class matching is stricter than Follows: that w entry is left unexplained either way.
+        double x = Math.ScaleB(1, -40);
+        Network n = Network.Create(1, [new Layer(Activation.Identity, new[,] { { Math.ScaleB(1, 40) } }, [0.5], BiasMode.Trainable)],
+                                   LossKind.HalfSse, 0.1, [[x], [x]], [[1.5 - x], [1.5 - x]]);
+        Diagnosis.Answer g = Gradients(n);
+        Assert.Equal([Math.ScaleB(1, -79), Math.ScaleB(1, -39)], ((Gradients)g.Value).Flatten());
+        string Words(double wAfter) => Pattern(g, Step(g, (k, w, gk) => k == 0 ? wAfter : w - gk));
+        Assert.Equal("on the 1 network asked, the outputs and the loss agree; every gradient agrees; the step does not follow W - eta*g for the implementation's own gradient g " +
+                     "in 2 of 2 trainable entries (layers[0] weights, layers[0] biases): it is W - g: the learning rate is ignored; " +
+                     "the named classes leave 1 wrong answer unexplained (1 step entry)",
+                     Words(Math.ScaleB(1, 40) + Math.ScaleB(1, -12)));
+        // four ulps up (2⁻¹⁰) is outside 2⁻¹¹: no rule is named
+        Assert.Equal("on the 1 network asked, the outputs and the loss agree; every gradient agrees; the step does not follow W - eta*g for the implementation's own gradient g " +
+                     "in 2 of 2 trainable entries (layers[0] weights, layers[0] biases); the named classes leave 1 wrong answer unexplained (1 step entry)",
+                     Words(Math.ScaleB(1, 40) + Math.ScaleB(1, -10)));
+    }
+
+    [Fact]
     public void A_step_of_W_minus_g_ignores_the_learning_rate()
     {
         Diagnosis.Answer deep = Gradients(Deep());
