@@ -145,6 +145,23 @@ public class ExtrapolationTests
         Assert.False(Directional.Within(1, 1, double.NaN));
     }
 
+    /// <summary>Forward mode's allowance is the duals' bound, the exact side's own error and the kinks' allowance
+    /// together, each counted once and added: powers of two far apart, so that the sum is exact and each term shows
+    /// in it. A dual exactly at the allowance agrees; one ulp beyond it is a problem, named with both values.</summary>
+    [Fact]
+    public void Forward_modes_allowance_adds_the_exact_sides_own_error_and_the_kinks_to_the_duals_bound()
+    {
+        double dualBound = Math.ScaleB(1, -30), own = Math.ScaleB(1, -40), kinks = Math.ScaleB(1, -20);
+        double allowance = Directional.DualAllowance(dualBound, own, kinks);
+        Assert.Equal(Math.ScaleB(1, -20) + Math.ScaleB(1, -30) + Math.ScaleB(1, -40), allowance);
+        Assert.Equal(dualBound + own, Directional.DualAllowance(dualBound, own, 0));
+        Assert.Null(Directional.DualProblem(1, 1.0, 1 + allowance, allowance));
+        Assert.Null(Directional.DualProblem(1, 1.0, 1 - allowance, allowance));
+        double beyond = Math.BitIncrement(1 + allowance);
+        Assert.Equal($"direction 1: the exact v·g is 1, forward mode on dual numbers gives {beyond:R} (tolerance 9.55E-07)",
+                     Directional.DualProblem(1, 1.0, beyond, allowance));
+    }
+
     // ---- the complex step's floor ----------------------------------------------------------------
 
     [Fact]

@@ -65,9 +65,8 @@ public static class Directional
             // a ReLU within rounding of its kink: the double computations may take either derivative
             // there, by as much as the careful bounds of the entries through it
             double kinks = truth.Careful.AmbiguousKinks.Count == 0 ? 0 : v.Select((vk, k) => Math.Abs(vk) * truth.Careful.Gradient[k]).Sum();
-            double tolerance = DualTolerance.Of(n, dual, magnitude, errorBound) + own + kinks;
-            if (!Within(dual, vTg, tolerance))
-                problems.Add($"direction {d}: the exact v·g is {vTg:R}, forward mode on dual numbers gives {dual:R} (tolerance {tolerance:G3})");
+            double tolerance = DualAllowance(DualTolerance.Of(n, dual, magnitude, errorBound), own, kinks);
+            if (DualProblem(d, vTg, dual, tolerance) is { } problem) problems.Add(problem);
 
             // θ + s·v rounds each θ_k by ≤ ε/2·|θ_k| ≤ ε/2·2¹⁰·√P·|v_k|: the step along v is off by that
             // over s ≥ 1/4, which moves the difference by ≤ 2¹²·√P·ε·Σ|v·g|
@@ -77,6 +76,16 @@ public static class Directional
         }
         return new DirectionalCheck(directions, problems);
     }
+
+    /// <summary>How far forward mode's v·g may lie from the exact one: the duals' own running bound, the exact side's
+    /// own error (<paramref name="own"/>, 2⁻⁹⁸·Σ|v·g|: the double-double sum's), and where a ReLU sits within rounding
+    /// of its kink the allowance of the entries through it (<paramref name="kinks"/>).</summary>
+    internal static double DualAllowance(double dualTolerance, double own, double kinks) => dualTolerance + own + kinks;
+
+    /// <summary>The problem to report when forward mode's <paramref name="dual"/> lies beyond <paramref name="tolerance"/>
+    /// (<see cref="DualAllowance"/>) of the exact <paramref name="vTg"/> along direction <paramref name="d"/>; null when within it.</summary>
+    internal static string? DualProblem(int d, double vTg, double dual, double tolerance) =>
+        Within(dual, vTg, tolerance) ? null : $"direction {d}: the exact v·g is {vTg:R}, forward mode on dual numbers gives {dual:R} (tolerance {tolerance:G3})";
 
     /// <summary>Two values agree when they differ by at most the bound, the bound itself included; a NaN
     /// on either side, or as the bound, is a disagreement.</summary>
