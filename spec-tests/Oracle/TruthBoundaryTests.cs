@@ -355,6 +355,18 @@ public class TruthBoundaryTests
         Assert.True(Math.Abs(t.Re - expected.Re) <= 1e-14 && Math.Abs(t.Im - expected.Im) <= 1e-14, $"tanh({re} + {im}i) = {t}, expected {expected}");
     }
 
+    [Theory]
+    [InlineData(1e-8)]
+    [InlineData(-3e-5)]
+    [InlineData(1.0)]
+    [InlineData(-0.75)]
+    public void ComplexStep_tanh_keeps_its_real_parts_digits_near_zero_and_at_one(double re)
+    {
+        // with b = 10⁻²⁰ the real part is tanh a to the last digits: 1 − e^{−4|a|} would lose 8 of them at 10⁻⁸
+        double t = ComplexStep.Tanh(new ComplexStep(re, 1e-20)).Re, expected = Math.Tanh(re);
+        Assert.True(Math.Abs(t - expected) <= 4 * Math.ScaleB(1, -53) * Math.Abs(expected), $"tanh({re} + 1e-20i) = {t:R}, expected {expected:R}");
+    }
+
     [Fact]
     public void ComplexStep_tanh_of_a_large_real_part_does_not_overflow()
     {

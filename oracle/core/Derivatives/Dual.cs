@@ -116,15 +116,15 @@ public readonly record struct ComplexStep(double Re, double Im) : IScalar<Comple
     public static ComplexStep Log(ComplexStep x) => new(Math.Log(Math.Sqrt(x.Re * x.Re + x.Im * x.Im)), Math.Atan2(x.Im, x.Re));
 
     /// <summary>
-    /// tanh(a + ib) = (sinh 2a + i·sin 2b)/(cosh 2a + cos 2b). With q = e^{−2|a|} ≤ 1 this is
-    /// (±(1 − q²) + i·2q·sin 2b)/(1 + q² + 2q·cos 2b), which never overflows; for |a| &lt; 1 the real
-    /// part uses sinh and cosh directly, since 1 − q² would cancel there.
+    /// tanh(a + ib) = (sinh 2a + i·sin 2b)/(cosh 2a + cos 2b). The real part, divided through by cosh 2a, is
+    /// tanh 2a/(1 + cos 2b/cosh 2a): no cancellation near a = 0 (as 1 − e^{−4|a|} would have), and no overflow
+    /// (cos 2b/cosh 2a goes to 0 where cosh overflows). With q = e^{−2|a|} ≤ 1 the imaginary part is
+    /// 2q·sin 2b/(1 + q² + 2q·cos 2b), which never overflows. One formula for every a: no boundary between two.
     /// </summary>
     public static ComplexStep Tanh(ComplexStep x)
     {
         double a = x.Re, b = x.Im, q = Math.Exp(-2 * Math.Abs(a));
-        double denominator = 1 + q * q + 2 * q * Math.Cos(2 * b);
-        double re = Math.Abs(a) < 1 ? Math.Sinh(2 * a) / (Math.Cosh(2 * a) + Math.Cos(2 * b)) : Math.Sign(a) * (1 - q * q) / denominator;
-        return new(re, 2 * q * Math.Sin(2 * b) / denominator);
+        double re = Math.Tanh(2 * a) / (1 + Math.Cos(2 * b) / Math.Cosh(2 * a));
+        return new(re, 2 * q * Math.Sin(2 * b) / (1 + q * q + 2 * q * Math.Cos(2 * b)));
     }
 }
