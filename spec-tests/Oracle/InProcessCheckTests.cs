@@ -30,6 +30,27 @@ public class InProcessCheckTests
         Assert.Null(r.Broken);
     }
 
+    /// <summary>The network a check fails on was judged: it counts as checked. (A Rust newcomer read "golden examples:
+    /// 0 checked, 0 skipped" above "WRONG in golden example 000-one-hidden-unit" as a contradiction.) A network
+    /// with a broken protocol was not judged, and does not count.</summary>
+    [Fact]
+    public void The_network_a_check_fails_on_counts_as_checked()
+    {
+        CheckReport example = Check(Backprop(new Mutant(Bug.SignFlip)), new CheckOptions("sign-flip", Count: 20));
+        Assert.Equal("golden example 000-one-hidden-unit", example.Mismatch!.Where);
+        Assert.Equal((1, 0), (example.ExamplesChecked, example.NetworksChecked));
+        Assert.Contains("golden examples: 1 checked, 0 skipped\n", example.Text());
+
+        CheckReport random = Check(Backprop(new Mutant(Bug.SignFlip)), new CheckOptions("sign-flip", Count: 20, Replay: "random:7"));
+        Assert.Equal("random network 7", random.Mismatch!.Where);
+        Assert.Equal(1, random.NetworksChecked);
+        Assert.Contains("random networks (seed 20261123, count 20): 1 checked, 0 skipped\n", random.Text());
+
+        CheckReport broken = Check(ReferenceBut((r, io) => { io.Line("not json"); return null; }, FirstGradients), new CheckOptions("garbage", Count: 20));
+        Assert.NotNull(broken.Broken);
+        Assert.Equal(0, broken.ExamplesChecked);
+    }
+
     [Fact]
     public void A_wrong_answer_is_shrunk_diagnosed_and_given_a_replay_line()
     {

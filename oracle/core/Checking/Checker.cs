@@ -78,8 +78,11 @@ sealed partial class Checker(ProcessBackprop impl, CheckOptions o, Interrupt int
             Outcome outcome = Judge(impl, n, $"golden example {name}", null, name);
             if (Interrupted) return;                         // cut short: not a verdict
             report.Examples.Add(result);
-            if (!Apply(outcome, result)) return;
-            if (result.Skipped is null) report.ExamplesChecked++; else report.ExamplesSkipped++;
+            bool goOn = Apply(outcome, result);
+            // a failing example was judged too: "0 checked" above "WRONG in golden example 000" read as a contradiction
+            if (result.Skipped is not null) report.ExamplesSkipped++;
+            else if (goOn || result.Failure is not null) report.ExamplesChecked++;
+            if (!goOn) return;
         }
         report.RandomRunStarted = true;
         report.RandomIndices = !replayOne ? report.Shard.Of(o.Count) : replayIndex is { } only ? IndexSet.Single(only) : new IndexSet(0, 1, 0);
@@ -176,7 +179,12 @@ sealed partial class Checker(ProcessBackprop impl, CheckOptions o, Interrupt int
             while (nextToApply < stopAt && finished.Remove(nextToApply, out Outcome? next))
             {
                 var result = new CaseResult(next.Where);
-                if (!Apply(next, result, deferFailure: true)) { stopAt = nextToApply; failure = next; }
+                if (!Apply(next, result, deferFailure: true))
+                {
+                    stopAt = nextToApply;
+                    failure = next;
+                    if (result.Failure is not null) report.NetworksChecked++;     // judged, and failed: checked
+                }
                 else if (result.Skipped is { } why) Skip(next.Index!.Value, why, result.DeclinedOutOfRange);
                 else report.NetworksChecked++;
                 nextToApply++;
