@@ -168,7 +168,7 @@ public static class Properties
             double Bound(RoundingBounds tier) => rounding + 2 * eta * tier.Gradient[kk];
             Zone z = Zones.Of(stepped[k], expected, exactStep.Lo, careful, () => Bound(truth.Textbook), () => Bound(truth.InRange));
             if (z != Zone.Agrees)
-                findings.Add(new Finding(z, $"{names[k]} after the step", stepped[k], expected, careful, Truth.Shown(z, Bound(truth.Textbook), z == Zone.Accuracy ? Bound(truth.InRange) : 0),
+                findings.Add(new Finding(z, $"{names[k]} after the step", stepped[k], expected, careful, Truth.Shown(z, Bound(truth.Textbook), () => Bound(truth.InRange)),
                     $"W - eta*dE/dW (eta = {R(eta)}) is"));
         }
         return PropertyVerdict.Of(findings);
@@ -380,7 +380,7 @@ public static class Properties
             int kk = k;
             Zone z = Zones.Of(actual[k], predicted[k], 0, careful[k], () => textbook[kk], () => InRange()[kk]);
             if (z != Zone.Agrees)
-                findings.Add(new Finding(z, $"{names[k]}: {whose}", actual[k], predicted[k], careful[k], Truth.Shown(z, textbook[k], z == Zone.Accuracy ? InRange()[k] : 0), what)
+                findings.Add(new Finding(z, $"{names[k]}: {whose}", actual[k], predicted[k], careful[k], Truth.Shown(z, textbook[k], () => InRange()[kk]), what)
                     { On = AnswerKind.Gradient, Index = k });
         }
         return PropertyVerdict.Of(findings);

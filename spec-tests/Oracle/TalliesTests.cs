@@ -116,29 +116,33 @@ public class TalliesTests
         Assert.Equal(new Cause("ln-of-zero", truth.RangeCause.Reason, "output 0, example 1", Tallies.RangeFix), Tallies.CauseOf(truth, loss));
     }
 
-    /// <summary>One sigmoid output under binary cross-entropy, in float64: in the first example z = −800 and ln o
-    /// of the loss from probabilities may be ln 0; in the second z = 710 and σ = e^z/(1 + e^z) overflows. The
-    /// network is filed under the loss from probabilities, the commoner form; but the second output, which no
-    /// loss touches, only the overflowing σ cannot represent: a range finding on it is filed there, with that
-    /// form's fix. The loss, which both forms lose, stays with the commoner one.</summary>
-    [Fact]
-    public void A_range_finding_on_one_answer_is_filed_under_the_commonest_formulation_that_cannot_represent_that_answer()
+    /// <summary>One sigmoid output under binary cross-entropy, in float64: in one example z = −800 and ln o of the
+    /// loss from probabilities may be ln 0; in the other z = 710 and σ = e^z/(1 + e^z) overflows. The network is
+    /// filed under the loss from probabilities, the commoner form; but the output at 710, which no loss touches,
+    /// only the overflowing σ cannot represent: a range finding on it is filed there, with that form's fix, in
+    /// either order of the examples (an output of index 0 too). The loss, which both forms lose, stays with the
+    /// commoner one, and so does a finding on no single answer (no index, or Other with an index).</summary>
+    [Theory]
+    [InlineData(-800.0, 710.0)]
+    [InlineData(710.0, -800.0)]
+    public void A_range_finding_on_one_answer_is_filed_under_the_commonest_formulation_that_cannot_represent_that_answer(double x0, double x1)
     {
         Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.0 } }, null, BiasMode.None)],
-            LossKind.BinaryCrossEntropy, 0.5, [[-800.0], [710.0]], [[1.0], [1.0]]);
+            LossKind.BinaryCrossEntropy, 0.5, [[x0], [x1]], [[1.0], [1.0]]);
+        int over = x0 > 0 ? 0 : 1;
         Truth truth = Truth.For(n);
         Assert.Equal(Formulation.LossesFromProbabilities, truth.RangeCause.By);
         RangeIssue overflow = Assert.Single(truth.Textbook.Range, r => r.By == Formulation.SigmoidFromExponentials);
-        Assert.Equal(double.PositiveInfinity, truth.Textbook.Outputs[1][0]);
-        Assert.True(double.IsFinite(truth.Textbook.Outputs[0][0]));
+        Assert.Equal(double.PositiveInfinity, truth.Textbook.Outputs[over][0]);
+        Assert.True(double.IsFinite(truth.Textbook.Outputs[1 - over][0]));
 
-        var output = new Finding(Zone.Range, "outputs[1][0]", double.NaN, 1.0, 1e-16, double.PositiveInfinity) { On = AnswerKind.Output, Index = 1 };
+        var output = new Finding(Zone.Range, $"outputs[{over}][0]", double.NaN, 1.0, 1e-16, double.PositiveInfinity) { On = AnswerKind.Output, Index = over };
         Assert.Equal(overflow, Causes.RangeIssueOf(truth, output));
         Assert.Equal(new Cause("sigmoid-exp-overflow", overflow.Reason, overflow.Where, Tallies.FixFor(overflow)), Tallies.CauseOf(truth, output));
         var loss = new Finding(Zone.Range, "loss", double.NaN, 800.0, 1e-13, double.PositiveInfinity) { On = AnswerKind.Loss, Index = 0 };
         Assert.Equal(truth.RangeCause, Causes.RangeIssueOf(truth, loss));
-        // a finding on no single answer takes the network's cause
-        Assert.Equal(truth.RangeCause, Causes.RangeIssueOf(truth, output with { On = AnswerKind.Other, Index = -1 }));
+        Assert.Equal(truth.RangeCause, Causes.RangeIssueOf(truth, output with { Index = -1 }));
+        Assert.Equal(truth.RangeCause, Causes.RangeIssueOf(truth, output with { On = AnswerKind.Other }));
     }
 
     /// <summary>Each range issue's standard fix is the overflow-free form of what overflows.</summary>

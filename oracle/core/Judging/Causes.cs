@@ -63,12 +63,12 @@ public static class Causes
     /// The range issue a range finding is filed under: of the formulations that cannot represent some answer
     /// of the network, the commonest (<see cref="Truth.RangeCause"/>'s order) that alone cannot bound this
     /// answer. An output the loss never touches is not filed under ln 0 of the loss from probabilities, but
-    /// under the σ that overflows at it. A finding on no single answer (a law between answers, an exception)
-    /// takes the network's <see cref="Truth.RangeCause"/>.
+    /// under the σ that overflows at it. A finding on no single answer (a law between answers, an exception:
+    /// no index, or <see cref="AnswerKind.Other"/>, whose bound is NaN) takes the network's <see cref="Truth.RangeCause"/>.
     /// </summary>
     public static RangeIssue RangeIssueOf(Truth truth, Finding finding)
     {
-        if (finding.On != AnswerKind.Other && finding.Index >= 0)
+        if (finding.Index >= 0)
             foreach (RangeIssue issue in truth.Textbook.Range.OrderBy(r => (int)r.By))
                 if (double.IsInfinity(Bound(BoundsAlone(truth, issue.By), finding))) return issue;
         return truth.RangeCause;

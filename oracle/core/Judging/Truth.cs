@@ -63,7 +63,10 @@ public sealed class Truth
 
     /// <summary>The textbook bound a finding in <paramref name="zone"/> is shown with: the in-range one for an
     /// accuracy finding where the textbook's is infinite.</summary>
-    public static double Shown(Zone zone, double textbook, double inRange) => zone == Zone.Accuracy && double.IsInfinity(textbook) ? inRange : textbook;
+    public static double Shown(Zone zone, double textbook, double inRange) => Shown(zone, textbook, () => inRange);
+
+    /// <summary>The same, with the in-range bound computed only when it is shown.</summary>
+    public static double Shown(Zone zone, double textbook, Func<double> inRange) => zone == Zone.Accuracy && double.IsInfinity(textbook) ? inRange() : textbook;
 
     public int Parameters => Exact.Gradient.Length;
 
