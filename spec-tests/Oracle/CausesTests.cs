@@ -316,4 +316,32 @@ public class CausesTests
             .Select(c => $"{c.Key} | {c}").ToArray();
         Assert.Contains(causes, c => c.StartsWith("probabilities-from-log-space") && c.Contains("(the softmax layer, example 0)"));
     }
+    /// <summary>
+    /// What a cross-entropy from probabilities may give where o may round to 0 or 1 and the answer still comes out
+    /// finite (<see cref="Causes.FiniteLossFromProbabilities"/>), written out: a rounded o at least the least positive
+    /// number (2u·MinNormal, 4 of them), a rounded 1 − o at least 4u, each term weighted by its target; the terms
+    /// in range add nothing, and a mean loss divides by m.
+    /// </summary>
+    [Fact]
+    public void A_finite_loss_from_probabilities_is_bounded_by_the_least_numbers_a_rounded_o_and_1_minus_o_can_be()
+    {
+        // float32 softmax over nets 100 and −131, targets 0 and 1: ln o₁ = −131 − lse (lse = 100 + ln(1 + e⁻²³¹))
+        Network softmax = Network.Create(1, [new Layer(Activation.Softmax, new[,] { { 100.0 }, { -131.0 } }, null, BiasMode.None)],
+            LossKind.SoftmaxCrossEntropy, 0.5, [[1.0]], [[0.0, 1.0]]);
+        double least32 = Math.ScaleB(1, -149), lnO1 = -131 - (100 + Math.Log(1 + Math.Exp(-231)));
+        Assert.Equal(Math.Log(4 * least32) - lnO1, Causes.FiniteLossFromProbabilities(Truth.For(softmax, Precision.Float32)), 12);
+
+        // float64 sigmoid, two examples (mean: /2): z = −800 with t = 0.75 (ln o = −800: 0.75·(ln 4·2⁻¹⁰⁷⁴ + 800), and
+        // ln(1 − o) ≈ 0 adds nothing), z = 40 with t = 0.25 (ln(1 − o) = −40 − ln(1 + e⁻⁴⁰): 0.75·(ln 4u + 40 + …))
+        Network sigmoid = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.0 } }, null, BiasMode.None)],
+            LossKind.BinaryCrossEntropy, 0.5, [[-800.0], [40.0]], [[0.75], [0.25]]);
+        double lnOneMinusO40 = -Math.Log(1 + Math.Exp(-40)) - 40;
+        double expected = (0.75 * (Math.Log(4 * double.Epsilon) + 800) + 0.75 * (Math.Log(4 * Math.ScaleB(1, -53)) - lnOneMinusO40)) / 2;
+        Assert.Equal(expected, Causes.FiniteLossFromProbabilities(Truth.For(sigmoid)), 12);
+
+        // in range (z = 2): nothing
+        Network inRange = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.0 } }, null, BiasMode.None)],
+            LossKind.BinaryCrossEntropy, 0.5, [[2.0]], [[0.5]]);
+        Assert.Equal(0, Causes.FiniteLossFromProbabilities(Truth.For(inRange)));
+    }
 }

@@ -469,6 +469,30 @@ public class AccuracyContractTests(ITestOutputHelper output) : PropertyTests(out
         Assert.Equal(Zone.Range, truth.LossZone(1000));                       // beyond even the ε's move: a range finding still
     }
 
+    /// <summary>Found by the Rust newcomer (random:720 of seed 20261207, plain float64): ln(1 − o) from the probability
+    /// at z = 36.44, t = 0, where o = σ(z) rounds to 1 − 2⁻⁵², gives the loss −ln 2⁻⁵² = 36.04 for an exact 36.44. There
+    /// o may round to 1 (ln 0), so the cross-entropy from probabilities has no finite bound and left the candidates,
+    /// and the clamp's wide bound was the only one to cover the loss: it was named, in code with no clamp. A finite
+    /// loss within what the form gives when its answer comes out finite (1 − o at least 2⁻⁵³, here up to 1.09 off) is
+    /// now named after it; a loss 2 off is beyond that, and stays the clamp's (an ε's or a clip's).</summary>
+    [Fact]
+    public void A_rounded_probabilitys_loss_where_o_may_round_to_one_is_named_after_the_cross_entropy_from_probabilities_not_a_clamp()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.0 } }, null, BiasMode.None)], LossKind.BinaryCrossEntropy, 0.5, [[36.44]], [[0.0]]);
+        Truth truth = Truth.For(n);
+        Assert.True(truth.OutOfRange);
+        Assert.Equal(Formulation.LossesFromProbabilities, truth.RangeCause.By);
+        double o = 1 / (1 + Math.Exp(-36.44)), loss = -Math.Log(1 - o);
+        Assert.Equal(1 - Math.ScaleB(1, -52), o);
+        Assert.Equal(52 * Math.Log(2), loss);
+        Assert.Equal(Zone.Accuracy, truth.LossZone(loss));
+        Finding At(double answer) => new(Zone.Accuracy, "loss", answer, truth.Exact.Loss, truth.Careful.Loss, truth.LossBound(Zone.Accuracy)) { On = AnswerKind.Loss, Index = 0 };
+        Assert.Equal("cross-entropy-from-probabilities", Tallies.CauseOf(truth, At(loss)).Key);
+        Assert.Equal(Math.Log(4 * Math.ScaleB(1, -53)) + truth.Exact.Loss, Causes.FiniteLossFromProbabilities(truth), 12);
+        Assert.Equal(Zone.Accuracy, truth.LossZone(truth.Exact.Loss - 2));
+        Assert.Equal("probability-clamp", Tallies.CauseOf(truth, At(truth.Exact.Loss - 2)).Key);
+    }
+
     /// <summary>One tanh unit overflows tanh from exponentials in float32 (net 50: e^100 is no float32), so
     /// every bound downstream is infinite; the other (net 3) is computed by the textbook as 1 − out², which
     /// cancels. The finding is an accuracy finding of 1 − out² (within the bound of the formulations that

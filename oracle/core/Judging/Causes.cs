@@ -30,7 +30,8 @@ public static class Causes
         // of them that stay in range on this network.
         // So do the probabilities from log space (u·|net| relative at every sigmoid and softmax output): the two are
         // named only beyond the bound of the common formulations together.
-        bool beyondCommon = finding.Deviation > Bound(BoundsAlone(truth, truth.InRangeFormulations & ~Rare), finding);
+        double common = Bound(BoundsAlone(truth, truth.InRangeFormulations & ~Rare), finding);
+        bool beyondCommon = finding.Deviation > common;
         foreach (Formulation f in new[] { Formulation.DerivativesFromOut, Formulation.LossesFromProbabilities, Formulation.UnshiftedSoftmax, Formulation.TanhFromExponentials,
                                                  Formulation.SigmoidFromExponentials, Formulation.ProbabilitiesFromLogSpace, Formulation.ClampedProbabilities, Formulation.Careful })
         {
@@ -46,6 +47,15 @@ public static class Causes
         if (candidates.Any(c => double.IsFinite(c.bound) && c.f != Formulation.Careful))
             candidates.RemoveAll(c => double.IsInfinity(c.bound));
         var alone = candidates.Where(c => finding.Deviation <= c.bound).Select(c => c.f).ToList();
+        // Where the cross-entropy from probabilities cannot represent the network (o may round to 1: ln 0) its bound is
+        // infinite and it left the candidates, so that only a rare form's wide bound covers a loss it rounded: a finite
+        // loss within what that form gives when its answer does come out finite is named after it (the Rust newcomer's
+        // ln(1 − o) at z = 36.44, named a clamp), one beyond that after the rare form (an ε's −ln 1e-12 of an o that
+        // underflows: AccuracyContractTests).
+        if (alone.Count > 0 && alone.All(f => (f & Rare) != 0) && finding.On == AnswerKind.Loss && Applies(Formulation.LossesFromProbabilities, truth.Network)
+            && double.IsInfinity(Bound(BoundsAlone(truth, Formulation.LossesFromProbabilities), finding))
+            && finding.Deviation <= common + FiniteLossFromProbabilities(truth))
+            alone = [Formulation.LossesFromProbabilities];
         if (alone.Count == 0)
         {
             // beyond every bound the clamp, which widens a cross-entropy's most, does not explain it either, nor the
@@ -72,6 +82,33 @@ public static class Causes
             foreach (RangeIssue issue in truth.Textbook.Range.OrderBy(r => (int)r.By))
                 if (double.IsInfinity(Bound(BoundsAlone(truth, issue.By), finding))) return issue;
         return truth.RangeCause;
+    }
+
+    /// <summary>
+    /// How far a cross-entropy from probabilities may lie from the exact loss where o may round to 1 (or to 0) and the
+    /// answer still came out finite: a rounded 1 − o is then at least the spacing of the numbers below 1, and a rounded o
+    /// at least the smallest positive number, so each such term moves by at most (1 − t)·(ln 4u − ln(1 − o)) or
+    /// t·(ln 4·min − ln o) (a factor 4 for the ulps o may be off). Only to name a cause: the model bounds nothing there.
+    /// </summary>
+    internal static double FiniteLossFromProbabilities(Truth truth)
+    {
+        Network n = truth.Network;
+        PrecisionProfile p = PrecisionProfile.Of(truth.Precision);
+        double nearOne = Math.Log(4 * p.U), nearZero = Math.Log(4 * p.MinNormal * 2 * p.U);   // 2u·MinNormal: the least subnormal
+        double[][] z = truth.Exact.Net[^1];
+        double sum = 0;
+        for (int e = 0; e < n.BatchSize; e++)
+        {
+            double lse = n.Loss == LossKind.SoftmaxCrossEntropy ? z[e].Max() + Math.Log(z[e].Sum(v => Math.Exp(v - z[e].Max()))) : 0;
+            for (int k = 0; k < n.Output.Units; k++)
+            {
+                double t = n.T[e][k], zk = z[e][k];
+                if (n.Loss == LossKind.SoftmaxCrossEntropy) { sum += Math.Abs(t) * Math.Max(0, nearZero - (zk - lse)); continue; }
+                double lnO = zk >= 0 ? -Math.Log(1 + Math.Exp(-zk)) : zk - Math.Log(1 + Math.Exp(zk));   // ln σ(z); ln(1 − σ(z)) = ln σ(z) − z
+                sum += Math.Abs(t) * Math.Max(0, nearZero - lnO) + Math.Abs(1 - t) * Math.Max(0, nearOne - (lnO - zk));
+            }
+        }
+        return Loss.IsMean(n.Loss) ? sum / n.BatchSize : sum;
     }
 
     /// <summary>The forms named only where the common ones together cannot explain a finding: each widens some bound
