@@ -318,28 +318,38 @@ public class CausesTests
     }
     /// <summary>
     /// What a cross-entropy from probabilities may give where o may round to 0 or 1 and the answer still comes out
-    /// finite (<see cref="Causes.FiniteLossFromProbabilities"/>), written out: a rounded o at least the least positive
-    /// number (2u·MinNormal, 4 of them), a rounded 1 − o at least 4u, each term weighted by its target; the terms
-    /// in range add nothing, and a mean loss divides by m.
+    /// finite (<see cref="Causes.FiniteLossFromProbabilities"/>), written out in its order, so that it compares
+    /// exactly: a rounded o at least the least positive number (2u·MinNormal, 4 of them), a rounded 1 − o at least
+    /// 4u, each term weighted by its target; the terms in range add nothing; the mean divides by m.
     /// </summary>
     [Fact]
     public void A_finite_loss_from_probabilities_is_bounded_by_the_least_numbers_a_rounded_o_and_1_minus_o_can_be()
     {
-        // float32 softmax over nets 100 and −131, targets 0 and 1: ln o₁ = −131 − lse (lse = 100 + ln(1 + e⁻²³¹))
-        Network softmax = Network.Create(1, [new Layer(Activation.Softmax, new[,] { { 100.0 }, { -131.0 } }, null, BiasMode.None)],
-            LossKind.SoftmaxCrossEntropy, 0.5, [[1.0]], [[0.0, 1.0]]);
-        double least32 = Math.ScaleB(1, -149), lnO1 = -131 - (100 + Math.Log(1 + Math.Exp(-231)));
-        Assert.Equal(Math.Log(4 * least32) - lnO1, Causes.FiniteLossFromProbabilities(Truth.For(softmax, Precision.Float32)), 12);
+        // float32 softmax over nets 100, 100 and −131, targets 0, 0, 1: ln o₂ = −131 − lse, lse = 100 + ln(2 + e⁻²³¹)
+        Network softmax = Network.Create(1, [new Layer(Activation.Softmax, new[,] { { 100.0 }, { 100.0 }, { -131.0 } }, null, BiasMode.None)],
+            LossKind.SoftmaxCrossEntropy, 0.5, [[1.0]], [[0.0, 0.0, 1.0]]);
+        double[] z = Truth.For(softmax, Precision.Float32).Exact.Net[0][0];
+        Assert.Equal([100.0, 100.0, -131.0], z);
+        double lse = z.Max() + Math.Log(z.Sum(v => Math.Exp(v - z.Max())));
+        double nearZero32 = Math.Log(4 * Math.ScaleB(1, -126) * 2 * Math.ScaleB(1, -24));
+        Assert.Equal(1 * Math.Max(0, nearZero32 - (z[2] - lse)) / 1, Causes.FiniteLossFromProbabilities(Truth.For(softmax, Precision.Float32)));
 
-        // float64 sigmoid, two examples (mean: /2): z = −800 with t = 0.75 (ln o = −800: 0.75·(ln 4·2⁻¹⁰⁷⁴ + 800), and
-        // ln(1 − o) ≈ 0 adds nothing), z = 40 with t = 0.25 (ln(1 − o) = −40 − ln(1 + e⁻⁴⁰): 0.75·(ln 4u + 40 + …))
+        // float32 sigmoid, z = 16 with t = 0.25: ln(1 − o) = ln σ(16) − 16, 0.75·(ln 4u − that) with u = 2⁻²⁴ (ln σ(16)
+        // itself, −1.1e-7, shows here); and z = −120 with t = 0.5: ln o = −120 − ln(1 + e⁻¹²⁰), 0.5·(ln 4·2⁻¹⁴⁹ − that)
         Network sigmoid = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.0 } }, null, BiasMode.None)],
-            LossKind.BinaryCrossEntropy, 0.5, [[-800.0], [40.0]], [[0.75], [0.25]]);
-        double lnOneMinusO40 = -Math.Log(1 + Math.Exp(-40)) - 40;
-        double expected = (0.75 * (Math.Log(4 * double.Epsilon) + 800) + 0.75 * (Math.Log(4 * Math.ScaleB(1, -53)) - lnOneMinusO40)) / 2;
-        Assert.Equal(expected, Causes.FiniteLossFromProbabilities(Truth.For(sigmoid)), 12);
+            LossKind.BinaryCrossEntropy, 0.5, [[16.0], [-120.0]], [[0.25], [0.5]]);
+        double lnO16 = -Math.Log(1 + Math.Exp(-16.0)), lnOMinus120 = -120.0 - Math.Log(1 + Math.Exp(-120.0));
+        double nearOne32 = Math.Log(4 * Math.ScaleB(1, -24));
+        double sum = 0;
+        sum += 0.25 * Math.Max(0, nearZero32 - lnO16) + 0.75 * Math.Max(0, nearOne32 - (lnO16 - 16.0));
+        sum += 0.5 * Math.Max(0, nearZero32 - lnOMinus120) + 0.5 * Math.Max(0, nearOne32 - (lnOMinus120 + 120.0));
+        Assert.Equal(sum / 2, Causes.FiniteLossFromProbabilities(Truth.For(sigmoid, Precision.Float32)));
+        Assert.True(0.75 * (nearOne32 - (lnO16 - 16.0)) > 0 && 0.5 * (nearZero32 - lnOMinus120) > 0);
 
-        // in range (z = 2): nothing
+        // float64, z = −800 with t = 0.75: ln o = −800, 0.75·(ln 4·2⁻¹⁰⁷⁴ + 800); in range (z = 2): nothing
+        Network deep = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.0 } }, null, BiasMode.None)],
+            LossKind.BinaryCrossEntropy, 0.5, [[-800.0]], [[0.75]]);
+        Assert.Equal(0.75 * (Math.Log(4 * double.Epsilon) + 800), Causes.FiniteLossFromProbabilities(Truth.For(deep)), 12);
         Network inRange = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.0 } }, null, BiasMode.None)],
             LossKind.BinaryCrossEntropy, 0.5, [[2.0]], [[0.5]]);
         Assert.Equal(0, Causes.FiniteLossFromProbabilities(Truth.For(inRange)));

@@ -108,7 +108,7 @@ public static class Causes
                 sum += Math.Abs(t) * Math.Max(0, nearZero - lnO) + Math.Abs(1 - t) * Math.Max(0, nearOne - (lnO - zk));
             }
         }
-        return Loss.IsMean(n.Loss) ? sum / n.BatchSize : sum;
+        return sum / n.BatchSize;                     // both cross-entropies are means over the batch
     }
 
     /// <summary>The forms named only where the common ones together cannot explain a finding: each widens some bound
