@@ -493,6 +493,26 @@ public class AccuracyContractTests(ITestOutputHelper output) : PropertyTests(out
         Assert.Equal("probability-clamp", Tallies.CauseOf(truth, At(truth.Exact.Loss - 2)).Key);
     }
 
+    /// <summary>The same rule leaves a loss that a common formulation explains alone with that formulation: a tanh
+    /// unit at net 10⁻⁶ (tanh from exponentials keeps about 10 digits there) feeds the sigmoid at z = 36.44, so z is
+    /// known to about 36.44·5.5e-11 = 2e-9 and so is the loss; a loss 10⁻⁹ off is that tanh's, though the cross-
+    /// entropy from probabilities would round it as far (and the clamp's bound covers it too).</summary>
+    [Fact]
+    public void A_loss_a_common_formulation_explains_keeps_its_cause_where_o_may_round_to_one()
+    {
+        Network n = Network.Create(1, [new Layer(Activation.Tanh, new[,] { { 1.0 } }, null, BiasMode.None),
+                                       new Layer(Activation.Sigmoid, new[,] { { 3.644e7 } }, null, BiasMode.None)],
+            LossKind.BinaryCrossEntropy, 0.5, [[1e-6]], [[0.0]]);
+        Truth truth = Truth.For(n);
+        Assert.Equal(Formulation.LossesFromProbabilities, truth.RangeCause.By);
+        double answer = truth.Exact.Loss + 1e-9;
+        Assert.True(truth.Careful.Loss < 1e-10);
+        Assert.True(1e-9 < Causes.FiniteLossFromProbabilities(truth));
+        var finding = new Finding(Zone.Accuracy, "loss", answer, truth.Exact.Loss, truth.Careful.Loss, truth.LossBound(Zone.Accuracy)) { On = AnswerKind.Loss, Index = 0 };
+        Assert.Equal(Zone.Accuracy, truth.LossZone(answer));
+        Assert.Equal("tanh-from-exponentials", Tallies.CauseOf(truth, finding).Key);
+    }
+
     /// <summary>One tanh unit overflows tanh from exponentials in float32 (net 50: e^100 is no float32), so
     /// every bound downstream is infinite; the other (net 3) is computed by the textbook as 1 − out², which
     /// cancels. The finding is an accuracy finding of 1 − out² (within the bound of the formulations that
