@@ -346,6 +346,12 @@ public class CausesTests
         Assert.Equal(sum / 2, Causes.FiniteLossFromProbabilities(Truth.For(sigmoid, Precision.Float32)));
         Assert.True(0.75 * (nearOne32 - (lnO16 - 16.0)) > 0 && 0.5 * (nearZero32 - lnOMinus120) > 0);
 
+        // float64, z = 800 with t = 0: ln(1 − o) = −800 (ln σ(800) = −ln(1 + e⁻⁸⁰⁰) = 0; the form for z < 0,
+        // z − ln(1 + e^z), would be −∞ here), so 1·(ln 4u + 800)
+        Network high = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.0 } }, null, BiasMode.None)],
+            LossKind.BinaryCrossEntropy, 0.5, [[800.0]], [[0.0]]);
+        Assert.Equal(Math.Log(4 * Math.ScaleB(1, -53)) + 800, Causes.FiniteLossFromProbabilities(Truth.For(high)));
+
         // float64, z = −800 with t = 0.75: ln o = −800, 0.75·(ln 4·2⁻¹⁰⁷⁴ + 800); in range (z = 2): nothing
         Network deep = Network.Create(1, [new Layer(Activation.Sigmoid, new[,] { { 1.0 } }, null, BiasMode.None)],
             LossKind.BinaryCrossEntropy, 0.5, [[-800.0]], [[0.75]]);
