@@ -65,10 +65,12 @@ public class VerdictTests
     [Fact]
     public void A_finding_shows_the_bound_it_was_judged_by()
     {
-        Assert.Equal(1, Truth.Shown(Zone.Accuracy, double.PositiveInfinity, 1));
-        Assert.Equal(2, Truth.Shown(Zone.Accuracy, 2, 1));
-        Assert.Equal(double.PositiveInfinity, Truth.Shown(Zone.Range, double.PositiveInfinity, 1));
-        Assert.Equal(2, Truth.Shown(Zone.Wrong, 2, 1));
+        Func<double> unused = () => throw new InvalidOperationException("not shown");
+        Assert.Equal(1, Truth.Shown(Zone.Accuracy, double.PositiveInfinity, () => 1));
+        // the in-range bound is computed only where it is shown
+        Assert.Equal(2, Truth.Shown(Zone.Accuracy, 2, unused));
+        Assert.Equal(double.PositiveInfinity, Truth.Shown(Zone.Range, double.PositiveInfinity, unused));
+        Assert.Equal(2, Truth.Shown(Zone.Wrong, 2, unused));
     }
 
     /// <summary>NaN or ±∞ is wrong wherever the textbook formulations can represent the answer, a range

@@ -62,10 +62,7 @@ public sealed class Truth
     Formulation inRangeFormulations = Formulation.All;
 
     /// <summary>The textbook bound a finding in <paramref name="zone"/> is shown with: the in-range one for an
-    /// accuracy finding where the textbook's is infinite.</summary>
-    public static double Shown(Zone zone, double textbook, double inRange) => Shown(zone, textbook, () => inRange);
-
-    /// <summary>The same, with the in-range bound computed only when it is shown.</summary>
+    /// accuracy finding where the textbook's is infinite (computed only then).</summary>
     public static double Shown(Zone zone, double textbook, Func<double> inRange) => zone == Zone.Accuracy && double.IsInfinity(textbook) ? inRange() : textbook;
 
     public int Parameters => Exact.Gradient.Length;
@@ -73,16 +70,16 @@ public sealed class Truth
     /// <summary>The zone of an output answer for outputs[e][k], and the textbook bound it is shown with.</summary>
     public Zone OutputZone(int e, int k, double actual) =>
         Zones.Of(actual, Exact.Outputs[e][k], Exact.OutputsLo[e][k], Careful.Outputs[e][k], () => Textbook.Outputs[e][k], () => InRange.Outputs[e][k]);
-    public double OutputBound(Zone zone, int e, int k) => Shown(zone, Textbook.Outputs[e][k], InRange.Outputs[e][k]);
+    public double OutputBound(Zone zone, int e, int k) => Shown(zone, Textbook.Outputs[e][k], () => InRange.Outputs[e][k]);
 
     /// <summary>The zone of a loss answer, and the textbook bound it is shown with.</summary>
     public Zone LossZone(double actual) => Zones.Of(actual, Exact.Loss, Exact.LossLo, Careful.Loss, () => Textbook.Loss, () => InRange.Loss);
-    public double LossBound(Zone zone) => Shown(zone, Textbook.Loss, InRange.Loss);
+    public double LossBound(Zone zone) => Shown(zone, Textbook.Loss, () => InRange.Loss);
 
     /// <summary>The zone of a gradient answer for entry k, and the textbook bound it is shown with.</summary>
     public Zone GradientZone(int k, double actual) =>
         Zones.Of(actual, Exact.Gradient[k], Exact.GradientLo[k], Careful.Gradient[k], () => Textbook.Gradient[k], () => InRange.Gradient[k]);
-    public double GradientBound(Zone zone, int k) => Shown(zone, Textbook.Gradient[k], InRange.Gradient[k]);
+    public double GradientBound(Zone zone, int k) => Shown(zone, Textbook.Gradient[k], () => InRange.Gradient[k]);
 
     /// <summary>
     /// The truth for a network, remembered per network object while it lives (a ConditionalWeakTable:
